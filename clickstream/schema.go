@@ -1,0 +1,211 @@
+package clickstream
+
+// The table schemas are defined here once. The BigQuery schemas and the local
+// warehouse's DDL are both derived from these values, and the staged-row
+// encoders write the columns in exactly this order.
+
+// FieldType is a column type, named as BigQuery names it.
+type FieldType string
+
+const (
+	String    FieldType = "STRING"
+	Integer   FieldType = "INTEGER"
+	Float     FieldType = "FLOAT"
+	Timestamp FieldType = "TIMESTAMP"
+	Record    FieldType = "RECORD"
+)
+
+// Mode is a column mode, named as BigQuery names it.
+type Mode string
+
+const (
+	Nullable Mode = "NULLABLE"
+	Required Mode = "REQUIRED"
+	Repeated Mode = "REPEATED"
+)
+
+// Field is one column; a RECORD column has Fields.
+type Field struct {
+	Name        string
+	Type        FieldType
+	Mode        Mode
+	Description string
+	Fields      []Field
+}
+
+// Dataset says which of the two datasets a table belongs to.
+type Dataset string
+
+const (
+	Lake      Dataset = "lake"
+	Warehouse Dataset = "warehouse"
+)
+
+// TimePartitioning partitions a table by a TIMESTAMP column.
+type TimePartitioning struct {
+	Type  string // "MONTH"
+	Field string
+}
+
+// Table is one output table.
+type Table struct {
+	Name    string
+	Dataset Dataset
+	// Key is the column that identifies a row: the dw tables hold one row per
+	// key, and merges match on it.
+	Key          string
+	Fields       []Field
+	Partitioning *TimePartitioning // nil: not partitioned
+	Clustering   []string
+}
+
+// Table names, as in seed 000.
+const (
+	VisitsTable     = "visits"
+	SessionsTable   = "sessions"
+	PageviewsTable  = "pageview_events"
+	AddtocartsTable = "addtocart_events"
+	PurchasesTable  = "purchase_events"
+)
+
+// Lineage columns, carried by every table: where a row came from and which
+// run loaded it. When the same key arrives more than once, the copy kept is the
+// one with the smallest (source_object, source_line) in a run; across runs in
+// merge mode the row already in the table is kept.
+const (
+	ColSourceObject = "source_object"
+	ColSourceLine   = "source_line"
+	ColRunID        = "run_id"
+)
+
+func lineage() []Field {
+	return []Field{
+		{Name: ColSourceObject, Type: String, Mode: Required, Description: "Source object (path or gs:// URI) the row was read from."},
+		{Name: ColSourceLine, Type: Integer, Mode: Required, Description: "1-based line number of the session in the source object."},
+		{Name: ColRunID, Type: String, Mode: Required, Description: "Pipeline run that loaded the row."},
+	}
+}
+
+func itemFields() []Field {
+	return []Field{
+		{Name: "quantity", Type: Integer, Mode: Nullable},
+		{Name: "price", Type: Float, Mode: Nullable},
+		{Name: "category", Type: String, Mode: Nullable},
+		{Name: "product_name", Type: String, Mode: Nullable},
+		{Name: "product_id", Type: String, Mode: Nullable},
+	}
+}
+
+func sessionKeyField() Field {
+	return Field{Name: "session_key", Type: String, Mode: Required, Description: "Lowercase hex SHA-256 of session_id:user_id:device_type."}
+}
+
+func eventIDField() Field {
+	return Field{Name: "event_id", Type: String, Mode: Required, Description: "Lowercase hex SHA-256 of the event's canonical form (see clickstream.EventID)."}
+}
+
+func timestampField() Field {
+	return Field{Name: "timestamp", Type: Timestamp, Mode: Required, Description: "Event time, UTC, microsecond precision."}
+}
+
+func monthly() *TimePartitioning { return &TimePartitioning{Type: "MONTH", Field: "timestamp"} }
+
+// Tables returns the five output tables in load order: the lake table, then
+// sessions, then the event tables.
+func Tables() []Table {
+	return []Table{
+		{
+			Name: VisitsTable, Dataset: Lake, Key: "session_key",
+			Fields: append([]Field{
+				{Name: "session_id", Type: String, Mode: Required},
+				{Name: "user_id", Type: String, Mode: Required},
+				{Name: "device_type", Type: String, Mode: Required},
+				{Name: "geolocation", Type: String, Mode: Nullable},
+				{Name: "user_agent", Type: String, Mode: Nullable},
+				{Name: "events", Type: Record, Mode: Repeated, Description: "The session's valid events, in input order.", Fields: []Field{
+					{Name: "event", Type: Record, Mode: Nullable, Fields: []Field{
+						{Name: "event_type", Type: String, Mode: Nullable},
+						{Name: "timestamp", Type: Timestamp, Mode: Nullable},
+						{Name: "details", Type: Record, Mode: Nullable, Fields: []Field{
+							{Name: "page_url", Type: String, Mode: Nullable},
+							{Name: "referrer_url", Type: String, Mode: Nullable},
+							{Name: "product_id", Type: String, Mode: Nullable},
+							{Name: "product_name", Type: String, Mode: Nullable},
+							{Name: "category", Type: String, Mode: Nullable},
+							{Name: "price", Type: Float, Mode: Nullable},
+							{Name: "quantity", Type: Integer, Mode: Nullable},
+							{Name: "order_id", Type: String, Mode: Nullable},
+							{Name: "amount", Type: Float, Mode: Nullable},
+							{Name: "currency", Type: String, Mode: Nullable},
+							{Name: "items", Type: Record, Mode: Repeated, Fields: itemFields()},
+						}},
+					}},
+				}},
+				sessionKeyField(),
+			}, lineage()...),
+		},
+		{
+			Name: SessionsTable, Dataset: Warehouse, Key: "session_key",
+			Fields: append([]Field{
+				sessionKeyField(),
+				{Name: "session_id", Type: String, Mode: Required},
+				{Name: "user_id", Type: String, Mode: Required},
+				{Name: "user_agent", Type: String, Mode: Nullable},
+				{Name: "geolocation", Type: String, Mode: Nullable},
+				{Name: "device_type", Type: String, Mode: Required},
+			}, lineage()...),
+			Clustering: []string{"session_id", "user_id"},
+		},
+		{
+			Name: PageviewsTable, Dataset: Warehouse, Key: "event_id",
+			Fields: append([]Field{
+				sessionKeyField(),
+				timestampField(),
+				{Name: "page_url", Type: String, Mode: Required},
+				{Name: "referrer_url", Type: String, Mode: Nullable},
+				eventIDField(),
+			}, lineage()...),
+			Partitioning: monthly(),
+			Clustering:   []string{"session_key"},
+		},
+		{
+			Name: AddtocartsTable, Dataset: Warehouse, Key: "event_id",
+			Fields: append([]Field{
+				sessionKeyField(),
+				timestampField(),
+				{Name: "product_id", Type: String, Mode: Required},
+				{Name: "product_name", Type: String, Mode: Nullable},
+				{Name: "category", Type: String, Mode: Nullable},
+				{Name: "quantity", Type: Integer, Mode: Required},
+				{Name: "price", Type: Float, Mode: Required},
+				eventIDField(),
+			}, lineage()...),
+			Partitioning: monthly(),
+			Clustering:   []string{"session_key"},
+		},
+		{
+			Name: PurchasesTable, Dataset: Warehouse, Key: "event_id",
+			Fields: append([]Field{
+				sessionKeyField(),
+				timestampField(),
+				{Name: "order_id", Type: String, Mode: Required},
+				{Name: "currency", Type: String, Mode: Nullable},
+				{Name: "amount", Type: Float, Mode: Required},
+				{Name: "items", Type: Record, Mode: Repeated, Fields: itemFields()},
+				eventIDField(),
+			}, lineage()...),
+			Partitioning: monthly(),
+			Clustering:   []string{"session_key"},
+		},
+	}
+}
+
+// LookupTable returns the table named name.
+func LookupTable(name string) (Table, bool) {
+	for _, t := range Tables() {
+		if t.Name == name {
+			return t, true
+		}
+	}
+	return Table{}, false
+}

@@ -1,0 +1,306 @@
+package clickstream
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"unicode/utf8"
+)
+
+// DefaultMaxLineBytes is the longest line read when Options.MaxLineBytes is zero.
+const DefaultMaxLineBytes = 16 << 20
+
+// flushAt is how much output a table's buffer holds before it is written out.
+const flushAt = 256 << 10
+
+// Options configures a Transformer.
+type Options struct {
+	// RunID is written to every row's run_id column and every dead-letter
+	// record. Required.
+	RunID string
+	// MaxLineBytes is the longest line read; a longer line is dead-lettered
+	// with its first TooLongPrefix bytes. Optional: default DefaultMaxLineBytes.
+	MaxLineBytes int
+}
+
+// Outputs are where one object's staged rows and dead-letter records go.
+// Every writer is required; they may be shared between objects.
+type Outputs struct {
+	Visits, Sessions, Pageviews, Addtocarts, Purchases io.Writer
+	DeadLetter                                         io.Writer
+}
+
+// DeadLetter is one rejected line or event, as written to the dead letter.
+type DeadLetter struct {
+	RunID        string `json:"run_id"`
+	SourceObject string `json:"source_object"`
+	Line         int64  `json:"line"`                  // 1-based
+	EventIndex   *int   `json:"event_index,omitempty"` // 0-based index in "events"; absent for a rejected line
+	Code         string `json:"code"`
+	Reason       string `json:"reason"`
+	// Raw is the original text: the whole line, or the event's JSON. Bytes that
+	// are not valid UTF-8 appear as U+FFFD; RawBase64 then holds the exact bytes.
+	Raw       string `json:"raw"`
+	RawBase64 string `json:"raw_base64,omitempty"`
+	// Truncated says Raw holds only the first TooLongPrefix bytes of a line of
+	// LineBytes bytes.
+	Truncated bool  `json:"truncated,omitempty"`
+	LineBytes int64 `json:"line_bytes,omitempty"`
+}
+
+// Transformer turns session JSONL into staged rows. It reuses its buffers from
+// line to line and object to object; it is not safe for concurrent use.
+type Transformer struct {
+	opts  Options
+	p     parser
+	v     validator
+	w     *rowWriter
+	bufs  [nOut][]byte
+	outs  [nOut]io.Writer
+	runID []byte // the run id as a JSON string
+	obj   []byte // the object name as a JSON string
+}
+
+const (
+	outVisits = iota
+	outSessions
+	outPageviews
+	outAddtocarts
+	outPurchases
+	outDeadLetter
+	nOut
+)
+
+// NewTransformer returns a Transformer for opts.
+func NewTransformer(opts Options) (*Transformer, error) {
+	if opts.RunID == "" {
+		return nil, errors.New("transformer: RunID is required")
+	}
+	if opts.MaxLineBytes == 0 {
+		opts.MaxLineBytes = DefaultMaxLineBytes
+	}
+	if opts.MaxLineBytes < 1 {
+		return nil, fmt.Errorf("transformer: MaxLineBytes must be positive, got %d", opts.MaxLineBytes)
+	}
+	t := &Transformer{opts: opts}
+	t.v.p = &t.p
+	t.w = newRowWriter(&t.p, &t.v)
+	t.runID = appendJSONString(nil, []byte(opts.RunID))
+	return t, nil
+}
+
+var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
+
+// Transform reads one object from r, plain or gzip-compressed (recognised by
+// its magic bytes, whatever its name), and writes its rows and rejects to out.
+// It returns the object's counts. An error means the object could not be read
+// to its end or an output failed; errors.Is(err, ErrCorruptObject) tells a
+// damaged object (which no retry will mend) from an I/O failure.
+func (t *Transformer) Transform(ctx context.Context, r io.Reader, object string, out Outputs) (Counts, error) {
+	var c Counts
+	t.outs = [nOut]io.Writer{out.Visits, out.Sessions, out.Pageviews, out.Addtocarts, out.Purchases, out.DeadLetter}
+	for i, w := range t.outs {
+		if w == nil {
+			return c, fmt.Errorf("transform %s: output %d is nil", object, i)
+		}
+	}
+	t.obj = appendJSONString(t.obj[:0], []byte(object))
+	t.w.setSource(object, t.opts.RunID)
+
+	src := &readErrs{r: r}
+	br := bufio.NewReaderSize(src, 64<<10)
+	var in io.Reader = br
+	if magic, err := br.Peek(2); err == nil && magic[0] == 0x1f && magic[1] == 0x8b {
+		gz, err := gzip.NewReader(br)
+		if err != nil {
+			return c, t.readError(object, 0, src, err)
+		}
+		defer gz.Close()
+		in = gz
+	} else if err != nil && !errors.Is(err, io.EOF) {
+		return c, t.readError(object, 0, src, err)
+	}
+
+	lr := newLineReader(in, t.opts.MaxLineBytes)
+	for lineNo := int64(1); ; lineNo++ {
+		ln, err := lr.next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return c, errors.Join(t.readError(object, lineNo, src, err), t.flush(true))
+		}
+		if lineNo == 1 {
+			ln.text = bytes.TrimPrefix(ln.text, utf8BOM)
+		}
+		t.line(ln, lineNo, &c)
+		if lineNo%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				return c, err
+			}
+		}
+		if err := t.flush(false); err != nil {
+			return c, fmt.Errorf("transform %s: writing output: %w", object, err)
+		}
+	}
+	if err := t.flush(true); err != nil {
+		return c, fmt.Errorf("transform %s: writing output: %w", object, err)
+	}
+	return c, nil
+}
+
+// readErrs remembers the underlying reader's error, so a failure of the
+// source can be told from damaged content found by the gzip reader.
+type readErrs struct {
+	r   io.Reader
+	err error
+}
+
+func (r *readErrs) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	if err != nil && !errors.Is(err, io.EOF) {
+		r.err = err
+	}
+	return n, err
+}
+
+func (t *Transformer) readError(object string, lineNo int64, src *readErrs, err error) error {
+	where := "header"
+	if lineNo > 0 {
+		where = "line " + strconv.FormatInt(lineNo, 10)
+	}
+	if src.err != nil && errors.Is(err, src.err) {
+		return fmt.Errorf("transform %s: reading %s: %w", object, where, err)
+	}
+	return fmt.Errorf("transform %s: %w at %s: %v", object, ErrCorruptObject, where, err)
+}
+
+func (t *Transformer) flush(all bool) error {
+	for i := range t.bufs {
+		if len(t.bufs[i]) == 0 || (!all && len(t.bufs[i]) < flushAt) {
+			continue
+		}
+		if _, err := t.outs[i].Write(t.bufs[i]); err != nil {
+			return err
+		}
+		t.bufs[i] = t.bufs[i][:0]
+	}
+	return nil
+}
+
+func isBlank(b []byte) bool {
+	for _, c := range b {
+		if c != ' ' && c != '\t' && c != '\r' {
+			return false
+		}
+	}
+	return true
+}
+
+// line applies SPEC.md to one line and writes its rows or rejects.
+func (t *Transformer) line(ln line, lineNo int64, c *Counts) {
+	c.Lines++
+	if ln.tooLong {
+		c.SessionsRejected++
+		t.deadLetter(lineNo, -1, CodeLineTooLong,
+			fmt.Sprintf("line is %d bytes, longer than the maximum of %d (transform.max_line_bytes); only its first %d bytes are kept here",
+				ln.size, t.opts.MaxLineBytes, len(ln.text)),
+			ln.text, ln.size)
+		return
+	}
+	text := ln.text
+	if isBlank(text) {
+		c.Blank++
+		return
+	}
+	if err := t.p.parse(text); err != nil {
+		c.SessionsRejected++
+		t.deadLetter(lineNo, -1, CodeInvalidJSON, "invalid JSON: "+err.Error(), text, 0)
+		return
+	}
+	s, r := t.v.session(0)
+	if r != nil {
+		c.SessionsRejected++
+		t.deadLetter(lineNo, -1, r.Code, r.Reason, text, 0)
+		return
+	}
+	c.SessionsValid++
+	t.w.sessionKey(&s)
+	t.v.events = t.v.events[:0]
+	t.v.items = t.v.items[:0]
+	if s.events != none {
+		nodes := t.p.nodes
+		idx := 0
+		for el := s.events + 1; el < nodes[s.events].sub; el, idx = nodes[el].sub, idx+1 {
+			c.EventsSeen++
+			if r := t.v.event(el); r != nil {
+				c.EventsRejected++
+				t.deadLetter(lineNo, idx, r.Code, r.Reason, t.p.raw(el), 0)
+				continue
+			}
+			e := &t.v.events[len(t.v.events)-1]
+			var out int
+			switch e.typ {
+			case PageView:
+				c.Pageviews++
+				out = outPageviews
+			case AddItemToCart:
+				c.Addtocarts++
+				out = outAddtocarts
+			case Purchase:
+				c.Purchases++
+				out = outPurchases
+			}
+			t.bufs[out] = t.w.eventRow(t.bufs[out], e, lineNo)
+		}
+	}
+	t.bufs[outVisits] = t.w.visitRow(t.bufs[outVisits], &s, lineNo)
+	t.bufs[outSessions] = t.w.sessionRow(t.bufs[outSessions], &s, lineNo)
+}
+
+// deadLetter appends one DeadLetter record; eventIndex < 0 means the whole line.
+// lineBytes > 0 marks raw as the truncated start of a line that long.
+func (t *Transformer) deadLetter(lineNo int64, eventIndex int, code, reason string, raw []byte, lineBytes int64) {
+	raw = bytes.TrimSuffix(raw, []byte{'\r'})
+	if lineBytes > 0 { // the cut may have split a UTF-8 sequence: drop its start
+		for i := 0; i < utf8.UTFMax-1 && len(raw) > 0; i++ {
+			if r, size := utf8.DecodeLastRune(raw); r != utf8.RuneError || size > 1 {
+				break
+			}
+			raw = raw[:len(raw)-1]
+		}
+	}
+	b := t.bufs[outDeadLetter]
+	b = append(b, `{"run_id":`...)
+	b = append(b, t.runID...)
+	b = append(b, `,"source_object":`...)
+	b = append(b, t.obj...)
+	b = append(b, `,"line":`...)
+	b = strconv.AppendInt(b, lineNo, 10)
+	if eventIndex >= 0 {
+		b = append(b, `,"event_index":`...)
+		b = strconv.AppendInt(b, int64(eventIndex), 10)
+	}
+	b = append(b, `,"code":"`...)
+	b = append(b, code...)
+	b = append(b, `","reason":`...)
+	b = appendRawText(b, []byte(reason))
+	b = append(b, `,"raw":`...)
+	b = appendRawText(b, raw)
+	if !utf8.Valid(raw) {
+		b = append(b, `,"raw_base64":"`...)
+		b = base64.StdEncoding.AppendEncode(b, raw)
+		b = append(b, '"')
+	}
+	if lineBytes > 0 {
+		b = append(b, `,"truncated":true,"line_bytes":`...)
+		b = strconv.AppendInt(b, lineBytes, 10)
+	}
+	t.bufs[outDeadLetter] = append(b, '}', '\n')
+}

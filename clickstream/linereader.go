@@ -80,7 +80,11 @@ func (lr *lineReader) fill() {
 		lr.lo, lr.hi = 0, n
 	}
 	if lr.hi == len(lr.buf) {
-		grown := make([]byte, min(2*len(lr.buf), lr.max+readChunk))
+		size := 2 * len(lr.buf)
+		if size >= lr.max { // the last step: room for a whole line of max bytes
+			size = lr.max + readChunk
+		}
+		grown := make([]byte, size)
 		copy(grown, lr.buf[:lr.hi])
 		lr.buf = grown
 	}

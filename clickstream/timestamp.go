@@ -25,7 +25,7 @@ const timestampForms = "want RFC 3339 like 2024-01-30T10:00:00Z or 2024-01-30T10
 // truncated, not rounded, so a timestamp never moves into the next second,
 // day or partition. The error says what is wrong in words.
 func ParseTimestamp(s []byte) (int64, error) {
-	if len(s) < 20 {
+	if len(s) < 19 {
 		return 0, fmt.Errorf("too short: %s", timestampForms)
 	}
 	year, ok1 := digits(s[0:4])
@@ -43,7 +43,7 @@ func ParseTimestamp(s []byte) (int64, error) {
 	}
 	i := 19
 	var frac int64
-	if s[i] == '.' {
+	if i < len(s) && s[i] == '.' {
 		i++
 		n := 0
 		for i < len(s) && s[i] >= '0' && s[i] <= '9' {

@@ -1,0 +1,143 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+
+	"github.com/go-viper/mapstructure/v2"
+)
+
+// Config is the whole configuration. Hand each constructor only the values
+// it needs.
+type Config struct {
+	Source    Source    `mapstructure:"source"`
+	Staging   Staging   `mapstructure:"staging"`
+	Transform Transform `mapstructure:"transform"`
+}
+
+// Source is where input objects are read from.
+type Source struct {
+	URI string `mapstructure:"uri"`
+}
+
+// Staging is where staged per-table files are written.
+type Staging struct {
+	URI string `mapstructure:"uri"`
+}
+
+// Transform tunes the streaming transform.
+type Transform struct {
+	MaxLineBytes ByteSize `mapstructure:"max_line_bytes"`
+}
+
+// Default returns the configuration made of the defaults in the key table.
+func Default() Config {
+	values := make(map[string]any, len(keys))
+	for _, k := range keys {
+		values[k.Name] = k.Default
+	}
+	cfg, err := decode(values)
+	if err != nil {
+		panic("config: the key table's defaults do not decode: " + err.Error()) // keys_test.go keeps this unreachable
+	}
+	return cfg
+}
+
+// MarshalYAML renders c in the shape of the configuration file, so that
+// printing a Config gives a file that Load reads back to the same Config.
+func (c Config) MarshalYAML() (any, error) {
+	out := map[string]any{}
+	if err := walkFields(reflect.ValueOf(c), "", func(key string, v reflect.Value) {
+		setNested(out, key, v.Interface())
+	}); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// decode turns flat values by key ("transform.max_line_bytes": "16MiB") into
+// a Config. Each key is decoded on its own first, so that an error names it.
+func decode(values map[string]any) (Config, error) {
+	var errs []error
+	for _, k := range keys {
+		one := map[string]any{}
+		setNested(one, k.Name, values[k.Name])
+		if err := decodeMap(one, &Config{}); err != nil {
+			errs = append(errs, &KeyError{Key: k.Name, Err: decodeCause(err)})
+		}
+	}
+	if len(errs) > 0 {
+		return Config{}, errors.Join(errs...)
+	}
+	all := map[string]any{}
+	for k, v := range values {
+		setNested(all, k, v)
+	}
+	var cfg Config
+	if err := decodeMap(all, &cfg); err != nil {
+		return Config{}, err
+	}
+	return cfg, nil
+}
+
+func decodeMap(in map[string]any, out *Config) error {
+	d, err := mapstructure.NewDecoder(&mapstructure.DecoderConfig{
+		DecodeHook:       byteSizeHook,
+		WeaklyTypedInput: true, // as viper does: `uri: 2024` is the string "2024"
+		ErrorUnused:      true, // a table key without a field
+		Result:           out,
+	})
+	if err != nil {
+		return err
+	}
+	return d.Decode(in)
+}
+
+// decodeCause strips mapstructure's field-name wrapping; KeyError names the key.
+func decodeCause(err error) error {
+	for {
+		var de *mapstructure.DecodeError
+		if !errors.As(err, &de) {
+			return err
+		}
+		err = de.Unwrap()
+	}
+}
+
+// setNested sets m["a"]["b"] = v for key "a.b".
+func setNested(m map[string]any, key string, v any) {
+	parts := strings.Split(key, ".")
+	for _, p := range parts[:len(parts)-1] {
+		sub, ok := m[p].(map[string]any)
+		if !ok {
+			sub = map[string]any{}
+			m[p] = sub
+		}
+		m = sub
+	}
+	m[parts[len(parts)-1]] = v
+}
+
+// walkFields calls fn for every leaf field of the struct v with its dotted
+// key, built from the mapstructure tags.
+func walkFields(v reflect.Value, prefix string, fn func(key string, v reflect.Value)) error {
+	t := v.Type()
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag := f.Tag.Get("mapstructure")
+		if tag == "" {
+			return fmt.Errorf("field %s.%s has no mapstructure tag", t.Name(), f.Name)
+		}
+		key := prefix + tag
+		if f.Type.Kind() == reflect.Struct {
+			if err := walkFields(v.Field(i), key+".", fn); err != nil {
+				return err
+			}
+			continue
+		}
+		fn(key, v.Field(i))
+	}
+	return nil
+}

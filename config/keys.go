@@ -1,0 +1,132 @@
+package config
+
+import (
+	"strings"
+)
+
+// Key documents one configuration key.
+type Key struct {
+	Name    string // dotted path, as in the YAML file: "transform.max_line_bytes"
+	Default string // the default, as it would be written in the file
+	Env     string // the environment variable that sets it
+	Doc     string // what it means
+}
+
+// keys is the one declaration of every configuration key: its name, default
+// and meaning. Config must have a field for each (keys_test.go checks).
+var keys = []Key{
+	{
+		Name:    "source.uri",
+		Default: "data/source",
+		Doc:     "Where input JSONL objects are read from: a local folder (later also gs://bucket/prefix).",
+	},
+	{
+		Name:    "staging.uri",
+		Default: "data/staging",
+		Doc:     "Where staged per-table files are written: a local folder (later also gs://bucket/prefix).",
+	},
+	{
+		Name:    "transform.max_line_bytes",
+		Default: "16MiB",
+		Doc:     "Longest input line read; a longer line is dead-lettered with its first bytes. Between 1KiB and 1GiB.",
+	},
+}
+
+// envPrefix starts the name of every environment variable that sets a key.
+const envPrefix = "CLICKSTREAM_"
+
+// Keys returns every configuration key, in the table's order.
+func Keys() []Key {
+	out := make([]Key, len(keys))
+	for i, k := range keys {
+		k.Env = envName(k.Name)
+		out[i] = k
+	}
+	return out
+}
+
+// envName is CLICKSTREAM_ + the key upper-cased with "." replaced by "_".
+func envName(key string) string {
+	return envPrefix + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
+}
+
+// Markdown renders Keys as a Markdown table: key | env | default | meaning.
+func Markdown() string {
+	var b strings.Builder
+	b.WriteString("| key | env | default | meaning |\n")
+	b.WriteString("| --- | --- | --- | --- |\n")
+	for _, k := range Keys() {
+		b.WriteString("| `" + k.Name + "` | `" + k.Env + "` | `" + k.Default + "` | " +
+			strings.ReplaceAll(k.Doc, "|", `\|`) + " |\n")
+	}
+	return b.String()
+}
+
+// isKey reports whether name is a declared key.
+func isKey(name string) bool {
+	for _, k := range keys {
+		if k.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// sectionKeys returns the keys under section ("source" → ["source.uri"]);
+// none when section is not a section.
+func sectionKeys(section string) []string {
+	var out []string
+	for _, k := range keys {
+		if strings.HasPrefix(k.Name, section+".") {
+			out = append(out, k.Name)
+		}
+	}
+	return out
+}
+
+// closestKey suggests the declared key that name was probably meant to be,
+// or "" when none is close.
+func closestKey(name string) string {
+	best, bestDist := "", 4 // suggest only within 3 edits
+	for _, k := range keys {
+		if d := editDistance(name, k.Name); d < bestDist {
+			best, bestDist = k.Name, d
+		}
+	}
+	if best != "" {
+		return best
+	}
+	// The right leaf under the wrong section: "max_line_bytes" → "transform.max_line_bytes".
+	leaf := name[strings.LastIndex(name, ".")+1:]
+	var match []string
+	for _, k := range keys {
+		if strings.HasSuffix(k.Name, "."+leaf) {
+			match = append(match, k.Name)
+		}
+	}
+	if len(match) == 1 {
+		return match[0]
+	}
+	return ""
+}
+
+// editDistance is the Levenshtein distance between a and b.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

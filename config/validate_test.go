@@ -1,0 +1,96 @@
+package config
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestValidate(t *testing.T) {
+	tests := []struct {
+		name        string
+		edit        func(*Config)
+		errContains []string // every one must appear; none means valid
+	}{
+		{name: "defaults", edit: func(*Config) {}},
+		{name: "gs URIs", edit: func(c *Config) { c.Source.URI = "gs://raw-bucket/in/2024"; c.Staging.URI = "gs://stage_1" }},
+		{name: "gs bucket without prefix but slash", edit: func(c *Config) { c.Source.URI = "gs://raw.example.com/" }},
+		{name: "absolute path", edit: func(c *Config) { c.Source.URI = "/var/lib/clickstream/in" }},
+		{name: "min line", edit: func(c *Config) { c.Transform.MaxLineBytes = KiB }},
+		{name: "max line", edit: func(c *Config) { c.Transform.MaxLineBytes = GiB }},
+		{
+			name:        "empty source",
+			edit:        func(c *Config) { c.Source.URI = "" },
+			errContains: []string{"source.uri: must not be empty"},
+		},
+		{
+			name:        "s3 staging",
+			edit:        func(c *Config) { c.Staging.URI = "s3://bucket/x" },
+			errContains: []string{`staging.uri: unsupported scheme "s3" in "s3://bucket/x"`, "gs://bucket[/prefix]"},
+		},
+		{
+			name:        "file scheme",
+			edit:        func(c *Config) { c.Source.URI = "file:///tmp/x" },
+			errContains: []string{`source.uri: unsupported scheme "file"`},
+		},
+		{
+			name:        "gs without bucket",
+			edit:        func(c *Config) { c.Source.URI = "gs://" },
+			errContains: []string{`source.uri: "gs://" has no bucket`},
+		},
+		{
+			name:        "gs with empty bucket and a prefix",
+			edit:        func(c *Config) { c.Source.URI = "gs:///prefix" },
+			errContains: []string{`source.uri: "gs:///prefix" has no bucket`},
+		},
+		{
+			name:        "gs bad bucket",
+			edit:        func(c *Config) { c.Staging.URI = "gs://My Bucket/x" },
+			errContains: []string{`staging.uri: invalid bucket name "My Bucket"`},
+		},
+		{
+			name:        "zero line",
+			edit:        func(c *Config) { c.Transform.MaxLineBytes = 0 },
+			errContains: []string{"transform.max_line_bytes: must be between 1KiB and 1GiB, got 0"},
+		},
+		{
+			name:        "line too long",
+			edit:        func(c *Config) { c.Transform.MaxLineBytes = 2 * GiB },
+			errContains: []string{"transform.max_line_bytes: must be between 1KiB and 1GiB, got 2GiB"},
+		},
+		{
+			name: "all errors at once",
+			edit: func(c *Config) { *c = Config{} },
+			errContains: []string{
+				"source.uri: must not be empty",
+				"staging.uri: must not be empty",
+				"transform.max_line_bytes: must be between",
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := Default()
+			tt.edit(&c)
+			err := c.Validate()
+			if len(tt.errContains) == 0 {
+				if err != nil {
+					t.Fatalf("Validate() = %v, want nil", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("Validate() = nil, want errors containing %q", tt.errContains)
+			}
+			for _, want := range tt.errContains {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("Validate() = %q, want it to contain %q", err, want)
+				}
+			}
+			var ke *KeyError
+			if !errors.As(err, &ke) {
+				t.Errorf("Validate() = %T, want it to hold a *KeyError", err)
+			}
+		})
+	}
+}

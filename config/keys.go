@@ -18,12 +18,12 @@ var keys = []Key{
 	{
 		Name:    "source.uri",
 		Default: "data/source",
-		Doc:     "Where input JSONL objects are read from: a local folder (later also gs://bucket/prefix).",
+		Doc:     "Where input JSONL objects are read from, at any depth: a local folder (gs:// URIs are not read yet).",
 	},
 	{
 		Name:    "staging.uri",
 		Default: "data/staging",
-		Doc:     "Where staged per-table files are written: a local folder (later also gs://bucket/prefix).",
+		Doc:     "Where staged per-table files and the dead letter are written: a local folder (gs:// URIs are not written yet).",
 	},
 	{
 		Name:    "transform.max_line_bytes",

@@ -137,3 +137,17 @@ func appendKey(dst []byte, st *style, k uint8, first *bool) []byte {
 	dst = append(dst, '"')
 	return append(dst, st.colon...)
 }
+
+// appendMember starts member k of an object at level: its key, unless the
+// fault f replaces the member (with its raw text) or removes it, in which
+// case it reports faulty and the caller writes no value.
+func appendMember(dst []byte, st *style, f *fault, level, k uint8, first *bool) ([]byte, bool) {
+	if f.hits(level, k) {
+		if !f.omit {
+			dst = appendKey(dst, st, k, first)
+			dst = append(dst, f.raw...)
+		}
+		return dst, true
+	}
+	return appendKey(dst, st, k, first), false
+}

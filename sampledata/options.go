@@ -41,7 +41,8 @@ type Options struct {
 	DuplicateRate float64
 }
 
-// Validate reports every option out of range; each error names its option.
+// Validate reports every option out of range; each error names its option
+// as `starter gen` spells it, without the dashes.
 func (o Options) Validate() error {
 	var errs []error
 	if o.Files < 1 {
@@ -54,12 +55,12 @@ func (o Options) Validate() error {
 		errs = append(errs, fmt.Errorf("days: must be >= 0 (0 means 1), got %d", o.Days))
 	}
 	if !(o.InvalidRate >= 0 && o.InvalidRate <= 1) {
-		errs = append(errs, fmt.Errorf("invalid_rate: must be between 0 and 1, got %v", o.InvalidRate))
+		errs = append(errs, fmt.Errorf("invalid-rate: must be between 0 and 1, got %v", o.InvalidRate))
 	}
 	if !(o.DuplicateRate >= 0 && o.DuplicateRate <= 1) {
-		errs = append(errs, fmt.Errorf("duplicate_rate: must be between 0 and 1, got %v", o.DuplicateRate))
+		errs = append(errs, fmt.Errorf("duplicate-rate: must be between 0 and 1, got %v", o.DuplicateRate))
 	} else if o.InvalidRate >= 0 && o.InvalidRate+o.DuplicateRate > 1 {
-		errs = append(errs, fmt.Errorf("duplicate_rate: invalid_rate + duplicate_rate must be <= 1, got %v + %v",
+		errs = append(errs, fmt.Errorf("duplicate-rate: invalid-rate + duplicate-rate must be <= 1, got %v + %v",
 			o.InvalidRate, o.DuplicateRate))
 	}
 	if o.Days >= 0 && o.Days <= maxDays {

@@ -21,14 +21,14 @@ func TestOptionsValidate(t *testing.T) {
 		{name: "negative sessions", opts: Options{Files: 1, Sessions: -1}, errContains: []string{"sessions: must be >= 0, got -1"}},
 		{name: "negative days", opts: Options{Files: 1, Days: -2}, errContains: []string{"days: must be >= 0"}},
 		{name: "too many days", opts: Options{Files: 1, Days: maxDays + 1}, errContains: []string{"days: must be <="}},
-		{name: "invalid rate above 1", opts: Options{Files: 1, InvalidRate: 2}, errContains: []string{"invalid_rate: must be between 0 and 1, got 2"}},
-		{name: "invalid rate NaN", opts: Options{Files: 1, InvalidRate: math.NaN()}, errContains: []string{"invalid_rate: must be between 0 and 1, got NaN"}},
-		{name: "negative duplicate rate", opts: Options{Files: 1, DuplicateRate: -0.1}, errContains: []string{"duplicate_rate: must be between 0 and 1, got -0.1"}},
-		{name: "rates above 1 together", opts: Options{Files: 1, InvalidRate: 0.6, DuplicateRate: 0.6}, errContains: []string{"duplicate_rate: invalid_rate + duplicate_rate must be <= 1"}},
+		{name: "invalid rate above 1", opts: Options{Files: 1, InvalidRate: 2}, errContains: []string{"invalid-rate: must be between 0 and 1, got 2"}},
+		{name: "invalid rate NaN", opts: Options{Files: 1, InvalidRate: math.NaN()}, errContains: []string{"invalid-rate: must be between 0 and 1, got NaN"}},
+		{name: "negative duplicate rate", opts: Options{Files: 1, DuplicateRate: -0.1}, errContains: []string{"duplicate-rate: must be between 0 and 1, got -0.1"}},
+		{name: "rates above 1 together", opts: Options{Files: 1, InvalidRate: 0.6, DuplicateRate: 0.6}, errContains: []string{"duplicate-rate: invalid-rate + duplicate-rate must be <= 1"}},
 		{name: "start too early", opts: Options{Files: 1, Start: time.Date(999, 1, 1, 0, 0, 0, 0, time.UTC)}, errContains: []string{"start: "}},
 		{name: "days beyond 9999", opts: Options{Files: 1, Days: 3, Start: time.Date(9999, 12, 29, 0, 0, 0, 0, time.UTC)}, errContains: []string{"start: "}},
 		{name: "every error at once", opts: Options{Sessions: -1, InvalidRate: 3},
-			errContains: []string{"files:", "sessions:", "invalid_rate:"}},
+			errContains: []string{"files:", "sessions:", "invalid-rate:"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -57,14 +57,10 @@ func (g *generator) appendBody(dst []byte, st *style, e *event, f *fault) []byte
 	dst = append(dst, '{')
 	first := true
 	for _, k := range l.keys() {
-		if f.hits(lvBody, k) {
-			if !f.omit {
-				dst = appendKey(dst, st, k, &first)
-				dst = append(dst, f.raw...)
-			}
+		var faulty bool
+		if dst, faulty = appendMember(dst, st, f, lvBody, k, &first); faulty {
 			continue
 		}
-		dst = appendKey(dst, st, k, &first)
 		switch k {
 		case kEventType:
 			dst = append(dst, '"')
@@ -113,14 +109,10 @@ func (g *generator) appendDetails(dst []byte, st *style, e *event, f *fault) []b
 	first := true
 	p := &products[e.prod]
 	for _, k := range l.keys() {
-		if f.hits(lvDetails, k) {
-			if !f.omit {
-				dst = appendKey(dst, st, k, &first)
-				dst = append(dst, f.raw...)
-			}
+		var faulty bool
+		if dst, faulty = appendMember(dst, st, f, lvDetails, k, &first); faulty {
 			continue
 		}
-		dst = appendKey(dst, st, k, &first)
 		switch k {
 		case kPageURL:
 			dst = appendString(dst, e.url, st.ascii)

@@ -213,14 +213,10 @@ func (g *generator) appendSession(dst []byte, h *head, evs []byte, f *fault) []b
 	dst = append(dst, '{')
 	first := true
 	for _, k := range l.keys() {
-		if f.hits(lvSession, k) {
-			if !f.omit {
-				dst = appendKey(dst, st, k, &first)
-				dst = append(dst, f.raw...)
-			}
+		var faulty bool
+		if dst, faulty = appendMember(dst, st, f, lvSession, k, &first); faulty {
 			continue
 		}
-		dst = appendKey(dst, st, k, &first)
 		switch k {
 		case kSessionID:
 			dst = appendBytesString(dst, h.id[:])

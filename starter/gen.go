@@ -92,38 +92,12 @@ runs with another --seed or --start can be added to the same folder.`,
 	return cmd
 }
 
-// options checks the flags, naming the one at fault, and converts them.
+// options converts the flags; sampledata.Options.Validate checks them, each
+// error naming the option, which is the flag's name.
 func (fl genFlags) options() (sampledata.Options, error) {
-	var errs []error
-	if fl.files < 1 {
-		errs = append(errs, fmt.Errorf("--files must be >= 1, got %d", fl.files))
-	}
-	if fl.sessions < 0 {
-		errs = append(errs, fmt.Errorf("--sessions must be >= 0, got %d", fl.sessions))
-	}
-	if fl.days < 1 {
-		errs = append(errs, fmt.Errorf("--days must be >= 1, got %d", fl.days))
-	}
 	start, err := time.Parse(time.DateOnly, fl.start)
 	if err != nil {
-		errs = append(errs, fmt.Errorf("--start must be a date YYYY-MM-DD, got %q", fl.start))
-	}
-	rates := true
-	for _, r := range []struct {
-		flag string
-		v    float64
-	}{{"--invalid-rate", fl.invalidRate}, {"--duplicate-rate", fl.duplicateRate}} {
-		if !(r.v >= 0 && r.v <= 1) {
-			errs = append(errs, fmt.Errorf("%s must be between 0 and 1, got %v", r.flag, r.v))
-			rates = false
-		}
-	}
-	if rates && fl.invalidRate+fl.duplicateRate > 1 {
-		errs = append(errs, fmt.Errorf("--invalid-rate plus --duplicate-rate must be at most 1, got %v + %v",
-			fl.invalidRate, fl.duplicateRate))
-	}
-	if len(errs) > 0 {
-		return sampledata.Options{}, errors.Join(errs...)
+		return sampledata.Options{}, fmt.Errorf("--start must be a date YYYY-MM-DD, got %q", fl.start)
 	}
 	opts := sampledata.Options{
 		Files:         fl.files,
@@ -135,8 +109,8 @@ func (fl genFlags) options() (sampledata.Options, error) {
 		InvalidRate:   fl.invalidRate,
 		DuplicateRate: fl.duplicateRate,
 	}
-	if err := opts.Validate(); err != nil { // what is left: the range of --start and --days
-		return opts, fmt.Errorf("--start and --days: %w", err)
+	if err := opts.Validate(); err != nil {
+		return opts, fmt.Errorf("invalid flags: %w", err)
 	}
 	return opts, nil
 }

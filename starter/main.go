@@ -12,9 +12,10 @@ import (
 )
 
 func main() {
-	// Ctrl-C cancels the command's context, so work in progress stops cleanly
-	// (temporary files removed) instead of dying mid-write.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// Ctrl-C, a closed terminal or a polite kill cancel the command's context,
+	// so work in progress stops cleanly (temporary files removed) instead of
+	// dying mid-write.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	if err := newRootCmd().ExecuteContext(ctx); err != nil {
 		stop()

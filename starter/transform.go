@@ -178,6 +178,9 @@ func transformLocal(ctx context.Context, o localTransform) (rep transformReport,
 		return rep, fmt.Errorf("creating output folder: %w", err)
 	}
 
+	if err := removeStaleTemps(o.Out, o.Progress); err != nil {
+		return rep, err
+	}
 	tmp := make([]*os.File, len(stagedOutputs))
 	defer func() {
 		for _, f := range tmp {
@@ -188,7 +191,7 @@ func transformLocal(ctx context.Context, o localTransform) (rep transformReport,
 		}
 	}()
 	for i, name := range stagedOutputs {
-		if tmp[i], err = os.CreateTemp(o.Out, "."+name+"-*.tmp"); err != nil {
+		if tmp[i], err = os.CreateTemp(o.Out, tempPrefix+name+"-*.tmp"); err != nil {
 			return rep, fmt.Errorf("creating output: %w", err)
 		}
 	}
@@ -204,6 +207,9 @@ func transformLocal(ctx context.Context, o localTransform) (rep transformReport,
 	for i, f := range files {
 		prog.setLabel(fmt.Sprintf("%d/%d %s", i+1, len(files), f.name))
 		c, err := transformFile(ctx, tr, f, outs, prog)
+		if ctx.Err() != nil {
+			return rep, fmt.Errorf("interrupted while reading %s; the outputs in %s are as they were before this run", f.name, o.Out)
+		}
 		if err != nil {
 			return rep, err
 		}
@@ -242,6 +248,26 @@ func transformLocal(ctx context.Context, o localTransform) (rep transformReport,
 	}
 	rep.files["manifest"] = manifest
 	return rep, nil
+}
+
+// tempPrefix starts the names of the outputs being written.
+const tempPrefix = ".transform-"
+
+// removeStaleTemps deletes the temporary outputs of a run that was killed
+// before it could clean up (SIGKILL, power loss), so they do not pile up.
+// Two transforms must not write into one folder at the same time.
+func removeStaleTemps(dir string, log io.Writer) error {
+	stale, err := filepath.Glob(filepath.Join(dir, tempPrefix+"*.tmp"))
+	if err != nil {
+		return err
+	}
+	for _, f := range stale {
+		if err := os.Remove(f); err != nil {
+			return fmt.Errorf("removing a killed run's temporary file: %w", err)
+		}
+		fmt.Fprintf(log, "removed %s, left by a run that did not finish\n", f)
+	}
+	return nil
 }
 
 func transformFile(ctx context.Context, tr *clickstream.Transformer, f inputFile, outs clickstream.Outputs, prog *progress) (clickstream.Counts, error) {

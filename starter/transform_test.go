@@ -181,3 +181,18 @@ func TestTransformMaxLineFromEnv(t *testing.T) {
 		t.Fatalf("dead letter = %s, want a line_too_long record", dead)
 	}
 }
+
+// TestTransformRemovesStaleTemps: a run killed with SIGKILL cannot clean up;
+// the next run removes what it left.
+func TestTransformRemovesStaleTemps(t *testing.T) {
+	src, out := t.TempDir(), t.TempDir()
+	writeFile(t, filepath.Join(src, "a.jsonl"), goldenInput(t))
+	stale := filepath.Join(out, tempPrefix+"visits-123.tmp")
+	writeFile(t, stale, []byte("half a file"))
+	if _, err := runStarter(t, "transform", "--source", src, "--out", out); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(stale); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("stale temporary file still there: %v", err)
+	}
+}

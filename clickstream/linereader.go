@@ -23,14 +23,26 @@ type lineReader struct {
 	eof    bool
 	err    error
 	prefix []byte // first bytes of an over-long line
+	// consumed counts the bytes of the lines returned so far, newlines
+	// included: the offset where the next line starts.
+	consumed int64
 }
 
-func newLineReader(r io.Reader, max int) *lineReader {
+func newLineReader(max int) *lineReader {
 	size := readChunk
 	if max+1 < size {
 		size = max + 1
 	}
-	return &lineReader{r: r, max: max, buf: make([]byte, size)}
+	return &lineReader{max: max, buf: make([]byte, size)}
+}
+
+// reset starts reading r, keeping the buffer.
+func (lr *lineReader) reset(r io.Reader) {
+	lr.r = r
+	lr.lo, lr.hi = 0, 0
+	lr.eof = false
+	lr.err = nil
+	lr.consumed = 0
 }
 
 // line is one line of input without its terminating '\n'.
@@ -47,6 +59,7 @@ func (lr *lineReader) next() (line, error) {
 		if k := bytes.IndexByte(lr.buf[lr.lo:lr.hi], '\n'); k >= 0 {
 			text := lr.buf[lr.lo : lr.lo+k]
 			lr.lo += k + 1
+			lr.consumed += int64(k) + 1
 			if len(text) > lr.max {
 				return line{text: text[:min(len(text), TooLongPrefix)], size: int64(len(text)), tooLong: true}, nil
 			}
@@ -61,6 +74,7 @@ func (lr *lineReader) next() (line, error) {
 			}
 			text := lr.buf[lr.lo:lr.hi]
 			lr.lo = lr.hi
+			lr.consumed += int64(len(text))
 			if len(text) > lr.max {
 				return line{text: text[:min(len(text), TooLongPrefix)], size: int64(len(text)), tooLong: true}, nil
 			}
@@ -106,11 +120,13 @@ func (lr *lineReader) skipLong() (line, error) {
 		if k := bytes.IndexByte(lr.buf[lr.lo:lr.hi], '\n'); k >= 0 {
 			size += int64(k)
 			lr.lo += k + 1
+			lr.consumed += size + 1
 			return line{text: lr.prefix, size: size, tooLong: true}, nil
 		}
 		size += int64(lr.hi - lr.lo)
 		lr.lo, lr.hi = 0, 0
 		if lr.eof {
+			lr.consumed += size
 			return line{text: lr.prefix, size: size, tooLong: true}, nil
 		}
 		lr.fill()

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"unicode/utf8"
 )
@@ -61,6 +62,7 @@ type Transformer struct {
 	p     parser
 	v     validator
 	w     *rowWriter
+	lr    *lineReader // shared by the ObjectReaders, which are read one at a time
 	bufs  [nOut][]byte
 	outs  [nOut]io.Writer
 	runID []byte // the run id as a JSON string
@@ -88,7 +90,7 @@ func NewTransformer(opts Options) (*Transformer, error) {
 	if opts.MaxLineBytes < 1 {
 		return nil, fmt.Errorf("transformer: MaxLineBytes must be positive, got %d", opts.MaxLineBytes)
 	}
-	t := &Transformer{opts: opts}
+	t := &Transformer{opts: opts, lr: newLineReader(opts.MaxLineBytes)}
 	t.v.p = &t.p
 	t.w = newRowWriter(&t.p, &t.v)
 	t.runID = appendJSONString(nil, []byte(opts.RunID))
@@ -97,60 +99,131 @@ func NewTransformer(opts Options) (*Transformer, error) {
 
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 
-// Transform reads one object from r, plain or gzip-compressed (recognised by
-// its magic bytes, whatever its name), and writes its rows and rejects to out.
-// It returns the object's counts. An error means the object could not be read
-// to its end or an output failed; errors.Is(err, ErrCorruptObject) tells a
-// damaged object (which no retry will mend) from an I/O failure.
-func (t *Transformer) Transform(ctx context.Context, r io.Reader, object string, out Outputs) (Counts, error) {
-	var c Counts
-	t.outs = [nOut]io.Writer{out.Visits, out.Sessions, out.Pageviews, out.Addtocarts, out.Purchases, out.DeadLetter}
-	for i, w := range t.outs {
-		if w == nil {
-			return c, fmt.Errorf("transform %s: output %d is nil", object, i)
-		}
-	}
-	t.obj = appendJSONString(t.obj[:0], []byte(object))
-	t.w.setSource(object, t.opts.RunID)
+// Cursor is a position in an object at a line boundary: the checkpoint from
+// which a transform can resume.
+type Cursor struct {
+	Line   int64 `json:"line"`   // lines read so far; the next line is Line+1
+	Offset int64 `json:"offset"` // bytes of uncompressed content read so far
+}
 
-	src := &readErrs{r: r}
-	br := bufio.NewReaderSize(src, 64<<10)
+// ObjectReader reads the lines of one object from a cursor on. Get one from
+// Transformer.Open; transform it, in one or more parts, with TransformPart.
+type ObjectReader struct {
+	name string
+	src  *readErrs
+	gz   *gzip.Reader
+	lr   *lineReader
+	cur  Cursor
+	done bool
+}
+
+// Cursor returns where the next part starts.
+func (o *ObjectReader) Cursor() Cursor { return o.cur }
+
+// Done reports whether the whole object has been read.
+func (o *ObjectReader) Done() bool { return o.done }
+
+// Close releases the decompressor, if any; it does not close the source.
+func (o *ObjectReader) Close() error {
+	if o.gz != nil {
+		return o.gz.Close()
+	}
+	return nil
+}
+
+// Open prepares to read object from r, which must deliver the object from
+// its first byte, plain or gzip-compressed (recognised by its magic bytes,
+// whatever its name). With a non-zero cursor, the content before it is
+// skipped without being parsed; the cursor must come from an earlier read of
+// the same object.
+func (t *Transformer) Open(r io.Reader, object string, from Cursor) (*ObjectReader, error) {
+	o := &ObjectReader{name: object, src: &readErrs{r: r}, lr: t.lr, cur: from}
+	br := bufio.NewReaderSize(o.src, 64<<10)
 	var in io.Reader = br
 	if magic, err := br.Peek(2); err == nil && magic[0] == 0x1f && magic[1] == 0x8b {
 		gz, err := gzip.NewReader(br)
 		if err != nil {
-			return c, t.readError(object, 0, src, err)
+			return nil, t.readError(object, 0, o.src, err)
 		}
-		defer gz.Close()
-		in = gz
+		o.gz, in = gz, gz
 	} else if err != nil && !errors.Is(err, io.EOF) {
-		return c, t.readError(object, 0, src, err)
+		return nil, t.readError(object, 0, o.src, err)
 	}
+	if from.Offset > 0 {
+		n, err := io.CopyN(io.Discard, in, from.Offset)
+		if err != nil {
+			o.Close()
+			if errors.Is(err, io.EOF) {
+				return nil, fmt.Errorf("transform %s: %w: it has %d bytes, fewer than the checkpoint's %d: it changed since",
+					object, ErrCorruptObject, n, from.Offset)
+			}
+			return nil, t.readError(object, from.Line+1, o.src, err)
+		}
+	}
+	o.lr.reset(in)
+	return o, nil
+}
 
-	lr := newLineReader(in, t.opts.MaxLineBytes)
-	for lineNo := int64(1); ; lineNo++ {
+// Transform reads one whole object from r (see Open) and writes its rows and
+// rejects to out. It returns the object's counts. An error means the object
+// could not be read to its end or an output failed; errors.Is(err,
+// ErrCorruptObject) tells a damaged object (which no retry will mend) from an
+// I/O failure.
+func (t *Transformer) Transform(ctx context.Context, r io.Reader, object string, out Outputs) (Counts, error) {
+	o, err := t.Open(r, object, Cursor{})
+	if err != nil {
+		return Counts{}, err
+	}
+	defer o.Close()
+	return t.TransformPart(ctx, o, out, math.MaxInt64)
+}
+
+// TransformPart transforms the lines of o from its cursor on, until at least
+// maxBytes of content have been read or the object ends, and writes their
+// rows and rejects to out. Every part ends at a line boundary, so
+// o.Cursor() afterwards is a checkpoint to resume from.
+func (t *Transformer) TransformPart(ctx context.Context, o *ObjectReader, out Outputs, maxBytes int64) (Counts, error) {
+	var c Counts
+	if o.done {
+		return c, nil
+	}
+	t.outs = [nOut]io.Writer{out.Visits, out.Sessions, out.Pageviews, out.Addtocarts, out.Purchases, out.DeadLetter}
+	for i, w := range t.outs {
+		if w == nil {
+			return c, fmt.Errorf("transform %s: output %d is nil", o.name, i)
+		}
+	}
+	t.obj = appendJSONString(t.obj[:0], []byte(o.name))
+	t.w.setSource(o.name, t.opts.RunID)
+	lr := o.lr
+	start := o.cur.Offset
+	base := o.cur.Offset - lr.consumed // lr counts from where Open left it
+	for o.cur.Offset-start < maxBytes {
 		ln, err := lr.next()
 		if errors.Is(err, io.EOF) {
+			o.done = true
 			break
 		}
 		if err != nil {
-			return c, errors.Join(t.readError(object, lineNo, src, err), t.flush(true))
+			return c, errors.Join(t.readError(o.name, o.cur.Line+1, o.src, err), t.flush(true))
 		}
+		lineNo := o.cur.Line + 1
 		if lineNo == 1 {
 			ln.text = bytes.TrimPrefix(ln.text, utf8BOM)
 		}
 		t.line(ln, lineNo, &c)
+		o.cur = Cursor{Line: lineNo, Offset: base + lr.consumed}
 		if lineNo%1024 == 0 {
 			if err := ctx.Err(); err != nil {
 				return c, err
 			}
 		}
 		if err := t.flush(false); err != nil {
-			return c, fmt.Errorf("transform %s: writing output: %w", object, err)
+			return c, fmt.Errorf("transform %s: writing output: %w", o.name, err)
 		}
 	}
 	if err := t.flush(true); err != nil {
-		return c, fmt.Errorf("transform %s: writing output: %w", object, err)
+		return c, fmt.Errorf("transform %s: writing output: %w", o.name, err)
 	}
 	return c, nil
 }

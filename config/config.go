@@ -12,9 +12,50 @@ import (
 // Config is the whole configuration. Hand each constructor only the values
 // it needs.
 type Config struct {
-	Source    Source    `mapstructure:"source"`
-	Staging   Staging   `mapstructure:"staging"`
-	Transform Transform `mapstructure:"transform"`
+	Source     Source     `mapstructure:"source"`
+	Staging    Staging    `mapstructure:"staging"`
+	DeadLetter DeadLetter `mapstructure:"deadletter"`
+	Warehouse  Warehouse  `mapstructure:"warehouse"`
+	Temporal   Temporal   `mapstructure:"temporal"`
+	Pipeline   Pipeline   `mapstructure:"pipeline"`
+	Transform  Transform  `mapstructure:"transform"`
+}
+
+// DeadLetter is where rejected lines and events go.
+type DeadLetter struct {
+	URI string `mapstructure:"uri"`
+}
+
+// Warehouse selects and configures the warehouse.
+type Warehouse struct {
+	Kind        string `mapstructure:"kind"`
+	DuckDB      DuckDB `mapstructure:"duckdb"`
+	LakeDataset string `mapstructure:"lake_dataset"`
+	DWDataset   string `mapstructure:"dw_dataset"`
+}
+
+// DuckDB configures the embedded warehouse.
+type DuckDB struct {
+	Path string `mapstructure:"path"`
+}
+
+// Temporal says how to reach Temporal, and how to run the embedded dev server.
+type Temporal struct {
+	Address   string `mapstructure:"address"`
+	Namespace string `mapstructure:"namespace"`
+	TaskQueue string `mapstructure:"task_queue"`
+	DevDBFile string `mapstructure:"dev_db_file"`
+	DevUIPort int    `mapstructure:"dev_ui_port"`
+}
+
+// Pipeline holds the defaults of a run.
+type Pipeline struct {
+	Mode         string   `mapstructure:"mode"`
+	BatchObjects int      `mapstructure:"batch_objects"`
+	BatchBytes   ByteSize `mapstructure:"batch_bytes"`
+	Window       int      `mapstructure:"window"`
+	PageSize     int      `mapstructure:"page_size"`
+	PagesPerRun  int      `mapstructure:"pages_per_run"`
 }
 
 // Source is where input objects are read from.
@@ -29,6 +70,7 @@ type Staging struct {
 
 // Transform tunes the streaming transform.
 type Transform struct {
+	PartBytes    ByteSize `mapstructure:"part_bytes"`
 	MaxLineBytes ByteSize `mapstructure:"max_line_bytes"`
 }
 

@@ -26,6 +26,91 @@ var keys = []Key{
 		Doc:     "Where staged per-table files and the dead letter are written: a local folder (gs:// URIs are not written yet).",
 	},
 	{
+		Name:    "deadletter.uri",
+		Default: "data/deadletter",
+		Doc:     "Where rejected lines and events are written, one folder per run: a local folder (gs:// URIs are not written yet).",
+	},
+	{
+		Name:    "warehouse.kind",
+		Default: "duckdb",
+		Doc:     "The warehouse: duckdb (embedded, a local file) or bigquery (not built yet).",
+	},
+	{
+		Name:    "warehouse.duckdb.path",
+		Default: "data/warehouse.duckdb",
+		Doc:     "The DuckDB database file of the embedded warehouse.",
+	},
+	{
+		Name:    "warehouse.lake_dataset",
+		Default: "clickstream_lake",
+		Doc:     "Dataset (DuckDB schema) of the raw visits table.",
+	},
+	{
+		Name:    "warehouse.dw_dataset",
+		Default: "clickstream_dw",
+		Doc:     "Dataset (DuckDB schema) of sessions and the event tables.",
+	},
+	{
+		Name:    "temporal.address",
+		Default: "127.0.0.1:7233",
+		Doc:     "host:port of the Temporal frontend.",
+	},
+	{
+		Name:    "temporal.namespace",
+		Default: "default",
+		Doc:     "Temporal namespace of the workflows.",
+	},
+	{
+		Name:    "temporal.task_queue",
+		Default: "clickstream",
+		Doc:     "Task queue the worker polls and runs are started on.",
+	},
+	{
+		Name:    "temporal.dev_db_file",
+		Default: "data/temporal.db",
+		Doc:     "With --dev: the file the embedded Temporal dev server persists to.",
+	},
+	{
+		Name:    "temporal.dev_ui_port",
+		Default: "8233",
+		Doc:     "With --dev: port of the embedded server's Web UI on 127.0.0.1.",
+	},
+	{
+		Name:    "pipeline.mode",
+		Default: "replace",
+		Doc:     "Default load mode of a run: replace (tables hold exactly this run's data) or merge (new keys added).",
+	},
+	{
+		Name:    "pipeline.batch_objects",
+		Default: "64",
+		Doc:     "Most input objects in one batch (one child workflow, one transform activity).",
+	},
+	{
+		Name:    "pipeline.batch_bytes",
+		Default: "256MiB",
+		Doc:     "Most input bytes in one batch; an object larger than this is a batch of its own.",
+	},
+	{
+		Name:    "pipeline.window",
+		Default: "4",
+		Doc:     "Most batches transformed at once (child workflows in flight).",
+	},
+	{
+		Name:    "pipeline.page_size",
+		Default: "1000",
+		Doc:     "Objects listed per page of the source (one extract activity).",
+	},
+	{
+		Name:    "pipeline.pages_per_run",
+		Default: "20",
+		Doc:     "Pages a workflow run handles before it continues as new, keeping its history short.",
+	},
+	{
+		Name:    "transform.part_bytes",
+		Default: "64MiB",
+		Doc:     "Input bytes between two checkpoints of a transform: a retried transform resumes from the last one.",
+	},
+	{
 		Name:    "transform.max_line_bytes",
 		Default: "16MiB",
 		Doc:     "Longest input line read; a longer line is dead-lettered with its first bytes. Between 1KiB and 1GiB.",

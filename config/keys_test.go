@@ -36,9 +36,15 @@ func TestDefaultIsValid(t *testing.T) {
 		t.Fatalf("Default().Validate() = %v", err)
 	}
 	want := Config{
-		Source:    Source{URI: "data/source"},
-		Staging:   Staging{URI: "data/staging"},
-		Transform: Transform{MaxLineBytes: 16 * MiB},
+		Source:     Source{URI: "data/source"},
+		Staging:    Staging{URI: "data/staging"},
+		DeadLetter: DeadLetter{URI: "data/deadletter"},
+		Warehouse: Warehouse{Kind: "duckdb", DuckDB: DuckDB{Path: "data/warehouse.duckdb"},
+			LakeDataset: "clickstream_lake", DWDataset: "clickstream_dw"},
+		Temporal: Temporal{Address: "127.0.0.1:7233", Namespace: "default", TaskQueue: "clickstream",
+			DevDBFile: "data/temporal.db", DevUIPort: 8233},
+		Pipeline:  Pipeline{Mode: "replace", BatchObjects: 64, BatchBytes: 256 * MiB, Window: 4, PageSize: 1000, PagesPerRun: 20},
+		Transform: Transform{PartBytes: 64 * MiB, MaxLineBytes: 16 * MiB},
 	}
 	if d != want {
 		t.Errorf("Default() = %+v, want %+v", d, want)

@@ -217,11 +217,11 @@ func TestLoadReadsProcessEnvironmentByDefault(t *testing.T) {
 // TestYAMLRoundTrip checks that a printed Config is a file that loads back to it.
 func TestYAMLRoundTrip(t *testing.T) {
 	t.Chdir(t.TempDir())
-	want := Config{
-		Source:    Source{URI: "gs://raw/in"},
-		Staging:   Staging{URI: "out/staging"},
-		Transform: Transform{MaxLineBytes: 64_000},
-	}
+	want := Default()
+	want.Source.URI = "gs://raw/in"
+	want.Staging.URI = "out/staging"
+	want.Transform.MaxLineBytes = 64_000
+	want.Pipeline.Mode = "merge"
 	out, err := yaml.Marshal(want)
 	if err != nil {
 		t.Fatal(err)

@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net"
 	"strings"
 )
 
@@ -23,10 +24,73 @@ func (c Config) Validate() error {
 	}
 	check("source.uri", validateURI(c.Source.URI))
 	check("staging.uri", validateURI(c.Staging.URI))
+	check("deadletter.uri", validateURI(c.DeadLetter.URI))
+	switch c.Warehouse.Kind {
+	case "duckdb":
+		if c.Warehouse.DuckDB.Path == "" {
+			check("warehouse.duckdb.path", errors.New("must not be empty when warehouse.kind is duckdb"))
+		}
+	case "bigquery":
+		check("warehouse.kind", errors.New("bigquery is not built yet: use duckdb"))
+	default:
+		check("warehouse.kind", fmt.Errorf("must be duckdb or bigquery, got %q", c.Warehouse.Kind))
+	}
+	check("warehouse.lake_dataset", validateDataset(c.Warehouse.LakeDataset))
+	check("warehouse.dw_dataset", validateDataset(c.Warehouse.DWDataset))
+	if c.Warehouse.LakeDataset == c.Warehouse.DWDataset && c.Warehouse.LakeDataset != "" {
+		check("warehouse.dw_dataset", fmt.Errorf("must differ from warehouse.lake_dataset, both are %q", c.Warehouse.DWDataset))
+	}
+	if _, port, err := net.SplitHostPort(c.Temporal.Address); err != nil || port == "" {
+		check("temporal.address", fmt.Errorf("want host:port, got %q", c.Temporal.Address))
+	}
+	if c.Temporal.Namespace == "" {
+		check("temporal.namespace", errors.New("must not be empty"))
+	}
+	if c.Temporal.TaskQueue == "" {
+		check("temporal.task_queue", errors.New("must not be empty"))
+	}
+	if c.Temporal.DevDBFile == "" {
+		check("temporal.dev_db_file", errors.New("must not be empty"))
+	}
+	if p := c.Temporal.DevUIPort; p < 1 || p > 65535 {
+		check("temporal.dev_ui_port", fmt.Errorf("must be a port between 1 and 65535, got %d", p))
+	}
+	if c.Pipeline.Mode != "replace" && c.Pipeline.Mode != "merge" {
+		check("pipeline.mode", fmt.Errorf("must be replace or merge, got %q", c.Pipeline.Mode))
+	}
+	checkRange := func(key string, v, lo, hi int) {
+		if v < lo || v > hi {
+			check(key, fmt.Errorf("must be between %d and %d, got %d", lo, hi, v))
+		}
+	}
+	checkRange("pipeline.batch_objects", c.Pipeline.BatchObjects, 1, 10_000)
+	checkRange("pipeline.window", c.Pipeline.Window, 1, 1000)
+	checkRange("pipeline.page_size", c.Pipeline.PageSize, 1, 10_000)
+	checkRange("pipeline.pages_per_run", c.Pipeline.PagesPerRun, 1, 10_000)
+	if n := c.Pipeline.BatchBytes; n < 1 {
+		check("pipeline.batch_bytes", fmt.Errorf("must be positive, got %v", n))
+	}
+	if n := c.Transform.PartBytes; n < MiB {
+		check("transform.part_bytes", fmt.Errorf("must be at least 1MiB, got %v", n))
+	}
 	if n := c.Transform.MaxLineBytes; n < minLineBytes || n > maxLineBytes {
 		check("transform.max_line_bytes", fmt.Errorf("must be between %v and %v, got %v", minLineBytes, maxLineBytes, n))
 	}
 	return errors.Join(errs...)
+}
+
+// validateDataset accepts a BigQuery dataset name, which is also a valid
+// DuckDB schema name: letters, digits and underscores, at most 1024.
+func validateDataset(name string) error {
+	ok := name != "" && len(name) <= 1024
+	for i := 0; ok && i < len(name); i++ {
+		c := name[i]
+		ok = c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+	}
+	if !ok {
+		return fmt.Errorf("want letters, digits and underscores, got %q", name)
+	}
+	return nil
 }
 
 // validateURI accepts a local path or gs://bucket[/prefix].

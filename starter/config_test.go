@@ -45,14 +45,16 @@ func TestConfigCmd(t *testing.T) {
 		{
 			name: "defaults",
 			args: []string{"config"},
-			want: "source:\n  uri: data/source\nstaging:\n  uri: data/staging\ntransform:\n  max_line_bytes: 16MiB\n",
+			contains: []string{"source:\n  uri: data/source\n", "staging:\n  uri: data/staging\n",
+				"  max_line_bytes: 16MiB\n", "pipeline:\n  batch_bytes: 256MiB\n"},
 		},
 		{
 			name:  "file, then env, then flags",
 			files: map[string]string{"clickstream.yaml": "source:\n  uri: from-file\nstaging:\n  uri: from-file\ntransform:\n  max_line_bytes: 1MiB\n"},
 			env:   map[string]string{"CLICKSTREAM_STAGING_URI": "gs://from-env/staging", "CLICKSTREAM_TRANSFORM_MAX_LINE_BYTES": "4MiB"},
 			args:  []string{"config", "--transform-max-line-bytes", "64kB"},
-			want:  "source:\n  uri: from-file\nstaging:\n  uri: gs://from-env/staging\ntransform:\n  max_line_bytes: 64000\n",
+			contains: []string{"source:\n  uri: from-file\n", "staging:\n  uri: gs://from-env/staging\n",
+				"  max_line_bytes: 64000\n"},
 		},
 		{
 			name:     "explicit --config",

@@ -43,3 +43,19 @@ func (c Counts) Check() error {
 	}
 	return nil
 }
+
+// TableRows is how many staged rows of table the counts stand for: one per
+// valid session in visits and sessions, one per event in its event table.
+func (c Counts) TableRows(table string) int64 {
+	switch table {
+	case VisitsTable, SessionsTable:
+		return c.SessionsValid
+	case PageviewsTable:
+		return c.Pageviews
+	case AddtocartsTable:
+		return c.Addtocarts
+	case PurchasesTable:
+		return c.Purchases
+	}
+	return 0
+}

@@ -1,0 +1,37 @@
+package activities
+
+import (
+	"github.com/clickstream-platform/clickstream/blob"
+	"github.com/clickstream-platform/clickstream/warehouse"
+)
+
+// Activities are the pipeline's steps; its fields are their dependencies.
+type Activities struct {
+	// OpenSource opens the store a run reads from; runs may name their own
+	// source, so it is opened per call. Required.
+	OpenSource func(uri string) (blob.Store, error)
+	// Staging holds staged files and manifests, DeadLetter the rejects.
+	// Required.
+	Staging, DeadLetter blob.Store
+	// Warehouse is where the tables live. Required.
+	Warehouse warehouse.Warehouse
+	// Defaults are what a run's zero-valued input means. Required.
+	Defaults RunDefaults
+	// MaxLineBytes is the longest line the transform reads. Optional:
+	// default clickstream.DefaultMaxLineBytes.
+	MaxLineBytes int
+	// PartBytes is the input read between two checkpoints of a transform.
+	// Optional: default 64 MiB.
+	PartBytes int64
+}
+
+// RunDefaults are the worker's configured defaults for a run's input.
+type RunDefaults struct {
+	Source       string
+	Mode         string
+	BatchObjects int
+	BatchBytes   int64
+	Window       int
+	PageSize     int
+	PagesPerRun  int
+}

@@ -1,0 +1,281 @@
+package activities
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+
+	"go.temporal.io/sdk/activity"
+
+	"github.com/clickstream-platform/clickstream/blob"
+	"github.com/clickstream-platform/clickstream/clickstream"
+)
+
+// DefaultPartBytes is the input read between two checkpoints by default.
+const DefaultPartBytes = 64 << 20
+
+// TransformInput is one batch of input objects.
+type TransformInput struct {
+	RunID   string        `json:"run_id"`
+	BatchID string        `json:"batch_id"`
+	Source  string        `json:"source"`
+	Objects []blob.Object `json:"objects"`
+}
+
+// TransformResult refers to the batch's manifest and sums it up.
+type TransformResult struct {
+	// Manifest is the manifest's name in the staging store.
+	Manifest string             `json:"manifest"`
+	Counts   clickstream.Counts `json:"counts"`
+	Objects  int                `json:"objects"`
+	Bytes    int64              `json:"bytes"`
+	// Reused says the batch had been finished before: its manifest was read
+	// back instead of transforming again.
+	Reused bool `json:"reused,omitempty"`
+}
+
+// Manifest is the record of a finished batch, kept in the staging store:
+// what was read, what it counted, and which files hold the result. A
+// manifest's existence is the checkpoint that lets a repeated batch skip its
+// work.
+type Manifest struct {
+	RunID   string             `json:"run_id"`
+	BatchID string             `json:"batch_id"`
+	Source  string             `json:"source"`
+	Objects []ObjectManifest   `json:"objects"`
+	Counts  clickstream.Counts `json:"counts"`
+	// Files are the staged files by table name, as full names.
+	Files map[string][]string `json:"files"`
+	// DeadLetter are the batch's dead-letter files, as full names.
+	DeadLetter []string `json:"deadletter"`
+}
+
+// ObjectManifest is one input object of a batch.
+type ObjectManifest struct {
+	blob.Object
+	// URI is the object's full name: the source_object of its rows.
+	URI    string             `json:"uri"`
+	Parts  int                `json:"parts"`
+	Counts clickstream.Counts `json:"counts"`
+}
+
+// TransformCheckpoint is the transform's heartbeat: objects before Object
+// are done, and Object is done up to Cursor in Parts parts. Manifest holds
+// everything finished so far, so a retry resumes exactly there.
+type TransformCheckpoint struct {
+	Object   int                `json:"object"`
+	Parts    int                `json:"parts"`
+	Cursor   clickstream.Cursor `json:"cursor"`
+	Manifest Manifest           `json:"manifest"`
+}
+
+// ManifestName is where a batch's manifest is kept in the staging store.
+func ManifestName(runID, batchID string) string {
+	return path.Join(runID, "manifests", batchID+".json")
+}
+
+// Transform turns a batch of objects into staged files per table, dead-letter
+// files and a manifest. It heartbeats a checkpoint after every part of every
+// object (transform.part_bytes of input) and, when retried, resumes from the
+// last one; every file is named after the run, batch, object and part, so a
+// retried part replaces its own files instead of adding to them.
+func (a *Activities) Transform(ctx context.Context, in TransformInput) (TransformResult, error) {
+	name := ManifestName(in.RunID, in.BatchID)
+	if m, err := a.readManifest(ctx, name); err == nil {
+		res := summarize(name, m)
+		res.Reused = true
+		return res, nil
+	} else if !errors.Is(err, blob.ErrNotExist) {
+		return TransformResult{}, err
+	}
+	src, err := a.OpenSource(in.Source)
+	if err != nil {
+		return TransformResult{}, classify(configError("source %s: %v", in.Source, err))
+	}
+	tr, err := clickstream.NewTransformer(clickstream.Options{RunID: in.RunID, MaxLineBytes: a.MaxLineBytes})
+	if err != nil {
+		return TransformResult{}, classify(configError("%v", err))
+	}
+
+	cp := TransformCheckpoint{Manifest: Manifest{RunID: in.RunID, BatchID: in.BatchID, Source: in.Source, Files: map[string][]string{}}}
+	if activity.HasHeartbeatDetails(ctx) {
+		if err := activity.GetHeartbeatDetails(ctx, &cp); err != nil {
+			return TransformResult{}, fmt.Errorf("reading the transform's checkpoint: %w", err)
+		}
+		activity.GetLogger(ctx).Info("resuming transform", "batch", in.BatchID, "object", cp.Object, "parts", cp.Parts, "line", cp.Cursor.Line)
+	}
+	for ; cp.Object < len(in.Objects); cp.Object, cp.Parts, cp.Cursor = cp.Object+1, 0, (clickstream.Cursor{}) {
+		if err := a.transformObject(ctx, tr, src, in, &cp); err != nil {
+			return TransformResult{}, err
+		}
+	}
+	if err := a.writeManifest(ctx, name, cp.Manifest); err != nil {
+		return TransformResult{}, err
+	}
+	return summarize(name, cp.Manifest), nil
+}
+
+// transformObject transforms in.Objects[cp.Object] from cp's cursor to its
+// end, a part at a time, heartbeating cp after each part.
+func (a *Activities) transformObject(ctx context.Context, tr *clickstream.Transformer, src blob.Store, in TransformInput, cp *TransformCheckpoint) error {
+	obj := in.Objects[cp.Object]
+	m := &cp.Manifest
+	if len(m.Objects) == cp.Object { // not begun before
+		m.Objects = append(m.Objects, ObjectManifest{Object: obj, URI: blob.Join(src.URI(), obj.Name)})
+	}
+	om := &m.Objects[cp.Object]
+	rc, err := src.Open(ctx, obj.Name)
+	if err != nil {
+		return classify(fmt.Errorf("opening %s: %w", om.URI, err))
+	}
+	defer rc.Close()
+	or, err := tr.Open(rc, om.URI, cp.Cursor)
+	if err != nil {
+		return classify(err)
+	}
+	defer or.Close()
+	partBytes := a.PartBytes
+	if partBytes <= 0 {
+		partBytes = DefaultPartBytes
+	}
+	for !or.Done() {
+		out := a.newPartOutputs(ctx, in.RunID, fmt.Sprintf("%s-%05d-%05d", in.BatchID, cp.Object, cp.Parts))
+		c, err := tr.TransformPart(ctx, or, out.outputs(), partBytes)
+		if err == nil {
+			err = out.commit(m)
+		}
+		if err != nil {
+			out.abort()
+			return classify(err)
+		}
+		om.Counts.Add(c)
+		m.Counts.Add(c)
+		om.Parts++
+		cp.Parts++
+		cp.Cursor = or.Cursor()
+		activity.RecordHeartbeat(ctx, *cp)
+	}
+	if err := om.Counts.Check(); err != nil {
+		return classify(fmt.Errorf("object %s: %w", om.URI, err))
+	}
+	return nil
+}
+
+func summarize(name string, m Manifest) TransformResult {
+	res := TransformResult{Manifest: name, Counts: m.Counts, Objects: len(m.Objects)}
+	for _, o := range m.Objects {
+		res.Bytes += o.Size
+	}
+	return res
+}
+
+func (a *Activities) readManifest(ctx context.Context, name string) (Manifest, error) {
+	var m Manifest
+	rc, err := a.Staging.Open(ctx, name)
+	if err != nil {
+		return m, err
+	}
+	defer rc.Close()
+	if err := json.NewDecoder(rc).Decode(&m); err != nil {
+		return m, fmt.Errorf("reading manifest %s: %w", name, err)
+	}
+	return m, nil
+}
+
+func (a *Activities) writeManifest(ctx context.Context, name string, m Manifest) error {
+	w, err := a.Staging.Create(ctx, name)
+	if err != nil {
+		return classify(fmt.Errorf("writing manifest %s: %w", name, err))
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", " ")
+	if err := enc.Encode(m); err != nil {
+		w.Abort()
+		return fmt.Errorf("writing manifest %s: %w", name, err)
+	}
+	if err := w.Close(); err != nil {
+		return fmt.Errorf("writing manifest %s: %w", name, err)
+	}
+	return nil
+}
+
+// partOutputs are the files of one part: one per table and one for the dead
+// letter, each created only when its first row arrives, so empty parts leave
+// no empty files.
+type partOutputs struct {
+	files [6]lazyFile
+}
+
+var partTables = [6]string{
+	clickstream.VisitsTable, clickstream.SessionsTable, clickstream.PageviewsTable,
+	clickstream.AddtocartsTable, clickstream.PurchasesTable, "",
+}
+
+func (a *Activities) newPartOutputs(ctx context.Context, runID, part string) *partOutputs {
+	p := &partOutputs{}
+	for i, table := range partTables {
+		if table == "" {
+			p.files[i] = lazyFile{ctx: ctx, store: a.DeadLetter, name: path.Join(runID, part+".ndjson")}
+			continue
+		}
+		p.files[i] = lazyFile{ctx: ctx, store: a.Staging, name: path.Join(runID, table, part+".ndjson"), table: table}
+	}
+	return p
+}
+
+func (p *partOutputs) outputs() clickstream.Outputs {
+	f := &p.files
+	return clickstream.Outputs{Visits: &f[0], Sessions: &f[1], Pageviews: &f[2], Addtocarts: &f[3], Purchases: &f[4], DeadLetter: &f[5]}
+}
+
+// commit makes the part's files visible and records them in m.
+func (p *partOutputs) commit(m *Manifest) error {
+	for i := range p.files {
+		f := &p.files[i]
+		if f.w == nil {
+			continue
+		}
+		if err := f.w.Close(); err != nil {
+			return fmt.Errorf("writing %s: %w", f.name, err)
+		}
+		full := blob.Join(f.store.URI(), f.name)
+		if f.table == "" {
+			m.DeadLetter = append(m.DeadLetter, full)
+		} else {
+			m.Files[f.table] = append(m.Files[f.table], full)
+		}
+	}
+	return nil
+}
+
+func (p *partOutputs) abort() {
+	for i := range p.files {
+		if w := p.files[i].w; w != nil {
+			w.Abort()
+		}
+	}
+}
+
+type lazyFile struct {
+	ctx   context.Context
+	store blob.Store
+	name  string
+	table string // "" for the dead letter
+	w     blob.Writer
+}
+
+func (f *lazyFile) Write(b []byte) (int, error) {
+	if f.w == nil {
+		w, err := f.store.Create(f.ctx, f.name)
+		if err != nil {
+			return 0, err
+		}
+		f.w = w
+	}
+	return f.w.Write(b)
+}
+
+var _ io.Writer = (*lazyFile)(nil)

@@ -1,0 +1,121 @@
+// Package app wires the configuration to the pipeline: the stores, the
+// warehouse, the activities, a Temporal client and worker, and the embedded
+// dev server. The worker's main and the starter's --dev mode both use it, so
+// a run behaves the same whichever process hosts the worker.
+package app
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+
+	"go.temporal.io/sdk/client"
+	tlog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/worker"
+
+	"github.com/clickstream-platform/clickstream/activities"
+	"github.com/clickstream-platform/clickstream/blob"
+	"github.com/clickstream-platform/clickstream/config"
+	"github.com/clickstream-platform/clickstream/devserver"
+	"github.com/clickstream-platform/clickstream/warehouse"
+	"github.com/clickstream-platform/clickstream/workflows"
+)
+
+// OpenWarehouse opens the configured warehouse.
+func OpenWarehouse(cfg config.Config) (warehouse.Warehouse, error) {
+	switch cfg.Warehouse.Kind {
+	case "duckdb":
+		return warehouse.OpenDuckDB(warehouse.DuckDBOptions{
+			Path: cfg.Warehouse.DuckDB.Path, LakeDataset: cfg.Warehouse.LakeDataset, DWDataset: cfg.Warehouse.DWDataset,
+		})
+	}
+	return nil, fmt.Errorf("warehouse.kind %q is not supported", cfg.Warehouse.Kind)
+}
+
+// NewActivities builds the activities and their dependencies from cfg. The
+// caller closes the warehouse.
+func NewActivities(cfg config.Config, wh warehouse.Warehouse) (*activities.Activities, error) {
+	staging, err := blob.Open(cfg.Staging.URI)
+	if err != nil {
+		return nil, fmt.Errorf("staging.uri: %w", err)
+	}
+	dead, err := blob.Open(cfg.DeadLetter.URI)
+	if err != nil {
+		return nil, fmt.Errorf("deadletter.uri: %w", err)
+	}
+	return &activities.Activities{
+		OpenSource: blob.Open,
+		Staging:    staging,
+		DeadLetter: dead,
+		Warehouse:  wh,
+		Defaults: activities.RunDefaults{
+			Source: cfg.Source.URI, Mode: cfg.Pipeline.Mode,
+			BatchObjects: cfg.Pipeline.BatchObjects, BatchBytes: int64(cfg.Pipeline.BatchBytes),
+			Window: cfg.Pipeline.Window, PageSize: cfg.Pipeline.PageSize, PagesPerRun: cfg.Pipeline.PagesPerRun,
+		},
+		MaxLineBytes: int(cfg.Transform.MaxLineBytes),
+		PartBytes:    int64(cfg.Transform.PartBytes),
+	}, nil
+}
+
+// Register registers every workflow and activity of the pipeline on r.
+func Register(r worker.Registry, a *activities.Activities) {
+	r.RegisterWorkflow(workflows.PipelineWorkflow)
+	r.RegisterWorkflow(workflows.BatchWorkflow)
+	r.RegisterWorkflow(workflows.RecreateTablesWorkflow)
+	r.RegisterActivity(a)
+}
+
+// Dial connects to the configured Temporal frontend.
+func Dial(ctx context.Context, cfg config.Config, logger *slog.Logger) (client.Client, error) {
+	c, err := client.DialContext(ctx, client.Options{
+		HostPort:  cfg.Temporal.Address,
+		Namespace: cfg.Temporal.Namespace,
+		Logger:    tlog.NewStructuredLogger(logger),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("connecting to Temporal at %s (temporal.address): %w", cfg.Temporal.Address, err)
+	}
+	return c, nil
+}
+
+// Worker is a Temporal worker running the pipeline, with the warehouse it owns.
+type Worker struct {
+	worker.Worker
+	wh warehouse.Warehouse
+}
+
+// NewWorker builds a worker for cfg's task queue on c.
+func NewWorker(c client.Client, cfg config.Config) (*Worker, error) {
+	wh, err := OpenWarehouse(cfg)
+	if err != nil {
+		return nil, err
+	}
+	a, err := NewActivities(cfg, wh)
+	if err != nil {
+		wh.Close()
+		return nil, err
+	}
+	w := worker.New(c, cfg.Temporal.TaskQueue, worker.Options{})
+	Register(w, a)
+	return &Worker{Worker: w, wh: wh}, nil
+}
+
+// Close stops the worker, if it runs, and closes the warehouse.
+func (w *Worker) Close() error {
+	w.Stop()
+	return w.wh.Close()
+}
+
+// StartDevServer starts the embedded Temporal dev server of cfg (address,
+// UI port, database file), telling the user on log what happens.
+func StartDevServer(ctx context.Context, cfg config.Config, log io.Writer) (*devserver.Server, error) {
+	return devserver.Start(ctx, devserver.Options{
+		Address:   cfg.Temporal.Address,
+		UIPort:    cfg.Temporal.DevUIPort,
+		DBFile:    cfg.Temporal.DevDBFile,
+		Namespace: cfg.Temporal.Namespace,
+		Log:       log,
+	})
+}

@@ -1,0 +1,65 @@
+package blob
+
+import (
+	"context"
+	"errors"
+	"io"
+	"time"
+)
+
+// Object describes one stored object.
+type Object struct {
+	// Name is the object's path below the store's root, slash-separated,
+	// never starting with "/" and never containing "." or ".." elements.
+	Name    string    `json:"name"`
+	Size    int64     `json:"size"`
+	Updated time.Time `json:"updated"`
+	// Generation identifies this version of the object: a GCS generation,
+	// or for a local file its modification time in nanoseconds. A changed
+	// object has a new generation.
+	Generation int64 `json:"generation"`
+}
+
+// Page is one page of a listing.
+type Page struct {
+	Objects []Object
+	// Next is the token of the following page; empty on the last page.
+	Next string
+}
+
+// Store is a root holding objects: a local folder or a gs://bucket/prefix.
+// Implementations are safe for concurrent use.
+type Store interface {
+	// URI returns the root, e.g. "data/staging" or "gs://bucket/prefix";
+	// URI() + "/" + name is an object's full name, used in lineage.
+	URI() string
+	// List returns up to max objects (max <= 0: a default page size) whose
+	// names start with prefix, in lexical order of their names, starting
+	// after the page that returned token ("" for the first page). A missing
+	// root is an error wrapping ErrNotExist.
+	List(ctx context.Context, prefix, token string, max int) (Page, error)
+	// Open opens an object for reading. A missing object is an error
+	// wrapping ErrNotExist.
+	Open(ctx context.Context, name string) (io.ReadCloser, error)
+	// Create starts writing an object. The content becomes visible under name
+	// only when Close returns nil, replacing any object of that name whole;
+	// Abort (or a failed Close) leaves no trace of the write.
+	Create(ctx context.Context, name string) (Writer, error)
+	// Delete removes an object; a missing object is not an error.
+	Delete(ctx context.Context, name string) error
+}
+
+// Writer is an object being written. Call Close to commit, or Abort.
+type Writer interface {
+	io.Writer
+	Close() error
+	Abort()
+}
+
+var (
+	// ErrNotExist is wrapped by errors about a missing object or root.
+	ErrNotExist = errors.New("does not exist")
+	// ErrInvalidName is wrapped by errors about a name that could escape
+	// the root (absolute, "..", empty elements) or is otherwise unusable.
+	ErrInvalidName = errors.New("invalid object name")
+)

@@ -1,0 +1,86 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/clickstream-platform/clickstream/warehouse"
+)
+
+func newQueryCmd() *cobra.Command {
+	var jsonOut bool
+	cmd := &cobra.Command{
+		Use:   "query SQL",
+		Short: "Query the embedded DuckDB warehouse (read-only)",
+		Long: `Query runs one SQL statement against the embedded warehouse (warehouse.duckdb.path),
+opened read-only, and prints the rows. The tables are <lake_dataset>.visits and
+<dw_dataset>.sessions, pageview_events, addtocart_events and purchase_events.`,
+		Example: `  starter query "SELECT count(*) FROM clickstream_dw.sessions"
+  starter query "SELECT date_trunc('month', timestamp) m, count(*) FROM clickstream_dw.pageview_events GROUP BY 1" --json`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := loadConfig(cmd, nil)
+			if err != nil {
+				return err
+			}
+			if cfg.Warehouse.Kind != "duckdb" {
+				return fmt.Errorf("query reads the embedded DuckDB warehouse; warehouse.kind is %s", cfg.Warehouse.Kind)
+			}
+			db, err := warehouse.OpenDuckDB(warehouse.DuckDBOptions{Path: cfg.Warehouse.DuckDB.Path, ReadOnly: true,
+				LakeDataset: cfg.Warehouse.LakeDataset, DWDataset: cfg.Warehouse.DWDataset})
+			if err != nil {
+				if errors.Is(err, fs.ErrNotExist) {
+					return fmt.Errorf("%s does not exist yet: run the pipeline first ('starter run --dev')", cfg.Warehouse.DuckDB.Path)
+				}
+				return err
+			}
+			defer db.Close()
+			cols, rows, err := db.Query(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			if jsonOut {
+				objs := make([]map[string]any, len(rows))
+				for i, r := range rows {
+					objs[i] = map[string]any{}
+					for j, c := range cols {
+						objs[i][c] = r[j]
+					}
+				}
+				enc := json.NewEncoder(out)
+				enc.SetIndent("", "  ")
+				return enc.Encode(objs)
+			}
+			tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+			for i, c := range cols {
+				if i > 0 {
+					fmt.Fprint(tw, "\t")
+				}
+				fmt.Fprint(tw, c)
+			}
+			fmt.Fprintln(tw)
+			for _, r := range rows {
+				for i, v := range r {
+					if i > 0 {
+						fmt.Fprint(tw, "\t")
+					}
+					fmt.Fprint(tw, v)
+				}
+				fmt.Fprintln(tw)
+			}
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "(%d rows)\n", len(rows))
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&jsonOut, "json", false, "print the rows as a JSON array of objects")
+	return cmd
+}

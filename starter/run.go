@@ -1,0 +1,430 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/clickstream-platform/clickstream/app"
+	"github.com/clickstream-platform/clickstream/blob"
+	"github.com/clickstream-platform/clickstream/clickstream"
+	"github.com/clickstream-platform/clickstream/config"
+	"github.com/clickstream-platform/clickstream/devserver"
+	"github.com/clickstream-platform/clickstream/sampledata"
+	"github.com/clickstream-platform/clickstream/workflows"
+)
+
+type runFlags struct {
+	recreate, detach, json, dev bool
+	id                          string
+}
+
+func newRunCmd() *cobra.Command {
+	var fl runFlags
+	cmd := &cobra.Command{
+		Use:   "run",
+		Short: "Run the pipeline (PipelineWorkflow) and wait for its result",
+		Long: `Run starts PipelineWorkflow on Temporal and waits for it, showing its progress, then
+prints the accounting and the tables' row counts. It exits non-zero with the workflow's
+error if the run fails.
+
+The workflow id is derived from the source and the mode unless --id is given. Running
+again while a run with that id is still going attaches to it and waits; --detach starts
+the run (or finds it) and returns at once.
+
+With --dev, one command does everything on a laptop: it starts the embedded Temporal dev
+server (persisted to temporal.dev_db_file, Web UI on 127.0.0.1) unless one answers at
+temporal.address, runs a worker in this process, and generates sample data first if the
+default source folder (data/source) holds no input. On a terminal the server and UI then stay up until Ctrl-C.`,
+		Example: `  starter run --dev
+  starter run --source data/source --mode merge
+  starter run --detach --id nightly-2024-01-30 --json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := loadConfig(cmd, map[string]string{"source": "source.uri", "mode": "pipeline.mode"})
+			if err != nil {
+				return err
+			}
+			if fl.dev && fl.detach {
+				return errors.New("--detach with --dev would leave the run without a worker when this command exits: start one with 'go run ./worker --dev', then run 'starter run --detach' without --dev")
+			}
+			return withTemporal(cmd, cfg, fl.dev, func(ctx context.Context, c client.Client, ui string) error {
+				// Only the default folder gets sample data: a source the user
+				// named and mistyped must fail, not fill up with made-up data.
+				if fl.dev && cfg.Source.URI == config.Default().Source.URI {
+					if err := sampleIfEmpty(ctx, cmd.ErrOrStderr(), cfg.Source.URI); err != nil {
+						return err
+					}
+				}
+				return runPipeline(ctx, cmd, c, cfg, fl, ui)
+			})
+		},
+	}
+	f := cmd.Flags()
+	f.String("source", "", "folder or gs://bucket/prefix to read (config source.uri)")
+	f.String("mode", "", "load mode, replace or merge (config pipeline.mode)")
+	f.BoolVar(&fl.recreate, "recreate", false, "drop and create the tables first (schema, partitioning or clustering changes)")
+	f.StringVar(&fl.id, "id", "", "workflow id (default derived from the source and the mode)")
+	f.BoolVar(&fl.detach, "detach", false, "start the run and return without waiting")
+	f.BoolVar(&fl.json, "json", false, "print the result as one JSON object")
+	f.BoolVar(&fl.dev, "dev", false, "start the embedded Temporal dev server if needed and run a worker in this process")
+	return cmd
+}
+
+// WorkflowID is the id a run of source in mode gets unless one is given:
+// the same source and mode always give the same id, so a second start
+// attaches to a run still going instead of starting another.
+func WorkflowID(source, mode string) string {
+	sum := sha256.Sum256([]byte(source))
+	return fmt.Sprintf("clickstream-%s-%s-%s", mode, idLabel(source), hex.EncodeToString(sum[:])[:8])
+}
+
+// idLabel is a readable hint of the source for workflow ids.
+func idLabel(source string) string {
+	base := filepath.Base(strings.TrimRight(source, "/"))
+	var b strings.Builder
+	for _, r := range base {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' {
+			b.WriteRune(r)
+		}
+		if b.Len() >= 24 {
+			break
+		}
+	}
+	if b.Len() == 0 {
+		return "source"
+	}
+	return b.String()
+}
+
+// withTemporal runs fn with a client. With dev it first starts the embedded
+// server if none answers, and runs a worker in this process for fn's
+// duration; on a terminal it then keeps both up until the user interrupts.
+func withTemporal(cmd *cobra.Command, cfg config.Config, dev bool, fn func(ctx context.Context, c client.Client, ui string) error) error {
+	ctx := cmd.Context()
+	stderr := cmd.ErrOrStderr()
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	ui := ""
+	if dev {
+		if devserver.Answering(ctx, cfg.Temporal.Address, 2*time.Second) {
+			fmt.Fprintf(stderr, "Using the Temporal server already answering at %s.\n", cfg.Temporal.Address)
+			ui = fmt.Sprintf("http://127.0.0.1:%d", cfg.Temporal.DevUIPort)
+		} else {
+			srv, err := app.StartDevServer(ctx, cfg, stderr)
+			if err != nil {
+				return fmt.Errorf("starting the embedded Temporal server: %w", err)
+			}
+			defer srv.Stop()
+			ui = srv.UIURL()
+		}
+	} else if !devserver.Answering(ctx, cfg.Temporal.Address, 5*time.Second) {
+		return fmt.Errorf("no Temporal server answers at %s (temporal.address): start one with 'go run ./worker --dev', or add --dev to this command", cfg.Temporal.Address)
+	}
+	c, err := app.Dial(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if dev {
+		w, err := app.NewWorker(c, cfg)
+		if err != nil {
+			return err
+		}
+		if err := w.Start(); err != nil {
+			return fmt.Errorf("starting the worker: %w", err)
+		}
+		defer w.Close()
+	}
+	if err := fn(ctx, c, ui); err != nil {
+		return err
+	}
+	if dev && isTerminal(cmd.OutOrStdout()) && ctx.Err() == nil {
+		fmt.Fprintf(cmd.OutOrStdout(), "\nThe Temporal server, its Web UI (%s) and the worker stay up; press Ctrl-C to stop them.\n", ui)
+		<-ctx.Done()
+	}
+	return nil
+}
+
+// sampleIfEmpty generates sample data into a local source folder that holds
+// no input yet, so the first run on a new machine has something to do.
+func sampleIfEmpty(ctx context.Context, log io.Writer, source string) error {
+	if strings.Contains(source, "://") {
+		return nil
+	}
+	if store, err := blob.NewLocal(source); err == nil {
+		page, err := store.List(ctx, "", "", 100)
+		if err == nil {
+			for _, o := range page.Objects {
+				if clickstream.IsInputName(o.Name) {
+					return nil
+				}
+			}
+		} else if !errors.Is(err, blob.ErrNotExist) {
+			return err
+		}
+	}
+	opts := sampledata.Options{Files: 8, Sessions: 20000, Days: 3, Seed: 1, InvalidRate: 0.02, DuplicateRate: 0.05}
+	sum, err := sampledata.Generate(source, opts)
+	if err != nil {
+		return fmt.Errorf("generating sample data in %s: %w", source, err)
+	}
+	fmt.Fprintf(log, "%s held no input: generated %d sample objects (%s, %d sessions) there, as 'starter gen' would.\n",
+		source, len(sum.Objects), humanBytes(sum.Bytes), opts.Sessions)
+	return nil
+}
+
+// runResultJSON is the contract of `starter run --json`.
+type runResultJSON struct {
+	WorkflowID string             `json:"workflow_id"`
+	RunID      string             `json:"run_id"`
+	Accounting clickstream.Counts `json:"accounting"`
+	Rows       map[string]int64   `json:"rows"`
+	RowsAdded  map[string]int64   `json:"rows_added"`
+}
+
+func runPipeline(ctx context.Context, cmd *cobra.Command, c client.Client, cfg config.Config, fl runFlags, ui string) error {
+	out, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
+	id := fl.id
+	if id == "" {
+		id = WorkflowID(cfg.Source.URI, cfg.Pipeline.Mode)
+	}
+	in := workflows.PipelineInput{Source: cfg.Source.URI, Mode: cfg.Pipeline.Mode, Recreate: fl.recreate}
+	run, attached, err := startOrAttach(ctx, c, client.StartWorkflowOptions{ID: id, TaskQueue: cfg.Temporal.TaskQueue}, workflows.PipelineWorkflow, in)
+	if err != nil {
+		return err
+	}
+	link := workflowLink(ui, cfg.Temporal.Namespace, id, run.GetRunID())
+	if attached {
+		fmt.Fprintf(stderr, "Run %s is already going: waiting for it.\n", id)
+	}
+	if fl.detach {
+		if fl.json {
+			return json.NewEncoder(out).Encode(map[string]string{"workflow_id": id, "run_id": run.GetRunID()})
+		}
+		fmt.Fprintf(out, "Started %s (run %s).\n", id, run.GetRunID())
+		if link != "" {
+			fmt.Fprintf(out, "Follow it at %s\n", link)
+		}
+		fmt.Fprintf(out, "Status: temporal workflow describe --workflow-id %s\n", id)
+		return nil
+	}
+	if !fl.json {
+		fmt.Fprintf(stderr, "Running %s: %s of %s\n", id, cfg.Pipeline.Mode, cfg.Source.URI)
+		if link != "" {
+			fmt.Fprintf(stderr, "Temporal UI: %s\n", link)
+		}
+	}
+	stop := watchProgress(ctx, c, id, stderr)
+	var res workflows.PipelineResult
+	err = run.Get(ctx, &res)
+	stop()
+	if err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("stopped waiting for %s; the run goes on (run this command again to wait for it)", id)
+		}
+		return fmt.Errorf("run %s failed: %s", id, rootCause(err))
+	}
+	if fl.json {
+		enc := json.NewEncoder(out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(runResultJSON{WorkflowID: id, RunID: res.RunID, Accounting: res.Accounting, Rows: res.Rows, RowsAdded: res.RowsAdded})
+	}
+	printRunResult(out, cfg, res, link)
+	return nil
+}
+
+// startOrAttach starts a workflow, or attaches to the run of that id still
+// going (attached true).
+func startOrAttach(ctx context.Context, c client.Client, opts client.StartWorkflowOptions, wf any, args ...any) (client.WorkflowRun, bool, error) {
+	attached := false
+	if d, err := c.DescribeWorkflowExecution(ctx, opts.ID, ""); err == nil &&
+		d.GetWorkflowExecutionInfo().GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+		attached = true
+	} else if err != nil {
+		var nf *serviceerror.NotFound
+		if !errors.As(err, &nf) {
+			return nil, false, fmt.Errorf("looking up %s: %w", opts.ID, err)
+		}
+	}
+	opts.WorkflowIDConflictPolicy = enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING
+	opts.WorkflowIDReusePolicy = enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE
+	run, err := c.ExecuteWorkflow(ctx, opts, wf, args...)
+	if err != nil {
+		return nil, false, fmt.Errorf("starting %s: %w", opts.ID, err)
+	}
+	return run, attached, nil
+}
+
+func workflowLink(ui, namespace, id, runID string) string {
+	if ui == "" {
+		return ""
+	}
+	return fmt.Sprintf("%s/namespaces/%s/workflows/%s/%s/history", ui, namespace, id, runID)
+}
+
+// rootCause is the message of the first application error in err's chain:
+// the reason an activity or workflow gave, in words a person can act on,
+// without the layers of workflow and activity wrapping. (Its own causes are
+// already in its message.)
+func rootCause(err error) string {
+	var app *temporal.ApplicationError
+	if errors.As(err, &app) {
+		if app.Type() != "" {
+			return app.Message() + " (" + app.Type() + ")"
+		}
+		return app.Message()
+	}
+	var timeout *temporal.TimeoutError
+	if errors.As(err, &timeout) {
+		return timeout.Error()
+	}
+	return err.Error()
+}
+
+// watchProgress queries the run's progress until stopped: a bar on a
+// terminal, a line every few seconds otherwise.
+func watchProgress(ctx context.Context, c client.Client, id string, w io.Writer) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	tty := isTerminal(w)
+	go func() {
+		defer close(done)
+		every := 5 * time.Second
+		if tty {
+			every = 250 * time.Millisecond
+		}
+		t := time.NewTicker(every)
+		defer t.Stop()
+		last := ""
+		for {
+			select {
+			case <-ctx.Done():
+				if tty {
+					fmt.Fprint(w, "\r\033[K")
+				}
+				return
+			case <-t.C:
+			}
+			v, err := c.QueryWorkflow(ctx, id, "", workflows.ProgressQuery)
+			if err != nil {
+				continue // not started yet, or between continue-as-new executions
+			}
+			var p workflows.Progress
+			if v.Get(&p) != nil {
+				continue
+			}
+			line := progressLine(p)
+			switch {
+			case tty:
+				fmt.Fprint(w, "\r\033[K"+progressBar(p)+" "+line)
+			case line != last:
+				fmt.Fprintln(w, line)
+			}
+			last = line
+		}
+	}()
+	return func() {
+		cancel()
+		<-done
+	}
+}
+
+func progressLine(p workflows.Progress) string {
+	listed := fmt.Sprint(p.ObjectsListed)
+	if !p.ListingDone {
+		listed += "+"
+	}
+	s := fmt.Sprintf("%s: %d/%s objects, %s/%s, %d batches done, %d running, %d rejects",
+		p.Phase, p.ObjectsDone, listed, humanBytes(p.BytesDone), humanBytes(p.BytesListed), p.BatchesDone, p.BatchesRunning, p.Rejects)
+	if p.Phase == "loading" {
+		s += fmt.Sprintf(", %d/%d tables loaded", p.TablesDone, len(clickstream.Tables()))
+	}
+	return s
+}
+
+func progressBar(p workflows.Progress) string {
+	const width = 24
+	frac := 0.0
+	if p.BytesListed > 0 {
+		frac = float64(p.BytesDone) / float64(p.BytesListed)
+	}
+	if !p.ListingDone {
+		frac = min(frac, 0.99)
+	}
+	n := int(frac * width)
+	return "[" + strings.Repeat("=", n) + strings.Repeat(" ", width-n) + "]"
+}
+
+func printRunResult(w io.Writer, cfg config.Config, res workflows.PipelineResult, link string) {
+	c := res.Accounting
+	fmt.Fprintf(w, "\nRun %s (%s of %s) finished in %s: %d objects, %s, %d batches\n",
+		res.WorkflowID, res.Mode, res.Source, res.Duration.Round(time.Millisecond), res.Objects, humanBytes(res.Bytes), res.Batches)
+	fmt.Fprintf(w, "\n  lines   %10d = blank %d + valid sessions %d + rejected sessions %d\n", c.Lines, c.Blank, c.SessionsValid, c.SessionsRejected)
+	fmt.Fprintf(w, "  events  %10d = page views %d + add to cart %d + purchases %d + rejected events %d\n",
+		c.EventsSeen, c.Pageviews, c.Addtocarts, c.Purchases, c.EventsRejected)
+	fmt.Fprintf(w, "\nTables (rows after the run; change):\n")
+	for _, t := range clickstream.Tables() {
+		dataset := cfg.Warehouse.DWDataset
+		if t.Dataset == clickstream.Lake {
+			dataset = cfg.Warehouse.LakeDataset
+		}
+		fmt.Fprintf(w, "  %-34s %10d  %+d\n", dataset+"."+t.Name, res.Rows[t.Name], res.RowsAdded[t.Name])
+	}
+	fmt.Fprintf(w, "\nRejected lines and events (%d): %s/\n", c.SessionsRejected+c.EventsRejected, res.DeadLetter)
+	fmt.Fprintf(w, "Staged files and the run summary: %s/\n", res.Staging)
+	if link != "" {
+		fmt.Fprintf(w, "Temporal UI: %s\n", link)
+	}
+	if cfg.Warehouse.Kind == "duckdb" {
+		fmt.Fprintf(w, "Query the warehouse: go run ./starter query \"SELECT device_type, count(*) FROM %s.sessions GROUP BY 1\"\n", cfg.Warehouse.DWDataset)
+	}
+}
+
+func newRecreateCmd() *cobra.Command {
+	var dev bool
+	cmd := &cobra.Command{
+		Use:   "recreate",
+		Short: "Drop and create the tables (RecreateTablesWorkflow)",
+		Long: `Recreate starts RecreateTablesWorkflow and waits: every table is dropped and created
+again from its one schema definition, so changes of schema, partitioning or clustering
+take effect. The tables are empty afterwards; 'starter run' fills them.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := loadConfig(cmd, nil)
+			if err != nil {
+				return err
+			}
+			return withTemporal(cmd, cfg, dev, func(ctx context.Context, c client.Client, _ string) error {
+				run, _, err := startOrAttach(ctx, c, client.StartWorkflowOptions{ID: "clickstream-recreate-tables", TaskQueue: cfg.Temporal.TaskQueue},
+					workflows.RecreateTablesWorkflow, struct{}{})
+				if err != nil {
+					return err
+				}
+				var res struct {
+					Tables []string `json:"tables"`
+				}
+				if err := run.Get(ctx, &res); err != nil {
+					return fmt.Errorf("recreating the tables failed: %s", rootCause(err))
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "Recreated %s.\n", strings.Join(res.Tables, ", "))
+				return nil
+			})
+		},
+	}
+	cmd.Flags().BoolVar(&dev, "dev", false, "start the embedded Temporal dev server if needed and run a worker in this process")
+	return cmd
+}

@@ -1,0 +1,221 @@
+package warehouse
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/clickstream-platform/clickstream/clickstream"
+	"github.com/duckdb/duckdb-go/v2"
+)
+
+// stagedTable is the temporary table a load reads the staged files into.
+const stagedTable = "temp.main.clickstream_staged"
+
+// Load loads the staged NDJSON files (local paths) into req.Table in one
+// transaction, creating the table first if it is missing (see EnsureTables).
+//
+// The files are read with the table's columns and types, nothing detected;
+// a file listed twice is read once. Every staged row must fit the table:
+// the types of its columns, and every REQUIRED column present and not null.
+// The rows are deduplicated by the table's key, keeping per key the row with
+// the smallest (source_object, source_line), and of rows equal in those the
+// first in the order of the files and lines. Replace leaves the table
+// holding exactly those rows; Merge inserts those whose key the table does
+// not hold yet and leaves the others as they are. With no files, Replace empties the table and Merge
+// does nothing.
+//
+// A missing file is an error naming it (wrapping fs.ErrNotExist); data that
+// does not fit the table is an error wrapping ErrSchema. Either way the
+// table is left as it was.
+func (d *DuckDB) Load(ctx context.Context, req LoadRequest) (LoadResult, error) {
+	res := LoadResult{Table: req.Table}
+	t, ok := clickstream.LookupTable(req.Table)
+	if !ok {
+		return res, fmt.Errorf("loading %s: no such table", req.Table)
+	}
+	name := d.TableName(t.Name)
+	if _, err := ParseMode(string(req.Mode)); err != nil {
+		return res, fmt.Errorf("loading %s: %w", name, err)
+	}
+	files, err := localFiles(req.Files)
+	if err != nil {
+		return res, fmt.Errorf("loading %s: %w", name, err)
+	}
+	err = d.do(ctx, true, func(ctx context.Context, c *sql.Conn) error {
+		if err := inTx(ctx, c, func(tx *sql.Tx) error { return d.ensureTable(ctx, tx, t) }); err != nil {
+			return err
+		}
+		return inTx(ctx, c, func(tx *sql.Tx) error {
+			var err error
+			res, err = d.load(ctx, tx, t, files, req.Mode)
+			return err
+		})
+	})
+	if err != nil {
+		return LoadResult{Table: req.Table}, fmt.Errorf("loading %s: %w", name, err)
+	}
+	return res, nil
+}
+
+// load does the work of Load inside tx.
+func (d *DuckDB) load(ctx context.Context, tx *sql.Tx, t clickstream.Table, files []string, mode Mode) (LoadResult, error) {
+	res := LoadResult{Table: t.Name}
+	target := d.ident(t)
+	var err error
+	if res.Before, err = countRows(ctx, tx, target); err != nil {
+		return res, fmt.Errorf("counting rows before: %w", err)
+	}
+	if len(files) > 0 {
+		if res.Staged, res.Distinct, err = stage(ctx, tx, t, files); err != nil {
+			return res, err
+		}
+	}
+	if mode == Replace {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM "+target); err != nil {
+			return res, fmt.Errorf("emptying the table: %w", err)
+		}
+	}
+	if len(files) > 0 {
+		if _, err := tx.ExecContext(ctx, insertSQL(target, t, mode)); err != nil {
+			return res, fmt.Errorf("inserting: %w", classify(err))
+		}
+		if _, err := tx.ExecContext(ctx, "DROP TABLE "+stagedTable); err != nil {
+			return res, fmt.Errorf("dropping the staged rows: %w", err)
+		}
+	}
+	if res.After, err = countRows(ctx, tx, target); err != nil {
+		return res, fmt.Errorf("counting rows after: %w", err)
+	}
+	res.Added = res.After - res.Before
+	return res, nil
+}
+
+// fileIndexColumn is the staged table's extra column: the index in the file
+// list of the file a row was read from, for error messages.
+const fileIndexColumn = "clickstream_file_index"
+
+// stage reads the files into stagedTable, checks that every row has the
+// table's required columns, and returns the number of rows read and of
+// distinct keys among them. The staged table keeps the rows in the order of
+// the files and lines read (DuckDB preserves insertion order), so its rowid
+// is their order.
+func stage(ctx context.Context, tx *sql.Tx, t clickstream.Table, files []string) (staged, distinct int64, err error) {
+	q := fmt.Sprintf("CREATE OR REPLACE TEMP TABLE %s AS SELECT *, file_index AS %s FROM %s",
+		stagedTable, fileIndexColumn, readJSONSQL(files, t))
+	if _, err := tx.ExecContext(ctx, q); err != nil {
+		return 0, 0, fmt.Errorf("reading staged files: %w", classify(err))
+	}
+	if err := checkRequired(ctx, tx, t, files); err != nil {
+		return 0, 0, err
+	}
+	q = fmt.Sprintf("SELECT count(*), count(DISTINCT %s) FROM %s", quoteIdent(t.Key), stagedTable)
+	if err := tx.QueryRowContext(ctx, q).Scan(&staged, &distinct); err != nil {
+		return 0, 0, fmt.Errorf("counting staged rows: %w", err)
+	}
+	return staged, distinct, nil
+}
+
+// checkRequired fails with ErrSchema if a staged row lacks a REQUIRED
+// column (null or missing): every staged row must fit the table, not only the
+// ones a load keeps.
+func checkRequired(ctx context.Context, tx *sql.Tx, t clickstream.Table, files []string) error {
+	var conds, names []string
+	for _, f := range t.Fields {
+		if f.Mode == clickstream.Required {
+			conds = append(conds, quoteIdent(f.Name)+" IS NULL")
+			names = append(names, fmt.Sprintf("CASE WHEN %s IS NULL THEN %s END", quoteIdent(f.Name), quoteString(f.Name)))
+		}
+	}
+	if len(conds) == 0 {
+		return nil
+	}
+	q := fmt.Sprintf("SELECT %s, concat_ws(', ', %s), count(*) OVER () FROM %s WHERE %s ORDER BY rowid LIMIT 1",
+		fileIndexColumn, strings.Join(names, ", "), stagedTable, strings.Join(conds, " OR "))
+	var (
+		file    int
+		missing string
+		rows    int64
+	)
+	switch err := tx.QueryRowContext(ctx, q).Scan(&file, &missing, &rows); {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil
+	case err != nil:
+		return fmt.Errorf("checking required columns: %w", err)
+	}
+	return fmt.Errorf("reading staged file %s: %w: %d row(s) lack a required column, the first lacks %s",
+		files[file], ErrSchema, rows, missing)
+}
+
+// insertSQL inserts the staged rows into target, one per key: the one with
+// the smallest (source_object, source_line), and of rows equal in those the
+// first read. In merge mode only keys that target does not hold yet are
+// inserted. The choice is made on the narrow columns alone (rowid, key,
+// lineage), then the chosen rows are copied whole: cheaper for the wide
+// visits rows than a window over the whole rows.
+func insertSQL(target string, t clickstream.Table, mode Mode) string {
+	cols := make([]string, len(t.Fields))
+	for i, f := range t.Fields {
+		cols[i] = quoteIdent(f.Name)
+	}
+	list := strings.Join(cols, ", ")
+	key := quoteIdent(t.Key)
+	var b strings.Builder
+	fmt.Fprintf(&b, "INSERT INTO %s (%s)\nSELECT %s FROM %s\n", target, list, list, stagedTable)
+	fmt.Fprintf(&b, "WHERE rowid IN (\n\tSELECT arg_min(s.rowid, (s.%s, s.%s, s.rowid)) FROM %s AS s\n",
+		quoteIdent(clickstream.ColSourceObject), quoteIdent(clickstream.ColSourceLine), stagedTable)
+	if mode == Merge {
+		fmt.Fprintf(&b, "\tWHERE NOT EXISTS (SELECT 1 FROM %s AS t WHERE t.%s = s.%s)\n", target, key, key)
+	}
+	fmt.Fprintf(&b, "\tGROUP BY s.%s)", key)
+	return b.String()
+}
+
+// localFiles checks that every file exists and returns their absolute paths,
+// each once, in the order given.
+func localFiles(files []string) ([]string, error) {
+	out := make([]string, 0, len(files))
+	seen := make(map[string]bool, len(files))
+	for _, f := range files {
+		if strings.Contains(f, "://") {
+			return nil, fmt.Errorf("reading staged file %s: the DuckDB warehouse reads local files only", f)
+		}
+		abs, err := filepath.Abs(f)
+		if err != nil {
+			return nil, fmt.Errorf("reading staged file %s: %w", f, err)
+		}
+		if seen[abs] {
+			continue
+		}
+		seen[abs] = true
+		fi, err := os.Stat(abs)
+		if err != nil {
+			return nil, fmt.Errorf("reading staged file %s: %w", f, err)
+		}
+		if !fi.Mode().IsRegular() {
+			return nil, fmt.Errorf("reading staged file %s: not a regular file", f)
+		}
+		out = append(out, abs)
+	}
+	return out, nil
+}
+
+// classify marks DuckDB's complaints about the data as ErrSchema: a value
+// read_json cannot convert to its column's type, a conversion failing, a
+// required column missing or null.
+func classify(err error) error {
+	var de *duckdb.Error
+	if !errors.As(err, &de) {
+		return err
+	}
+	switch de.Type {
+	case duckdb.ErrorTypeInvalidInput, duckdb.ErrorTypeConversion, duckdb.ErrorTypeConstraint,
+		duckdb.ErrorTypeMismatchType, duckdb.ErrorTypeOutOfRange:
+		return fmt.Errorf("%w: %w", ErrSchema, err)
+	}
+	return err
+}

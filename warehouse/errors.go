@@ -1,0 +1,20 @@
+package warehouse
+
+import "errors"
+
+var (
+	// ErrSchema is wrapped by errors saying the staged data does not fit a
+	// table (a value of the wrong type, a required column missing or null)
+	// or an existing table's columns differ from clickstream.Tables().
+	// Retrying cannot fix it: the activity layer makes it non-retryable.
+	// A table that differs needs RecreateTables.
+	ErrSchema = errors.New("schema mismatch")
+
+	// ErrLocked is wrapped by errors saying another process holds the
+	// DuckDB file. It is transient: retry once that process is done.
+	ErrLocked = errors.New("database file is locked by another process")
+
+	// ErrReadOnly is returned by writing operations of a DuckDB opened with
+	// DuckDBOptions.ReadOnly.
+	ErrReadOnly = errors.New("warehouse opened read-only")
+)

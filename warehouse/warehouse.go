@@ -1,0 +1,68 @@
+package warehouse
+
+import (
+	"context"
+	"fmt"
+)
+
+// Mode is how a load treats the rows already in a table (SPEC.md: load modes).
+type Mode string
+
+const (
+	// Replace leaves the table holding exactly the staged rows, deduplicated.
+	Replace Mode = "replace"
+	// Merge adds the staged rows whose key is not in the table yet,
+	// deduplicated; rows already there are kept as they are.
+	Merge Mode = "merge"
+)
+
+// ParseMode checks s is a mode.
+func ParseMode(s string) (Mode, error) {
+	switch Mode(s) {
+	case Replace, Merge:
+		return Mode(s), nil
+	}
+	return "", fmt.Errorf("load mode %q: want replace or merge", s)
+}
+
+// LoadRequest loads staged files into one table.
+type LoadRequest struct {
+	// Table is one of clickstream.Tables()' names.
+	Table string
+	// Files are the staged NDJSON files of the table: full names as
+	// blob.Store.URI()+"/"+name gives them. May be empty.
+	Files []string
+	Mode  Mode
+	// RunID identifies the load (used to name staging tables and jobs).
+	RunID string
+}
+
+// LoadResult says what a load did.
+type LoadResult struct {
+	Table string `json:"table"`
+	// Staged is the number of rows read from the staged files.
+	Staged int64 `json:"staged"`
+	// Distinct is the number of distinct keys among them.
+	Distinct int64 `json:"distinct"`
+	// Before and After are the table's row counts around the load.
+	Before int64 `json:"before"`
+	After  int64 `json:"after"`
+	// Added is After - Before: what the table gained (in replace mode it
+	// can be negative).
+	Added int64 `json:"added"`
+}
+
+// Warehouse is where the tables live. Each Load is all-or-nothing: a failed
+// load leaves the table as it was.
+type Warehouse interface {
+	// EnsureTables creates the datasets and tables that do not exist yet.
+	EnsureTables(ctx context.Context) error
+	// RecreateTables drops and creates every table, so that changes of
+	// schema, partitioning or clustering take effect.
+	RecreateTables(ctx context.Context) error
+	// Load loads staged files into a table, deduplicating by the table's key.
+	Load(ctx context.Context, req LoadRequest) (LoadResult, error)
+	// Counts returns the row count of every table, by table name.
+	Counts(ctx context.Context) (map[string]int64, error)
+	Close() error
+}

@@ -1,0 +1,346 @@
+package workflows
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/clickstream-platform/clickstream/activities"
+	"github.com/clickstream-platform/clickstream/blob"
+	"github.com/clickstream-platform/clickstream/clickstream"
+)
+
+// ProgressQuery is the name of PipelineWorkflow's query handler; it answers
+// a Progress.
+const ProgressQuery = "progress"
+
+// PipelineInput is a run's input. Every field is optional: a zero field
+// takes the worker's configured default, so `{}` is a valid input.
+type PipelineInput struct {
+	// Source is the folder or gs://bucket/prefix to read (source.uri).
+	Source string `json:"source,omitempty"`
+	// Mode is replace or merge (pipeline.mode).
+	Mode string `json:"mode,omitempty"`
+	// Recreate drops and creates the tables before loading.
+	Recreate bool `json:"recreate,omitempty"`
+	// Batching and paging (pipeline.batch_objects, pipeline.batch_bytes,
+	// pipeline.window, pipeline.page_size, pipeline.pages_per_run).
+	BatchObjects int   `json:"batch_objects,omitempty"`
+	BatchBytes   int64 `json:"batch_bytes,omitempty"`
+	Window       int   `json:"window,omitempty"`
+	PageSize     int   `json:"page_size,omitempty"`
+	PagesPerRun  int   `json:"pages_per_run,omitempty"`
+	// Checkpoint is the state a run carries across continue-as-new; leave it
+	// empty when starting a run.
+	Checkpoint *Checkpoint `json:"checkpoint,omitempty"`
+}
+
+// Checkpoint is what a run carries into its next execution when it
+// continues as new: references and counters only.
+type Checkpoint struct {
+	RunID       string             `json:"run_id"`
+	Plan        activities.Plan    `json:"plan"`
+	Started     time.Time          `json:"started"`
+	PageToken   string             `json:"page_token,omitempty"`
+	ListingDone bool               `json:"listing_done,omitempty"`
+	Pages       int                `json:"pages"`
+	Executions  int                `json:"executions"`
+	NextBatch   int                `json:"next_batch"`
+	Manifests   []string           `json:"manifests"`
+	Accounting  clickstream.Counts `json:"accounting"`
+	Objects     int                `json:"objects"`
+	Bytes       int64              `json:"bytes"`
+	Skipped     int                `json:"skipped"`
+}
+
+// Progress answers the progress query.
+type Progress struct {
+	Phase string `json:"phase"` // planning, recreating, transforming, loading, reconciling, done
+	// RunID is the run's id: the staging and dead-letter folders' name.
+	RunID          string `json:"run_id"`
+	Pages          int    `json:"pages"`
+	ListingDone    bool   `json:"listing_done"`
+	ObjectsListed  int    `json:"objects_listed"`
+	ObjectsDone    int    `json:"objects_done"`
+	BytesListed    int64  `json:"bytes_listed"`
+	BytesDone      int64  `json:"bytes_done"`
+	BatchesDone    int    `json:"batches_done"`
+	BatchesRunning int    `json:"batches_running"`
+	// Rows are the staged rows per table so far (before deduplication).
+	Rows       map[string]int64   `json:"rows"`
+	Rejects    int64              `json:"rejects"`
+	Accounting clickstream.Counts `json:"accounting"`
+	TablesDone int                `json:"tables_loaded"`
+}
+
+// PipelineResult is a run's summary.
+type PipelineResult struct {
+	WorkflowID string             `json:"workflow_id"`
+	RunID      string             `json:"run_id"`
+	Source     string             `json:"source"`
+	Mode       string             `json:"mode"`
+	Accounting clickstream.Counts `json:"accounting"`
+	Objects    int                `json:"objects"`
+	Bytes      int64              `json:"bytes"`
+	Skipped    int                `json:"skipped"`
+	Batches    int                `json:"batches"`
+	Executions int                `json:"executions"`
+	// Rows is each table's row count after the run; RowsAdded what it gained.
+	Rows      map[string]int64        `json:"rows"`
+	RowsAdded map[string]int64        `json:"rows_added"`
+	Loads     []activities.LoadResult `json:"loads"`
+	// Staging and DeadLetter are the folders holding the run's staged files
+	// and rejects; Summary is the run summary's name in staging.
+	Staging    string        `json:"staging"`
+	DeadLetter string        `json:"deadletter"`
+	Summary    string        `json:"summary"`
+	Duration   time.Duration `json:"duration"`
+}
+
+// PipelineWorkflow is a whole run: plan, list pages, transform batches in a
+// bounded window of children, continue as new when the history grows, load
+// each table once, reconcile.
+func PipelineWorkflow(ctx workflow.Context, in PipelineInput) (PipelineResult, error) {
+	r := &pipelineRun{in: in, progress: Progress{Phase: "planning", Rows: map[string]int64{}}}
+	if err := workflow.SetQueryHandler(ctx, ProgressQuery, r.query); err != nil {
+		return PipelineResult{}, err
+	}
+	return r.run(ctx)
+}
+
+type pipelineRun struct {
+	in       PipelineInput
+	cp       Checkpoint
+	progress Progress
+}
+
+func (r *pipelineRun) query() (Progress, error) {
+	p := r.progress
+	p.Rows = maps.Clone(p.Rows)
+	return p, nil
+}
+
+func (r *pipelineRun) run(ctx workflow.Context) (PipelineResult, error) {
+	var a *activities.Activities
+	info := workflow.GetInfo(ctx)
+	if r.in.Checkpoint != nil {
+		r.cp = *r.in.Checkpoint
+	} else {
+		var plan activities.Plan
+		err := workflow.ExecuteActivity(withShortOptions(ctx), a.Plan, activities.PlanInput{
+			Source: r.in.Source, Mode: r.in.Mode, BatchObjects: r.in.BatchObjects, BatchBytes: r.in.BatchBytes,
+			Window: r.in.Window, PageSize: r.in.PageSize, PagesPerRun: r.in.PagesPerRun,
+		}).Get(ctx, &plan)
+		if err != nil {
+			return PipelineResult{}, err
+		}
+		r.cp = Checkpoint{RunID: info.WorkflowExecution.RunID, Plan: plan, Started: workflow.Now(ctx)}
+		if r.in.Recreate {
+			r.progress.Phase = "recreating"
+			cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{WorkflowID: info.WorkflowExecution.ID + "/recreate"})
+			if err := workflow.ExecuteChildWorkflow(cctx, RecreateTablesWorkflow, activities.RecreateInput{}).Get(ctx, nil); err != nil {
+				return PipelineResult{}, err
+			}
+		}
+	}
+	r.cp.Executions++
+	r.syncProgress()
+
+	if !r.cp.ListingDone {
+		r.progress.Phase = "transforming"
+		if err := r.transformPages(ctx); err != nil {
+			return PipelineResult{}, err
+		}
+		if !r.cp.ListingDone {
+			in := r.in
+			cp := r.cp
+			in.Checkpoint = &cp
+			return PipelineResult{}, workflow.NewContinueAsNewError(ctx, PipelineWorkflow, in)
+		}
+	}
+	plan := r.cp.Plan
+	if r.cp.Objects == 0 && plan.Mode == "replace" {
+		return PipelineResult{}, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("no input objects under %s: a replace run would empty every table; nothing was changed", plan.Source),
+			activities.ErrConfig, nil)
+	}
+
+	r.progress.Phase = "loading"
+	loads, err := r.load(ctx)
+	if err != nil {
+		return PipelineResult{}, err
+	}
+	r.progress.Phase = "reconciling"
+	var rec activities.ReconcileResult
+	err = workflow.ExecuteActivity(withShortOptions(ctx), a.Reconcile, activities.ReconcileInput{
+		RunID: r.cp.RunID, WorkflowID: info.WorkflowExecution.ID, Source: plan.Source, Mode: plan.Mode,
+		Accounting: r.cp.Accounting, Objects: r.cp.Objects, Bytes: r.cp.Bytes, Batches: len(r.cp.Manifests), Loads: loads,
+	}).Get(ctx, &rec)
+	if err != nil {
+		return PipelineResult{}, err
+	}
+	r.progress.Phase = "done"
+	return PipelineResult{
+		WorkflowID: info.WorkflowExecution.ID, RunID: r.cp.RunID, Source: plan.Source, Mode: plan.Mode,
+		Accounting: r.cp.Accounting, Objects: r.cp.Objects, Bytes: r.cp.Bytes, Skipped: r.cp.Skipped,
+		Batches: len(r.cp.Manifests), Executions: r.cp.Executions,
+		Rows: rec.Rows, RowsAdded: rec.RowsAdded, Loads: loads,
+		Staging: plan.Staging + "/" + r.cp.RunID, DeadLetter: plan.DeadLetter + "/" + r.cp.RunID, Summary: rec.Summary,
+		Duration: workflow.Now(ctx).Sub(r.cp.Started),
+	}, nil
+}
+
+// transformPages lists pages and runs their batches, at most Window at once,
+// until the listing ends or this execution has done its share of pages.
+// Every child has finished when it returns.
+func (r *pipelineRun) transformPages(ctx workflow.Context) error {
+	var a *activities.Activities
+	plan := r.cp.Plan
+	sel := workflow.NewSelector(ctx)
+	pending := 0
+	var failed error
+	wait := func() error {
+		sel.Select(ctx)
+		return failed
+	}
+	for pages := 0; !r.cp.ListingDone && pages < plan.PagesPerRun; pages++ {
+		if pages > 0 && workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
+			break
+		}
+		var page activities.ListResult
+		err := workflow.ExecuteActivity(withShortOptions(ctx), a.List, activities.ListInput{
+			Source: plan.Source, Token: r.cp.PageToken, PageSize: plan.PageSize,
+		}).Get(ctx, &page)
+		if err != nil {
+			return err
+		}
+		r.cp.Pages++
+		r.cp.Skipped += page.Skipped
+		r.cp.PageToken = page.Next
+		r.cp.ListingDone = page.Next == ""
+		r.progress.Pages, r.progress.ListingDone = r.cp.Pages, r.cp.ListingDone
+		r.progress.ObjectsListed += len(page.Objects)
+		for _, o := range page.Objects {
+			r.progress.BytesListed += o.Size
+		}
+		for _, objs := range Batches(page.Objects, plan.BatchObjects, plan.BatchBytes) {
+			for pending >= plan.Window {
+				if err := wait(); err != nil {
+					return err
+				}
+			}
+			r.startBatch(ctx, sel, objs, &pending, &failed)
+		}
+	}
+	for pending > 0 {
+		if err := wait(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *pipelineRun) startBatch(ctx workflow.Context, sel workflow.Selector, objs []blob.Object, pending *int, failed *error) {
+	id := BatchID(r.cp.NextBatch, objs)
+	r.cp.NextBatch++
+	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
+		WorkflowID: workflow.GetInfo(ctx).WorkflowExecution.ID + "/batch-" + id,
+	})
+	f := workflow.ExecuteChildWorkflow(cctx, BatchWorkflow, activities.TransformInput{
+		RunID: r.cp.RunID, BatchID: id, Source: r.cp.Plan.Source, Objects: objs,
+	})
+	*pending++
+	r.progress.BatchesRunning = *pending
+	sel.AddFuture(f, func(f workflow.Future) {
+		*pending--
+		r.progress.BatchesRunning = *pending
+		var res activities.TransformResult
+		if err := f.Get(ctx, &res); err != nil {
+			if *failed == nil {
+				*failed = fmt.Errorf("batch %s: %w", id, err)
+			}
+			return
+		}
+		r.cp.Manifests = append(r.cp.Manifests, res.Manifest)
+		r.cp.Accounting.Add(res.Counts)
+		r.cp.Objects += res.Objects
+		r.cp.Bytes += res.Bytes
+		r.syncProgress()
+	})
+}
+
+// syncProgress derives the progress counters from the checkpoint.
+func (r *pipelineRun) syncProgress() {
+	p := &r.progress
+	c := r.cp.Accounting
+	p.RunID = r.cp.RunID
+	p.ObjectsDone, p.BytesDone, p.BatchesDone = r.cp.Objects, r.cp.Bytes, len(r.cp.Manifests)
+	p.Accounting = c
+	p.Rejects = c.SessionsRejected + c.EventsRejected
+	for _, t := range clickstream.Tables() {
+		p.Rows[t.Name] = c.TableRows(t.Name)
+	}
+}
+
+// load loads every table once, all at the same time, and returns the results
+// in table order.
+func (r *pipelineRun) load(ctx workflow.Context) ([]activities.LoadResult, error) {
+	var a *activities.Activities
+	manifests := slices.Sorted(slices.Values(r.cp.Manifests))
+	tables := clickstream.Tables()
+	futures := make([]workflow.Future, len(tables))
+	for i, t := range tables {
+		futures[i] = workflow.ExecuteActivity(withLongOptions(ctx), a.Load, activities.LoadInput{
+			RunID: r.cp.RunID, Table: t.Name, Mode: r.cp.Plan.Mode, Manifests: manifests,
+		})
+	}
+	loads := make([]activities.LoadResult, len(tables))
+	for i, f := range futures {
+		if err := f.Get(ctx, &loads[i]); err != nil {
+			return nil, fmt.Errorf("loading %s: %w", tables[i].Name, err)
+		}
+		r.progress.TablesDone++
+	}
+	return loads, nil
+}
+
+// Batches groups a page's objects in listing order into batches of at most
+// maxObjects objects and maxBytes bytes; an object larger than maxBytes is a
+// batch of its own.
+func Batches(objs []blob.Object, maxObjects int, maxBytes int64) [][]blob.Object {
+	var out [][]blob.Object
+	var cur []blob.Object
+	var size int64
+	for _, o := range objs {
+		if len(cur) > 0 && (len(cur) >= maxObjects || size+o.Size > maxBytes) {
+			out = append(out, cur)
+			cur, size = nil, 0
+		}
+		cur = append(cur, o)
+		size += o.Size
+	}
+	if len(cur) > 0 {
+		out = append(out, cur)
+	}
+	return out
+}
+
+// BatchID names a batch after its place in the run and its objects (names
+// and generations), so the same batch always gets the same staged file names.
+func BatchID(seq int, objs []blob.Object) string {
+	h := sha256.New()
+	for _, o := range objs {
+		h.Write([]byte(o.Name))
+		h.Write([]byte{0})
+		h.Write([]byte(strconv.FormatInt(o.Generation, 10)))
+		h.Write([]byte{0})
+	}
+	return fmt.Sprintf("%05d-%s", seq, hex.EncodeToString(h.Sum(nil))[:8])
+}

@@ -1,0 +1,66 @@
+package workflows_test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/clickstream-platform/clickstream/workflows"
+)
+
+// TestReplay replays histories recorded from a real end-to-end run against
+// today's workflow code: a change that would break running workflows (a
+// command added, removed or reordered) fails here. Re-record them, when a
+// change is deliberate and versioned, with
+//
+//	go test ./starter -run TestEndToEnd -update-histories
+func TestReplay(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("testdata", "histories.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var index map[string]struct {
+		WorkflowID string `json:"workflow_id"`
+		RunID      string `json:"run_id"`
+	}
+	if err := json.Unmarshal(b, &index); err != nil {
+		t.Fatal(err)
+	}
+	for _, file := range []string{
+		"pipeline_first_execution.json", // ends in continue-as-new
+		"pipeline_last_execution.json",  // resumes from a checkpoint, loads, reconciles
+		"batch.json",
+		"recreate_tables.json",
+	} {
+		t.Run(file, func(t *testing.T) {
+			ex, ok := index[file]
+			if !ok {
+				t.Fatalf("%s is not in testdata/histories.json", file)
+			}
+			f, err := os.Open(filepath.Join("testdata", file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			history, err := client.HistoryFromJSON(f, client.HistoryJSONOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := worker.NewWorkflowReplayer()
+			r.RegisterWorkflow(workflows.PipelineWorkflow)
+			r.RegisterWorkflow(workflows.BatchWorkflow)
+			r.RegisterWorkflow(workflows.RecreateTablesWorkflow)
+			err = r.ReplayWorkflowHistoryWithOptions(nil, history, worker.ReplayWorkflowHistoryOptions{
+				OriginalExecution: workflow.Execution{ID: ex.WorkflowID, RunID: ex.RunID},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}

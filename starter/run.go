@@ -371,8 +371,9 @@ func progressBar(p workflows.Progress) string {
 
 func printRunResult(w io.Writer, cfg config.Config, res workflows.PipelineResult, link string) {
 	c := res.Accounting
-	fmt.Fprintf(w, "\nRun %s (%s of %s) finished in %s: %d objects, %s, %d batches\n",
-		res.WorkflowID, res.Mode, res.Source, res.Duration.Round(time.Millisecond), res.Objects, humanBytes(res.Bytes), res.Batches)
+	fmt.Fprintf(w, "\nRun %s (%s of %s) finished in %s: %s, %s, %s\n",
+		res.WorkflowID, res.Mode, res.Source, res.Duration.Round(time.Millisecond),
+		plural(res.Objects, "object"), humanBytes(res.Bytes), plural(res.Batches, "batch"))
 	fmt.Fprintf(w, "\n  lines   %10d = blank %d + valid sessions %d + rejected sessions %d\n", c.Lines, c.Blank, c.SessionsValid, c.SessionsRejected)
 	fmt.Fprintf(w, "  events  %10d = page views %d + add to cart %d + purchases %d + rejected events %d\n",
 		c.EventsSeen, c.Pageviews, c.Addtocarts, c.Purchases, c.EventsRejected)
@@ -427,4 +428,14 @@ take effect. The tables are empty afterwards; 'starter run' fills them.`,
 	}
 	cmd.Flags().BoolVar(&dev, "dev", false, "start the embedded Temporal dev server if needed and run a worker in this process")
 	return cmd
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	if strings.HasSuffix(word, "ch") {
+		return fmt.Sprintf("%d %ses", n, word)
+	}
+	return fmt.Sprintf("%d %ss", n, word)
 }

@@ -28,15 +28,22 @@ type DeadLetter struct {
 
 // Warehouse selects and configures the warehouse.
 type Warehouse struct {
-	Kind        string `mapstructure:"kind"`
-	DuckDB      DuckDB `mapstructure:"duckdb"`
-	LakeDataset string `mapstructure:"lake_dataset"`
-	DWDataset   string `mapstructure:"dw_dataset"`
+	Kind        string   `mapstructure:"kind"`
+	DuckDB      DuckDB   `mapstructure:"duckdb"`
+	BigQuery    BigQuery `mapstructure:"bigquery"`
+	LakeDataset string   `mapstructure:"lake_dataset"`
+	DWDataset   string   `mapstructure:"dw_dataset"`
 }
 
 // DuckDB configures the embedded warehouse.
 type DuckDB struct {
 	Path string `mapstructure:"path"`
+}
+
+// BigQuery configures the BigQuery warehouse.
+type BigQuery struct {
+	Project  string `mapstructure:"project"`
+	Location string `mapstructure:"location"`
 }
 
 // Temporal says how to reach Temporal, and how to run the embedded dev server.

@@ -18,22 +18,32 @@ var keys = []Key{
 	{
 		Name:    "source.uri",
 		Default: "data/source",
-		Doc:     "Where input JSONL objects are read from, at any depth: a local folder (gs:// URIs are not read yet).",
+		Doc:     "Where input JSONL objects are read from, at any depth: a local folder, gs://bucket/prefix, or bq://project.dataset.table[?from=YYYY-MM-DD&to=YYYY-MM-DD] to rebuild from a lake visits table (sessions with an event in the date range).",
 	},
 	{
 		Name:    "staging.uri",
 		Default: "data/staging",
-		Doc:     "Where staged per-table files and the dead letter are written: a local folder (gs:// URIs are not written yet).",
+		Doc:     "Where staged per-table files, manifests and run summaries are written: a local folder or gs://bucket/prefix (gs:// is required with BigQuery, whose load jobs read from it).",
 	},
 	{
 		Name:    "deadletter.uri",
 		Default: "data/deadletter",
-		Doc:     "Where rejected lines and events are written, one folder per run: a local folder (gs:// URIs are not written yet).",
+		Doc:     "Where rejected lines and events are written, one folder per run: a local folder or gs://bucket/prefix.",
 	},
 	{
 		Name:    "warehouse.kind",
 		Default: "duckdb",
-		Doc:     "The warehouse: duckdb (embedded, a local file) or bigquery (not built yet).",
+		Doc:     "The warehouse: duckdb (embedded, a local file) or bigquery.",
+	},
+	{
+		Name:    "warehouse.bigquery.project",
+		Default: "",
+		Doc:     "With bigquery: the Google Cloud project of the datasets and jobs (credentials: Application Default Credentials).",
+	},
+	{
+		Name:    "warehouse.bigquery.location",
+		Default: "US",
+		Doc:     "With bigquery: the location datasets are created in and jobs run in.",
 	},
 	{
 		Name:    "warehouse.duckdb.path",

@@ -22,7 +22,7 @@ func (c Config) Validate() error {
 			errs = append(errs, &KeyError{Key: key, Err: err})
 		}
 	}
-	check("source.uri", validateURI(c.Source.URI))
+	check("source.uri", validateSource(c.Source.URI))
 	check("staging.uri", validateURI(c.Staging.URI))
 	check("deadletter.uri", validateURI(c.DeadLetter.URI))
 	switch c.Warehouse.Kind {
@@ -31,7 +31,15 @@ func (c Config) Validate() error {
 			check("warehouse.duckdb.path", errors.New("must not be empty when warehouse.kind is duckdb"))
 		}
 	case "bigquery":
-		check("warehouse.kind", errors.New("bigquery is not built yet: use duckdb"))
+		if c.Warehouse.BigQuery.Project == "" {
+			check("warehouse.bigquery.project", errors.New("must be set when warehouse.kind is bigquery"))
+		}
+		if c.Warehouse.BigQuery.Location == "" {
+			check("warehouse.bigquery.location", errors.New("must be set when warehouse.kind is bigquery"))
+		}
+		if !strings.HasPrefix(c.Staging.URI, "gs://") {
+			check("staging.uri", fmt.Errorf("must be gs://bucket/prefix when warehouse.kind is bigquery (its load jobs read the staged files from Cloud Storage), got %q", c.Staging.URI))
+		}
 	default:
 		check("warehouse.kind", fmt.Errorf("must be duckdb or bigquery, got %q", c.Warehouse.Kind))
 	}
@@ -91,6 +99,16 @@ func validateDataset(name string) error {
 		return fmt.Errorf("want letters, digits and underscores, got %q", name)
 	}
 	return nil
+}
+
+// validateSource accepts what validateURI does, and a BigQuery table to
+// rebuild from: bq://project.dataset.table[?from=YYYY-MM-DD&to=YYYY-MM-DD].
+func validateSource(uri string) error {
+	if !strings.HasPrefix(uri, "bq://") {
+		return validateURI(uri)
+	}
+	_, err := ParseBigQuerySource(uri)
+	return err
 }
 
 // validateURI accepts a local path or gs://bucket[/prefix].

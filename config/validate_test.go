@@ -94,3 +94,46 @@ func TestValidate(t *testing.T) {
 		})
 	}
 }
+
+func TestValidateBigQuery(t *testing.T) {
+	tests := []struct {
+		name        string
+		edit        func(*Config)
+		errContains []string // empty: valid
+	}{
+		{"complete", func(c *Config) {
+			c.Warehouse.Kind, c.Warehouse.BigQuery.Project, c.Staging.URI = "bigquery", "proj", "gs://stage/x"
+		}, nil},
+		{"no project, local staging", func(c *Config) { c.Warehouse.Kind = "bigquery" },
+			[]string{"warehouse.bigquery.project: must be set", "staging.uri: must be gs://bucket/prefix when warehouse.kind is bigquery"}},
+		{"no location", func(c *Config) {
+			c.Warehouse.Kind, c.Warehouse.BigQuery.Project, c.Staging.URI, c.Warehouse.BigQuery.Location = "bigquery", "p", "gs://s/x", ""
+		}, []string{"warehouse.bigquery.location: must be set"}},
+		{"bq source", func(c *Config) { c.Source.URI = "bq://proj.clickstream_lake.visits?from=2024-01-01&to=2024-01-31" }, nil},
+		{"bq source, two names", func(c *Config) { c.Source.URI = "bq://proj.visits" }, []string{"source.uri", "three names"}},
+		{"bq source, bad date", func(c *Config) { c.Source.URI = "bq://p.d.t?from=yesterday" }, []string{`from="yesterday" is not a date`}},
+		{"bq source, reversed range", func(c *Config) { c.Source.URI = "bq://p.d.t?from=2024-02-01&to=2024-01-01" }, []string{"is after to"}},
+		{"bq source, unknown parameter", func(c *Config) { c.Source.URI = "bq://p.d.t?day=2024-02-01" }, []string{`unknown parameter "day"`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := Default()
+			tt.edit(&c)
+			err := c.Validate()
+			if len(tt.errContains) == 0 {
+				if err != nil {
+					t.Fatalf("Validate() = %v, want nil", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatal("Validate() = nil, want an error")
+			}
+			for _, want := range tt.errContains {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q lacks %q", err, want)
+				}
+			}
+		})
+	}
+}

@@ -81,7 +81,7 @@ func TestConfigCmd(t *testing.T) {
 		{
 			name:     "keys",
 			args:     []string{"config", "--keys"},
-			contains: []string{"KEY ", "transform.max_line_bytes  CLICKSTREAM_TRANSFORM_MAX_LINE_BYTES  16MiB"},
+			contains: []string{"KEY ", "transform.max_line_bytes ", " CLICKSTREAM_TRANSFORM_MAX_LINE_BYTES ", " 16MiB "},
 		},
 		{
 			name: "keys as Markdown",

@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -32,6 +33,10 @@ type DuckDBOptions struct {
 	// it at once (while none writes); the writing methods return ErrReadOnly.
 	// The file must exist. Optional: default false.
 	ReadOnly bool
+	// Fetch opens a staged file that is not local (gs://...), which a load
+	// then copies to a temporary folder for DuckDB to read. Optional: without
+	// it a load of non-local files fails.
+	Fetch func(ctx context.Context, uri string) (io.ReadCloser, error)
 	// LockWait is how long an operation waits for another process to release
 	// the file before it fails with ErrLocked. Optional: default 10s; a
 	// negative value does not wait.
@@ -55,6 +60,7 @@ type DuckDB struct {
 	lake, dw string
 	readOnly bool
 	lockWait time.Duration
+	fetch    func(ctx context.Context, uri string) (io.ReadCloser, error)
 
 	mu     sync.Mutex // held for the whole of an operation
 	closed bool
@@ -97,7 +103,7 @@ func OpenDuckDB(opts DuckDBOptions) (*DuckDB, error) {
 		return nil, fmt.Errorf("duckdb warehouse: %w", err)
 	}
 	return &DuckDB{path: path, lake: opts.LakeDataset, dw: opts.DWDataset,
-		readOnly: opts.ReadOnly, lockWait: opts.LockWait}, nil
+		readOnly: opts.ReadOnly, lockWait: opts.LockWait, fetch: opts.Fetch}, nil
 }
 
 // Path returns the database file's absolute path.

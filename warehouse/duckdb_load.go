@@ -5,8 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/clickstream-platform/clickstream/clickstream"
@@ -42,7 +44,12 @@ func (d *DuckDB) Load(ctx context.Context, req LoadRequest) (LoadResult, error) 
 	if _, err := ParseMode(string(req.Mode)); err != nil {
 		return res, fmt.Errorf("loading %s: %w", name, err)
 	}
-	files, err := localFiles(req.Files)
+	fetched, cleanup, err := d.fetchRemote(ctx, req.Files)
+	defer cleanup()
+	if err != nil {
+		return res, fmt.Errorf("loading %s: %w", name, err)
+	}
+	files, err := localFiles(fetched)
 	if err != nil {
 		return res, fmt.Errorf("loading %s: %w", name, err)
 	}
@@ -177,6 +184,51 @@ func insertSQL(target string, t clickstream.Table, mode Mode) string {
 
 // localFiles checks that every file exists and returns their absolute paths,
 // each once, in the order given.
+// fetchRemote copies the files that are not local (gs://...) into a
+// temporary folder with d.fetch, and returns the list with those replaced by
+// their copies, in the same order; cleanup removes the copies.
+func (d *DuckDB) fetchRemote(ctx context.Context, files []string) (_ []string, cleanup func(), err error) {
+	cleanup = func() {}
+	out := slices.Clone(files)
+	dir := ""
+	for i, f := range files {
+		if !strings.Contains(f, "://") {
+			continue
+		}
+		if d.fetch == nil {
+			return nil, cleanup, fmt.Errorf("reading staged file %s: the DuckDB warehouse reads local files unless given a Fetch", f)
+		}
+		if dir == "" {
+			if dir, err = os.MkdirTemp("", "clickstream-load-"); err != nil {
+				return nil, cleanup, err
+			}
+			cleanup = func() { os.RemoveAll(dir) }
+		}
+		out[i] = filepath.Join(dir, fmt.Sprintf("%06d.ndjson", i))
+		if err := copyTo(ctx, d.fetch, f, out[i]); err != nil {
+			return nil, cleanup, fmt.Errorf("reading staged file %s: %w", f, err)
+		}
+	}
+	return out, cleanup, nil
+}
+
+func copyTo(ctx context.Context, fetch func(context.Context, string) (io.ReadCloser, error), uri, path string) error {
+	rc, err := fetch(ctx, uri)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, rc); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
 func localFiles(files []string) ([]string, error) {
 	out := make([]string, 0, len(files))
 	seen := make(map[string]bool, len(files))

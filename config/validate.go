@@ -43,6 +43,9 @@ func (c Config) Validate() error {
 	default:
 		check("warehouse.kind", fmt.Errorf("must be duckdb or bigquery, got %q", c.Warehouse.Kind))
 	}
+	if strings.HasPrefix(c.Source.URI, "bq://") && c.Warehouse.Kind != "bigquery" {
+		check("source.uri", fmt.Errorf("a bq:// source is exported by BigQuery: it needs warehouse.kind bigquery, got %q", c.Warehouse.Kind))
+	}
 	check("warehouse.lake_dataset", validateDataset(c.Warehouse.LakeDataset))
 	check("warehouse.dw_dataset", validateDataset(c.Warehouse.DWDataset))
 	if c.Warehouse.LakeDataset == c.Warehouse.DWDataset && c.Warehouse.LakeDataset != "" {

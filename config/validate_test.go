@@ -109,7 +109,11 @@ func TestValidateBigQuery(t *testing.T) {
 		{"no location", func(c *Config) {
 			c.Warehouse.Kind, c.Warehouse.BigQuery.Project, c.Staging.URI, c.Warehouse.BigQuery.Location = "bigquery", "p", "gs://s/x", ""
 		}, []string{"warehouse.bigquery.location: must be set"}},
-		{"bq source", func(c *Config) { c.Source.URI = "bq://proj.clickstream_lake.visits?from=2024-01-01&to=2024-01-31" }, nil},
+		{"bq source", func(c *Config) {
+			c.Source.URI = "bq://proj.clickstream_lake.visits?from=2024-01-01&to=2024-01-31"
+			c.Warehouse.Kind, c.Warehouse.BigQuery.Project, c.Staging.URI = "bigquery", "proj", "gs://stage/x"
+		}, nil},
+		{"bq source with duckdb", func(c *Config) { c.Source.URI = "bq://proj.clickstream_lake.visits" }, []string{"source.uri: a bq:// source is exported by BigQuery"}},
 		{"bq source, two names", func(c *Config) { c.Source.URI = "bq://proj.visits" }, []string{"source.uri", "three names"}},
 		{"bq source, bad date", func(c *Config) { c.Source.URI = "bq://p.d.t?from=yesterday" }, []string{`from="yesterday" is not a date`}},
 		{"bq source, reversed range", func(c *Config) { c.Source.URI = "bq://p.d.t?from=2024-02-01&to=2024-01-01" }, []string{"is after to"}},

@@ -1,6 +1,8 @@
 package activities
 
 import (
+	"context"
+
 	"github.com/clickstream-platform/clickstream/blob"
 	"github.com/clickstream-platform/clickstream/warehouse"
 )
@@ -9,7 +11,7 @@ import (
 type Activities struct {
 	// OpenSource opens the store a run reads from; runs may name their own
 	// source, so it is opened per call. Required.
-	OpenSource func(uri string) (blob.Store, error)
+	OpenSource func(ctx context.Context, uri string) (blob.Store, error)
 	// Staging holds staged files and manifests, DeadLetter the rejects.
 	// Required.
 	Staging, DeadLetter blob.Store

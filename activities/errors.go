@@ -16,12 +16,13 @@ import (
 // them as non-retryable too, so a retry policy never hides one.
 const (
 	// ErrConfig: the configuration or a run's input is wrong, or something it
-	// names is missing (a source folder, a staged file a manifest lists, an
-	// invalid object name, an unknown mode).
+	// names is missing or out of reach (a source folder, a bucket, a dataset,
+	// a staged file a manifest lists, a missing permission, an invalid object
+	// name, an unknown mode).
 	ErrConfig = "ConfigError"
 	// ErrDataContract: the input breaks the contract beyond what the dead
-	// letter can hold (a damaged gzip object, an object that changed under
-	// a resumed transform).
+	// letter can hold (a damaged gzip object, an object that changed since it
+	// was listed).
 	ErrDataContract = "DataContractError"
 	// ErrSchema: the warehouse refuses the staged data or the table's schema.
 	ErrSchema = "SchemaError"
@@ -43,6 +44,10 @@ func classify(err error) error {
 	case errors.Is(err, blob.ErrNotExist), errors.Is(err, fs.ErrNotExist), errors.Is(err, blob.ErrInvalidName), errors.Is(err, errConfig):
 		typ = ErrConfig
 	case errors.Is(err, clickstream.ErrCorruptObject):
+		typ = ErrDataContract
+	case errors.Is(err, warehouse.ErrNotFound), errors.Is(err, warehouse.ErrPermission), errors.Is(err, blob.ErrPermission):
+		typ = ErrConfig
+	case errors.Is(err, blob.ErrChanged):
 		typ = ErrDataContract
 	case errors.Is(err, warehouse.ErrSchema):
 		typ = ErrSchema

@@ -56,7 +56,8 @@ func (a *Activities) Load(ctx context.Context, in LoadInput) (LoadResult, error)
 
 	stop := keepAlive(ctx)
 	defer stop()
-	wr, err := a.Warehouse.Load(ctx, warehouse.LoadRequest{Table: in.Table, Files: files, Mode: mode, RunID: in.RunID})
+	wr, err := a.Warehouse.Load(ctx, warehouse.LoadRequest{Table: in.Table, Files: files, Mode: mode, RunID: in.RunID,
+		Attempt: activity.GetInfo(ctx).Attempt})
 	if err != nil {
 		return res, classify(err)
 	}

@@ -55,7 +55,7 @@ func (a *Activities) Plan(ctx context.Context, in PlanInput) (Plan, error) {
 			return p, classify(configError("%s must be positive, got %d", f.name, f.v))
 		}
 	}
-	src, err := a.OpenSource(p.Source)
+	src, err := a.OpenSource(ctx, p.Source)
 	if err != nil {
 		return p, classify(configError("source %s: %v", p.Source, err))
 	}

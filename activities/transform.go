@@ -91,7 +91,7 @@ func (a *Activities) Transform(ctx context.Context, in TransformInput) (Transfor
 	} else if !errors.Is(err, blob.ErrNotExist) {
 		return TransformResult{}, err
 	}
-	src, err := a.OpenSource(in.Source)
+	src, err := a.OpenSource(ctx, in.Source)
 	if err != nil {
 		return TransformResult{}, classify(configError("source %s: %v", in.Source, err))
 	}
@@ -127,7 +127,9 @@ func (a *Activities) transformObject(ctx context.Context, tr *clickstream.Transf
 		m.Objects = append(m.Objects, ObjectManifest{Object: obj, URI: blob.Join(src.URI(), obj.Name)})
 	}
 	om := &m.Objects[cp.Object]
-	rc, err := src.Open(ctx, obj.Name)
+	// Read the very version that was listed: a changed object is new input
+	// for a new run, never half of this one.
+	rc, err := src.OpenGeneration(ctx, obj.Name, obj.Generation)
 	if err != nil {
 		return classify(fmt.Errorf("opening %s: %w", om.URI, err))
 	}

@@ -32,12 +32,20 @@ type faultySource struct {
 	failAt   int64
 }
 
+func (f *faultySource) OpenGeneration(ctx context.Context, name string, gen int64) (io.ReadCloser, error) {
+	return f.open(ctx, name, func() (io.ReadCloser, error) { return f.Store.OpenGeneration(ctx, name, gen) })
+}
+
 func (f *faultySource) Open(ctx context.Context, name string) (io.ReadCloser, error) {
+	return f.open(ctx, name, func() (io.ReadCloser, error) { return f.Store.Open(ctx, name) })
+}
+
+func (f *faultySource) open(ctx context.Context, name string, open func() (io.ReadCloser, error)) (io.ReadCloser, error) {
 	f.mu.Lock()
 	f.opens[name]++
 	fail := name == f.failName
 	f.mu.Unlock()
-	rc, err := f.Store.Open(ctx, name)
+	rc, err := open()
 	if err != nil || !fail {
 		return rc, err
 	}
@@ -91,7 +99,7 @@ func newFixture(t *testing.T, srcDir, stagingDir string) *fixture {
 	return &fixture{
 		src: src, objects: page.Objects, staging: stagingDir,
 		a: &activities.Activities{
-			OpenSource: func(string) (blob.Store, error) { return src, nil },
+			OpenSource: func(context.Context, string) (blob.Store, error) { return src, nil },
 			Staging:    staging, DeadLetter: dead,
 			PartBytes: 16 << 10, // several parts per object
 		},
@@ -255,7 +263,7 @@ func TestTransformCorruptObjectIsNotRetryable(t *testing.T) {
 		t.Fatal(err)
 	}
 	local, _ := blob.NewLocal(bad)
-	f.a.OpenSource = func(string) (blob.Store, error) { return local, nil }
+	f.a.OpenSource = func(context.Context, string) (blob.Store, error) { return local, nil }
 	page, _ := local.List(context.Background(), "", "", 0)
 	f.objects = page.Objects
 	_, _, err := f.run(t, nil)

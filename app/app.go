@@ -6,6 +6,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -15,37 +16,43 @@ import (
 	"go.temporal.io/sdk/worker"
 
 	"github.com/clickstream-platform/clickstream/activities"
-	"github.com/clickstream-platform/clickstream/blob"
 	"github.com/clickstream-platform/clickstream/config"
 	"github.com/clickstream-platform/clickstream/devserver"
 	"github.com/clickstream-platform/clickstream/warehouse"
 	"github.com/clickstream-platform/clickstream/workflows"
 )
 
-// OpenWarehouse opens the configured warehouse.
-func OpenWarehouse(cfg config.Config) (warehouse.Warehouse, error) {
+// OpenWarehouse opens the configured warehouse; the DuckDB warehouse reads
+// staged files in buckets through stores.
+func OpenWarehouse(ctx context.Context, cfg config.Config, stores *Stores) (warehouse.Warehouse, error) {
 	switch cfg.Warehouse.Kind {
 	case "duckdb":
 		return warehouse.OpenDuckDB(warehouse.DuckDBOptions{
 			Path: cfg.Warehouse.DuckDB.Path, LakeDataset: cfg.Warehouse.LakeDataset, DWDataset: cfg.Warehouse.DWDataset,
+			Fetch: stores.OpenFile,
+		})
+	case "bigquery":
+		return warehouse.OpenBigQuery(ctx, warehouse.BigQueryOptions{
+			Project: cfg.Warehouse.BigQuery.Project, Location: cfg.Warehouse.BigQuery.Location,
+			LakeDataset: cfg.Warehouse.LakeDataset, DWDataset: cfg.Warehouse.DWDataset,
 		})
 	}
 	return nil, fmt.Errorf("warehouse.kind %q is not supported", cfg.Warehouse.Kind)
 }
 
 // NewActivities builds the activities and their dependencies from cfg. The
-// caller closes the warehouse.
-func NewActivities(cfg config.Config, wh warehouse.Warehouse) (*activities.Activities, error) {
-	staging, err := blob.Open(cfg.Staging.URI)
+// caller closes the warehouse and the stores.
+func NewActivities(ctx context.Context, cfg config.Config, wh warehouse.Warehouse, stores *Stores) (*activities.Activities, error) {
+	staging, err := stores.Open(ctx, cfg.Staging.URI)
 	if err != nil {
 		return nil, fmt.Errorf("staging.uri: %w", err)
 	}
-	dead, err := blob.Open(cfg.DeadLetter.URI)
+	dead, err := stores.Open(ctx, cfg.DeadLetter.URI)
 	if err != nil {
 		return nil, fmt.Errorf("deadletter.uri: %w", err)
 	}
 	return &activities.Activities{
-		OpenSource: blob.Open,
+		OpenSource: stores.Open,
 		Staging:    staging,
 		DeadLetter: dead,
 		Warehouse:  wh,
@@ -80,32 +87,35 @@ func Dial(ctx context.Context, cfg config.Config, logger *slog.Logger) (client.C
 	return c, nil
 }
 
-// Worker is a Temporal worker running the pipeline, with the warehouse it owns.
+// Worker is a Temporal worker running the pipeline, with the warehouse and
+// stores it owns.
 type Worker struct {
 	worker.Worker
-	wh warehouse.Warehouse
+	wh     warehouse.Warehouse
+	stores *Stores
 }
 
 // NewWorker builds a worker for cfg's task queue on c.
-func NewWorker(c client.Client, cfg config.Config) (*Worker, error) {
-	wh, err := OpenWarehouse(cfg)
+func NewWorker(ctx context.Context, c client.Client, cfg config.Config) (*Worker, error) {
+	stores := &Stores{}
+	wh, err := OpenWarehouse(ctx, cfg, stores)
 	if err != nil {
 		return nil, err
 	}
-	a, err := NewActivities(cfg, wh)
+	a, err := NewActivities(ctx, cfg, wh, stores)
 	if err != nil {
 		wh.Close()
 		return nil, err
 	}
 	w := worker.New(c, cfg.Temporal.TaskQueue, worker.Options{})
 	Register(w, a)
-	return &Worker{Worker: w, wh: wh}, nil
+	return &Worker{Worker: w, wh: wh, stores: stores}, nil
 }
 
-// Close stops the worker, if it runs, and closes the warehouse.
+// Close stops the worker, if it runs, and closes the warehouse and stores.
 func (w *Worker) Close() error {
 	w.Stop()
-	return w.wh.Close()
+	return errors.Join(w.wh.Close(), w.stores.Close())
 }
 
 // StartDevServer starts the embedded Temporal dev server of cfg (address,

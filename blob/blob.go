@@ -41,6 +41,11 @@ type Store interface {
 	// Open opens an object for reading. A missing object is an error
 	// wrapping ErrNotExist.
 	Open(ctx context.Context, name string) (io.ReadCloser, error)
+	// OpenGeneration opens the version generation of an object (an
+	// Object.Generation from List) for reading. If that version can no
+	// longer be read because the object has been replaced or deleted since,
+	// the error wraps ErrChanged and says what the generation is now.
+	OpenGeneration(ctx context.Context, name string, generation int64) (io.ReadCloser, error)
 	// Create starts writing an object. The content becomes visible under name
 	// only when Close returns nil, replacing any object of that name whole;
 	// Abort (or a failed Close) leaves no trace of the write.
@@ -62,4 +67,10 @@ var (
 	// ErrInvalidName is wrapped by errors about a name that could escape
 	// the root (absolute, "..", empty elements) or is otherwise unusable.
 	ErrInvalidName = errors.New("invalid object name")
+	// ErrChanged is wrapped by errors about an object that is no longer the
+	// version that was listed or opened: rewritten or deleted since.
+	ErrChanged = errors.New("changed")
+	// ErrPermission is wrapped by errors about access the store refused;
+	// the message names the bucket and the role that is missing.
+	ErrPermission = errors.New("permission denied")
 )

@@ -55,29 +55,59 @@ func (l *Local) path(name string) string {
 // Open opens the object name for reading. A missing object (or a folder of
 // that name) is an error wrapping ErrNotExist and fs.ErrNotExist.
 func (l *Local) Open(ctx context.Context, name string) (io.ReadCloser, error) {
-	if err := validateName(name); err != nil {
+	f, _, err := l.open(ctx, name)
+	if err != nil {
 		return nil, err
 	}
+	return f, nil
+}
+
+// OpenGeneration opens the object name if its modification time in
+// nanoseconds, read after opening it, is still generation. Otherwise, or if
+// the object is gone, the error wraps ErrChanged. The open file keeps the
+// content it had when opened across a later Create of the same name (a
+// rename), but not across writes into the file itself by other programs.
+func (l *Local) OpenGeneration(ctx context.Context, name string, generation int64) (io.ReadCloser, error) {
+	f, info, err := l.open(ctx, name)
+	if errors.Is(err, ErrNotExist) {
+		return nil, fmt.Errorf("object %s %w since it was listed (generation %d, now deleted)", Join(l.uri, name), ErrChanged, generation)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if now := info.ModTime().UnixNano(); now != generation {
+		f.Close()
+		return nil, fmt.Errorf("object %s %w since it was listed (generation %d, now %d)", Join(l.uri, name), ErrChanged, generation, now)
+	}
+	return f, nil
+}
+
+// open opens the file of the object name and returns it with its
+// information, read from the open file.
+func (l *Local) open(ctx context.Context, name string) (*os.File, fs.FileInfo, error) {
+	if err := validateName(name); err != nil {
+		return nil, nil, err
+	}
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("opening %s: %w", Join(l.uri, name), err)
+		return nil, nil, fmt.Errorf("opening %s: %w", Join(l.uri, name), err)
 	}
 	f, err := os.Open(l.path(name))
 	if err != nil {
 		if isNotExist(err) {
-			return nil, &notExistError{what: fmt.Sprintf("object %q in %s", name, l.uri)}
+			return nil, nil, &notExistError{what: fmt.Sprintf("object %q in %s", name, l.uri)}
 		}
-		return nil, fmt.Errorf("opening object: %w", err)
+		return nil, nil, fmt.Errorf("opening object: %w", err)
 	}
 	info, err := f.Stat()
 	if err != nil {
 		f.Close()
-		return nil, fmt.Errorf("opening object: %w", err)
+		return nil, nil, fmt.Errorf("opening object: %w", err)
 	}
 	if info.IsDir() {
 		f.Close()
-		return nil, &notExistError{what: fmt.Sprintf("object %q in %s (a folder of that name exists)", name, l.uri)}
+		return nil, nil, &notExistError{what: fmt.Sprintf("object %q in %s (a folder of that name exists)", name, l.uri)}
 	}
-	return f, nil
+	return f, info, nil
 }
 
 // Create starts writing the object name. The bytes go to a temporary file in

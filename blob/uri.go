@@ -1,18 +1,22 @@
 package blob
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/url"
 	"runtime"
 	"strings"
+
+	"cloud.google.com/go/storage"
 )
 
 // scheme is a kind of store URI that Open knows.
 type scheme struct {
 	name    string // "gs" in gs://bucket/prefix
 	example string // shown in the error about an unknown scheme
-	open    func(uri string) (Store, error)
+	// open opens uri; o is nil when Open (not an Opener) is called.
+	open func(o *Opener, uri string) (Store, error)
 }
 
 // schemes are the URI schemes Open knows besides plain local paths; adding
@@ -22,10 +26,34 @@ var schemes = []scheme{
 	{"gs", "gs://bucket/prefix", openGCS},
 }
 
-// Open returns the store at uri: a local folder given as a path (relative or
-// absolute) or as file:///abs/path, or gs://bucket/prefix. An unknown scheme
-// is an error naming the URI and the forms Open accepts.
+// Opener opens stores by URI with the clients it holds. The zero value opens
+// local folders only.
+type Opener struct {
+	// GCS is the client of gs:// stores (see NewGCSClient); the caller
+	// closes it. Optional: without it, a gs:// URI is an error.
+	GCS *storage.Client
+}
+
+// Open returns the store at uri: a local folder given as a path (relative
+// or absolute) or as file:///abs/path, or gs://bucket/prefix with o.GCS. An
+// unknown scheme is an error naming the URI and the forms Open accepts. It
+// makes no request: a missing folder or bucket shows on first use.
+func (o *Opener) Open(ctx context.Context, uri string) (Store, error) {
+	if o == nil {
+		o = &Opener{}
+	}
+	return open(o, uri)
+}
+
+// Open returns the local store at uri, a folder given as a path (relative or
+// absolute) or as file:///abs/path. A gs:// URI needs a client: it is an
+// error saying to use an Opener. An unknown scheme is an error naming the
+// URI and the forms Open accepts.
 func Open(uri string) (Store, error) {
+	return open(nil, uri)
+}
+
+func open(o *Opener, uri string) (Store, error) {
 	if uri == "" {
 		return nil, errors.New("opening store: empty URI")
 	}
@@ -37,7 +65,7 @@ func Open(uri string) (Store, error) {
 	forms := []string{"a local folder path"}
 	for _, s := range schemes {
 		if s.name == name {
-			return s.open(uri)
+			return s.open(o, uri)
 		}
 		forms = append(forms, s.example)
 	}
@@ -51,7 +79,7 @@ func Join(storeURI, name string) string {
 	return strings.TrimSuffix(storeURI, "/") + "/" + name
 }
 
-func openFileURI(uri string) (Store, error) {
+func openFileURI(_ *Opener, uri string) (Store, error) {
 	u, err := url.Parse(uri)
 	if err != nil {
 		return nil, fmt.Errorf("opening store: %w", err)
@@ -71,8 +99,14 @@ func openFileURI(uri string) (Store, error) {
 	return NewLocal(p)
 }
 
-func openGCS(uri string) (Store, error) {
-	return nil, fmt.Errorf("opening store %q: GCS support is not built yet: %w", uri, errors.ErrUnsupported)
+func openGCS(o *Opener, uri string) (Store, error) {
+	switch {
+	case o == nil:
+		return nil, fmt.Errorf("opening store %q: gs:// needs a GCS client: open it with a blob.Opener holding one (blob.NewGCSClient): %w", uri, errors.ErrUnsupported)
+	case o.GCS == nil:
+		return nil, fmt.Errorf("opening store %q: gs:// needs a GCS client", uri)
+	}
+	return NewGCS(o.GCS, uri)
 }
 
 // isSchemeName reports whether s is a URI scheme (RFC 3986: a letter, then

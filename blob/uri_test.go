@@ -26,7 +26,7 @@ func TestOpen(t *testing.T) {
 		{name: "file URI escaped", uri: "file:///srv/my%20data", wantURI: "/srv/my data"},
 		{name: "file URI upper-case scheme", uri: "FILE:///srv", wantURI: "/srv"},
 		{name: "colon in a path is not a scheme", uri: "data/a:b", wantURI: "data/a:b"},
-		{name: "gs", uri: "gs://bucket/prefix", errIs: errors.ErrUnsupported, errContains: []string{"gs://bucket/prefix", "GCS support is not built yet"}},
+		{name: "gs needs an Opener", uri: "gs://bucket/prefix", errIs: errors.ErrUnsupported, errContains: []string{"gs://bucket/prefix", "needs a GCS client", "blob.Opener"}},
 		{name: "unknown scheme", uri: "s3://bucket/key", errContains: []string{`"s3://bucket/key"`, `"s3"`, "local folder path", "file:///", "gs://"}},
 		{name: "empty", uri: "", errContains: []string{"empty"}},
 		{name: "file URI of another host", uri: "file://server/share", errContains: []string{"another host"}},

@@ -140,7 +140,7 @@ func withTemporal(cmd *cobra.Command, cfg config.Config, dev bool, fn func(ctx c
 	}
 	defer c.Close()
 	if dev {
-		w, err := app.NewWorker(c, cfg)
+		w, err := app.NewWorker(ctx, c, cfg)
 		if err != nil {
 			return err
 		}

@@ -1,7 +1,22 @@
 // Package warehouse is where the tables of SPEC.md live: the [Warehouse]
 // interface (ensure or recreate the tables, load staged files into a table in
-// a [Mode], count rows) and its implementations. Table schemas come from
-// clickstream.Tables() alone; no column is named here.
+// a [Mode], count rows) and its two implementations: [DuckDB], embedded, and
+// [BigQuery]. Table schemas come from clickstream.Tables() alone; no column
+// is named here. Both implementations load the same staged NDJSON with the
+// same semantics: one row per key, the copy with the smallest
+// (source_object, source_line) kept, replace or merge, all or nothing per
+// table.
+//
+// # BigQuery
+//
+// [BigQuery] loads the staged gs:// files with load jobs into a per-run,
+// per-attempt staging table (expiring after a day), then deduplicates into
+// the target with one transaction (replace) or one MERGE (merge), and drops
+// the staging table. Job ids derive from the run, table, step and attempt, so
+// a resubmitted job re-attaches instead of loading twice. Tables carry MONTH
+// partitioning on timestamp and the clustering of the schema; nothing is ever
+// autodetected. [BigQuery.Extract] exports a lake table for a rebuild. The
+// full contract is on the type.
 //
 // # The embedded warehouse: DuckDB
 //

@@ -453,7 +453,7 @@ func TestLoadErrors(t *testing.T) {
 		{name: "missing file", table: clickstream.SessionsTable, file: filepath.Join(dir, "nope.ndjson"),
 			isNotExist: true, errContains: "loading clickstream_dw.sessions: reading staged file " + filepath.Join(dir, "nope.ndjson")},
 		{name: "bucket URI", table: clickstream.SessionsTable, file: "gs://bucket/staging/x.ndjson",
-			errContains: "reading staged file gs://bucket/staging/x.ndjson: the DuckDB warehouse reads local files only"},
+			errContains: "reading staged file gs://bucket/staging/x.ndjson: the DuckDB warehouse reads local files unless given a Fetch"},
 	}
 	d := openTemp(t)
 	loadAll(t, d, warehouse.Replace, func(table string) []string { return s.files[table] })

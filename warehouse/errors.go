@@ -17,4 +17,14 @@ var (
 	// ErrReadOnly is returned by writing operations of a DuckDB opened with
 	// DuckDBOptions.ReadOnly.
 	ErrReadOnly = errors.New("warehouse opened read-only")
+
+	// ErrNotFound is wrapped by errors saying something the warehouse needs
+	// does not exist (BigQuery's 404 or reason notFound): a staged file, a
+	// dataset, a table, a job. Retrying cannot fix it.
+	ErrNotFound = errors.New("not found")
+
+	// ErrPermission is wrapped by errors saying the warehouse's account may
+	// not do what it tried (BigQuery's 401, 403 or reason accessDenied);
+	// the message names the roles it needs. Retrying cannot fix it.
+	ErrPermission = errors.New("permission denied")
 )

@@ -35,6 +35,11 @@ type LoadRequest struct {
 	Mode  Mode
 	// RunID identifies the load (used to name staging tables and jobs).
 	RunID string
+	// Attempt is the activity's attempt (activity.GetInfo(ctx).Attempt): the
+	// BigQuery warehouse names its jobs from RunID, Table and Attempt, so a
+	// retried activity runs fresh jobs while an insert repeated within one
+	// attempt re-attaches to its job. Optional: 0 is a valid attempt.
+	Attempt int32
 }
 
 // LoadResult says what a load did.

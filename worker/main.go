@@ -77,7 +77,7 @@ Flags:
 		return err
 	}
 	defer c.Close()
-	w, err := app.NewWorker(c, cfg)
+	w, err := app.NewWorker(ctx, c, cfg)
 	if err != nil {
 		return err
 	}

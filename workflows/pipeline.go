@@ -7,6 +7,7 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -58,11 +59,14 @@ type Checkpoint struct {
 	Objects     int                `json:"objects"`
 	Bytes       int64              `json:"bytes"`
 	Skipped     int                `json:"skipped"`
+	// ExportedFrom is the bq:// source a run exported and now reads from
+	// Plan.Source; empty for other sources.
+	ExportedFrom string `json:"exported_from,omitempty"`
 }
 
 // Progress answers the progress query.
 type Progress struct {
-	Phase string `json:"phase"` // planning, recreating, transforming, loading, reconciling, done
+	Phase string `json:"phase"` // planning, exporting, recreating, transforming, loading, reconciling, done
 	// RunID is the run's id: the staging and dead-letter folders' name.
 	RunID          string `json:"run_id"`
 	Pages          int    `json:"pages"`
@@ -142,6 +146,17 @@ func (r *pipelineRun) run(ctx workflow.Context) (PipelineResult, error) {
 			return PipelineResult{}, err
 		}
 		r.cp = Checkpoint{RunID: info.WorkflowExecution.RunID, Plan: plan, Started: workflow.Now(ctx)}
+		if strings.HasPrefix(plan.Source, "bq://") {
+			// A BigQuery source is exported to staging first; the run then
+			// lists and transforms the export like any other input.
+			r.progress.Phase = "exporting"
+			var ex activities.ExportResult
+			err := workflow.ExecuteActivity(withLongOptions(ctx), a.Export, activities.ExportInput{RunID: r.cp.RunID, Source: plan.Source}).Get(ctx, &ex)
+			if err != nil {
+				return PipelineResult{}, err
+			}
+			r.cp.ExportedFrom, r.cp.Plan.Source = plan.Source, ex.URI
+		}
 		if r.in.Recreate {
 			r.progress.Phase = "recreating"
 			cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{WorkflowID: info.WorkflowExecution.ID + "/recreate"})
@@ -187,8 +202,12 @@ func (r *pipelineRun) run(ctx workflow.Context) (PipelineResult, error) {
 		return PipelineResult{}, err
 	}
 	r.progress.Phase = "done"
+	source := plan.Source
+	if r.cp.ExportedFrom != "" {
+		source = r.cp.ExportedFrom
+	}
 	return PipelineResult{
-		WorkflowID: info.WorkflowExecution.ID, RunID: r.cp.RunID, Source: plan.Source, Mode: plan.Mode,
+		WorkflowID: info.WorkflowExecution.ID, RunID: r.cp.RunID, Source: source, Mode: plan.Mode,
 		Accounting: r.cp.Accounting, Objects: r.cp.Objects, Bytes: r.cp.Bytes, Skipped: r.cp.Skipped,
 		Batches: len(r.cp.Manifests), Executions: r.cp.Executions,
 		Rows: rec.Rows, RowsAdded: rec.RowsAdded, Loads: loads,

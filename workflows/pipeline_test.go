@@ -436,3 +436,43 @@ func TestBatches(t *testing.T) {
 		t.Error("BatchID ignores a changed generation")
 	}
 }
+
+// TestPipelineExportsBigQuerySource: a bq:// source is exported first and
+// the export is what the run lists; the result still names the bq:// source.
+func TestPipelineExportsBigQuerySource(t *testing.T) {
+	f := newFakeSource(4)
+	env := f.env(t, "Plan", "List")
+	a := &activities.Activities{}
+	env.OnActivity(a.Plan, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.PlanInput) (activities.Plan, error) {
+		p := f.plan(in)
+		p.Source = "bq://proj.clickstream_lake.visits"
+		return p, nil
+	})
+	var exported activities.ExportInput
+	env.OnActivity(a.Export, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.ExportInput) (activities.ExportResult, error) {
+		exported = in
+		return activities.ExportResult{URI: "gs://stage/staging/" + in.RunID + "/export", Files: 2}, nil
+	}).Once()
+	var listed []string
+	env.OnActivity(a.List, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.ListInput) (activities.ListResult, error) {
+		listed = append(listed, in.Source)
+		return f.list(in)
+	})
+	env.ExecuteWorkflow(workflows.PipelineWorkflow, workflows.PipelineInput{})
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	var res workflows.PipelineResult
+	if err := env.GetWorkflowResult(&res); err != nil {
+		t.Fatal(err)
+	}
+	if exported.Source != "bq://proj.clickstream_lake.visits" || exported.RunID == "" {
+		t.Errorf("exported %+v", exported)
+	}
+	if len(listed) != 1 || listed[0] != "gs://stage/staging/"+exported.RunID+"/export" {
+		t.Errorf("listed %v, want the export", listed)
+	}
+	if res.Source != "bq://proj.clickstream_lake.visits" || res.Objects != 4 {
+		t.Errorf("result source %s, objects %d", res.Source, res.Objects)
+	}
+}

@@ -1,0 +1,61 @@
+package activities
+
+import (
+	"context"
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/clickstream-platform/clickstream/blob"
+	"github.com/clickstream-platform/clickstream/config"
+	"github.com/clickstream-platform/clickstream/warehouse"
+)
+
+// ExportInput asks to export a bq:// source into the run's staging folder.
+type ExportInput struct {
+	RunID  string `json:"run_id"`
+	Source string `json:"source"` // bq://project.dataset.table[?from=&to=]
+}
+
+// ExportResult is where the export went: a source the run then lists.
+type ExportResult struct {
+	URI   string `json:"uri"`
+	Files int64  `json:"files"`
+	Rows  int64  `json:"rows"`
+}
+
+// Exporter writes a BigQuery table to Cloud Storage as session JSONL; the
+// BigQuery warehouse is one.
+type Exporter interface {
+	Extract(ctx context.Context, req warehouse.ExtractRequest) (warehouse.ExtractResult, error)
+}
+
+// Export is the extract step for a BigQuery source (seed 001's path): it
+// exports the table, e.g. the lake's visits, to staging/<run>/export/, which
+// the run then transforms like any other input. Its first use: rebuilding
+// the warehouse from the lake.
+func (a *Activities) Export(ctx context.Context, in ExportInput) (ExportResult, error) {
+	src, err := config.ParseBigQuerySource(in.Source)
+	if err != nil {
+		return ExportResult{}, classify(configError("source: %v", err))
+	}
+	ex, ok := a.Warehouse.(Exporter)
+	if !ok {
+		return ExportResult{}, classify(configError("source %s: a bq:// source needs warehouse.kind bigquery", in.Source))
+	}
+	where, err := warehouse.ExtractDaysWhere(src.From, src.To)
+	if err != nil {
+		return ExportResult{}, classify(configError("source %s: %v", in.Source, err))
+	}
+	dest := blob.Join(a.Staging.URI(), path.Join(in.RunID, "export"))
+	if !strings.HasPrefix(dest, "gs://") {
+		return ExportResult{}, classify(configError("source %s: exporting needs a gs:// staging.uri, got %s", in.Source, a.Staging.URI()))
+	}
+	stop := keepAlive(ctx)
+	defer stop()
+	res, err := ex.Extract(ctx, warehouse.ExtractRequest{Table: src.String(), Where: where, DestinationURI: dest + "/", JobID: in.RunID})
+	if err != nil {
+		return ExportResult{}, classify(fmt.Errorf("exporting %s: %w", src, err))
+	}
+	return ExportResult{URI: dest, Files: res.Files, Rows: res.Rows}, nil
+}

@@ -1,0 +1,203 @@
+package warehouse_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"cloud.google.com/go/bigquery"
+	"cloud.google.com/go/storage"
+	"google.golang.org/api/googleapi"
+	"google.golang.org/api/iterator"
+
+	"github.com/clickstream-platform/clickstream/clickstream"
+	"github.com/clickstream-platform/clickstream/sampledata"
+	"github.com/clickstream-platform/clickstream/warehouse"
+)
+
+// TestBigQueryLive runs the BigQuery warehouse against a real project: it
+// stages generated data in a bucket, loads it into datasets of its own
+// (replace, then merge, then merge again), checks the counts against the
+// generator's, exports the lake table and transforms the export back, then
+// deletes its datasets and objects. Credentials: Application Default
+// Credentials. Optional: CLICKSTREAM_BIGQUERY_TEST_LOCATION (default US),
+// which must suit the bucket.
+func TestBigQueryLive(t *testing.T) {
+	project, bucket := os.Getenv("CLICKSTREAM_BIGQUERY_TEST_PROJECT"), os.Getenv("CLICKSTREAM_BIGQUERY_TEST_BUCKET")
+	if project == "" || bucket == "" {
+		t.Skip("set CLICKSTREAM_BIGQUERY_TEST_PROJECT and CLICKSTREAM_BIGQUERY_TEST_BUCKET to run against a real BigQuery project and bucket")
+	}
+	location := os.Getenv("CLICKSTREAM_BIGQUERY_TEST_LOCATION")
+	if location == "" {
+		location = "US"
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
+	defer cancel()
+	id := fmt.Sprintf("%d", time.Now().UnixNano())
+	run, prefix := "live-"+id, "clickstream-test/"+id+"/"
+	lake, dw := "clickstream_test_"+id+"_lake", "clickstream_test_"+id+"_dw"
+
+	gcs, err := storage.NewClient(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer gcs.Close()
+	t.Cleanup(func() { deletePrefix(t, gcs, bucket, prefix) })
+	bqc, err := bigquery.NewClient(ctx, project)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bqc.Close()
+	t.Cleanup(func() {
+		for _, ds := range []string{lake, dw} {
+			if err := bqc.Dataset(ds).DeleteWithContents(context.Background()); err != nil && !isNotFoundErr(err) {
+				t.Errorf("deleting dataset %s: %v", ds, err)
+			}
+		}
+	})
+
+	// Stage generated data with the real transform, and upload it.
+	s := stageSample(t, t.TempDir(), sampledata.Options{Files: 4, Sessions: 400, Days: 3, Seed: 11, InvalidRate: 0.05, DuplicateRate: 0.15}, run)
+	uris := map[string][]string{}
+	for table, files := range s.files {
+		for _, f := range files {
+			name := prefix + "staged/" + table + "/" + filepath.Base(f)
+			uploadFile(t, ctx, gcs, bucket, name, f)
+			uris[table] = append(uris[table], "gs://"+bucket+"/"+name)
+		}
+	}
+	firstHalf := func(table string) []string { return uris[table][:len(uris[table])/2] }
+	all := func(table string) []string { return uris[table] }
+
+	b, err := warehouse.OpenBigQuery(ctx, warehouse.BigQueryOptions{Project: project, Location: location, LakeDataset: lake, DWDataset: dw})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if err := b.EnsureTables(ctx); err != nil {
+		t.Fatal(err)
+	}
+	distinct := s.distinct()
+	loadEvery := func(mode warehouse.Mode, runID string, files func(string) []string) map[string]warehouse.LoadResult {
+		out := map[string]warehouse.LoadResult{}
+		for _, tbl := range clickstream.Tables() {
+			res, err := b.Load(ctx, warehouse.LoadRequest{Table: tbl.Name, Files: files(tbl.Name), Mode: mode, RunID: runID, Attempt: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			out[tbl.Name] = res
+		}
+		return out
+	}
+
+	loadEvery(warehouse.Replace, run+"-replace", firstHalf)
+	res := loadEvery(warehouse.Merge, run+"-merge", all)
+	staged := stagedRows(s.sum.Expected)
+	for _, tbl := range clickstream.Tables() {
+		if r := res[tbl.Name]; r.Staged != staged[tbl.Name] || r.Distinct != distinct[tbl.Name] || r.After != distinct[tbl.Name] {
+			t.Errorf("merge of every file into %s: %+v, want %d staged, %d distinct and after", tbl.Name, r, staged[tbl.Name], distinct[tbl.Name])
+		}
+	}
+	got, err := b.Counts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !maps.Equal(got, distinct) {
+		t.Errorf("counts %v, want the generator's distinct rows %v", got, distinct)
+	}
+	res = loadEvery(warehouse.Merge, run+"-again", all)
+	for _, tbl := range clickstream.Tables() {
+		if r := res[tbl.Name]; r.Added != 0 {
+			t.Errorf("merging the same files again into %s added %d rows", tbl.Name, r.Added)
+		}
+	}
+
+	// Export the lake and transform it back: every session is valid again.
+	exp, err := b.Extract(ctx, warehouse.ExtractRequest{Table: b.TableName(clickstream.VisitsTable),
+		DestinationURI: "gs://" + bucket + "/" + prefix + "export/", JobID: run + "-export"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := clickstream.NewTransformer(clickstream.Options{RunID: run + "-rebuild"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c clickstream.Counts
+	it := gcs.Bucket(bucket).Objects(ctx, &storage.Query{Prefix: prefix + "export/"})
+	for {
+		attrs, err := it.Next()
+		if errors.Is(err, iterator.Done) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := gcs.Bucket(bucket).Object(attrs.Name).NewReader(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, err := tr.Transform(ctx, r, "gs://"+bucket+"/"+attrs.Name, clickstream.Outputs{Visits: io.Discard, Sessions: io.Discard,
+			Pageviews: io.Discard, Addtocarts: io.Discard, Purchases: io.Discard, DeadLetter: io.Discard})
+		r.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Add(n)
+	}
+	if c.SessionsValid != distinct[clickstream.VisitsTable] || c.SessionsRejected != 0 || c.EventsRejected != 0 {
+		t.Errorf("export %+v transformed back: %+v, want %d valid sessions and nothing rejected", exp, c, distinct[clickstream.VisitsTable])
+	}
+
+	if err := b.RecreateTables(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := b.Counts(ctx); err != nil || got[clickstream.SessionsTable] != 0 {
+		t.Errorf("counts after recreate: %v, %v; want empty tables", got, err)
+	}
+}
+
+func uploadFile(t *testing.T, ctx context.Context, gcs *storage.Client, bucket, name, file string) {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := gcs.Bucket(bucket).Object(name).NewWriter(ctx)
+	if _, err := io.Copy(w, bytes.NewReader(data)); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatalf("uploading gs://%s/%s: %v", bucket, name, err)
+	}
+}
+
+func deletePrefix(t *testing.T, gcs *storage.Client, bucket, prefix string) {
+	ctx := context.Background()
+	it := gcs.Bucket(bucket).Objects(ctx, &storage.Query{Prefix: prefix})
+	for {
+		attrs, err := it.Next()
+		if errors.Is(err, iterator.Done) {
+			return
+		}
+		if err != nil {
+			t.Errorf("listing gs://%s/%s: %v", bucket, prefix, err)
+			return
+		}
+		if err := gcs.Bucket(bucket).Object(attrs.Name).Delete(ctx); err != nil {
+			t.Errorf("deleting gs://%s/%s: %v", bucket, attrs.Name, err)
+		}
+	}
+}
+
+func isNotFoundErr(err error) bool {
+	var ge *googleapi.Error
+	return errors.As(err, &ge) && ge.Code == http.StatusNotFound
+}

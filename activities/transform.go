@@ -83,10 +83,12 @@ func ManifestName(runID, batchID string) string {
 // last one; every file is named after the run, batch, object and part, so a
 // retried part replaces its own files instead of adding to them.
 func (a *Activities) Transform(ctx context.Context, in TransformInput) (TransformResult, error) {
+	log := activity.GetLogger(ctx)
 	name := ManifestName(in.RunID, in.BatchID)
 	if m, err := a.readManifest(ctx, name); err == nil {
 		res := summarize(name, m)
 		res.Reused = true
+		log.Info("batch already transformed", "batch", in.BatchID, "manifest", name)
 		return res, nil
 	} else if !errors.Is(err, blob.ErrNotExist) {
 		return TransformResult{}, err
@@ -105,7 +107,9 @@ func (a *Activities) Transform(ctx context.Context, in TransformInput) (Transfor
 		if err := activity.GetHeartbeatDetails(ctx, &cp); err != nil {
 			return TransformResult{}, fmt.Errorf("reading the transform's checkpoint: %w", err)
 		}
-		activity.GetLogger(ctx).Info("resuming transform", "batch", in.BatchID, "object", cp.Object, "parts", cp.Parts, "line", cp.Cursor.Line)
+		log.Info("batch transform resumed", "batch", in.BatchID, "object", cp.Object, "parts", cp.Parts, "line", cp.Cursor.Line)
+	} else {
+		log.Info("batch transform started", "batch", in.BatchID, "objects", len(in.Objects))
 	}
 	for ; cp.Object < len(in.Objects); cp.Object, cp.Parts, cp.Cursor = cp.Object+1, 0, (clickstream.Cursor{}) {
 		if err := a.transformObject(ctx, tr, src, in, &cp); err != nil {
@@ -115,6 +119,7 @@ func (a *Activities) Transform(ctx context.Context, in TransformInput) (Transfor
 	if err := a.writeManifest(ctx, name, cp.Manifest); err != nil {
 		return TransformResult{}, err
 	}
+	log.Info("batch transformed", "batch", in.BatchID, "lines", cp.Manifest.Counts.Lines)
 	return summarize(name, cp.Manifest), nil
 }
 

@@ -6,10 +6,13 @@ package app
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
@@ -74,17 +77,53 @@ func Register(r worker.Registry, a *activities.Activities) {
 	r.RegisterActivity(a)
 }
 
-// Dial connects to the configured Temporal frontend.
+// Dial connects to the configured Temporal frontend, with TLS and an API
+// key when configured.
 func Dial(ctx context.Context, cfg config.Config, logger *slog.Logger) (client.Client, error) {
-	c, err := client.DialContext(ctx, client.Options{
-		HostPort:  cfg.Temporal.Address,
-		Namespace: cfg.Temporal.Namespace,
-		Logger:    tlog.NewStructuredLogger(logger),
-	})
+	opts, err := ClientOptions(cfg, logger)
+	if err != nil {
+		return nil, err
+	}
+	c, err := client.DialContext(ctx, opts)
 	if err != nil {
 		return nil, fmt.Errorf("connecting to Temporal at %s (temporal.address): %w", cfg.Temporal.Address, err)
 	}
 	return c, nil
+}
+
+// ClientOptions are the Temporal client options of cfg.
+func ClientOptions(cfg config.Config, logger *slog.Logger) (client.Options, error) {
+	opts := client.Options{
+		HostPort:  cfg.Temporal.Address,
+		Namespace: cfg.Temporal.Namespace,
+		Logger:    tlog.NewStructuredLogger(logger),
+	}
+	t := cfg.Temporal.TLS
+	if t.Enabled() || cfg.Temporal.APIKey != "" {
+		tc := &tls.Config{MinVersion: tls.VersionTLS12, ServerName: t.ServerName}
+		if t.CAFile != "" {
+			pem, err := os.ReadFile(t.CAFile)
+			if err != nil {
+				return opts, fmt.Errorf("temporal.tls.ca_file: %w", err)
+			}
+			tc.RootCAs = x509.NewCertPool()
+			if !tc.RootCAs.AppendCertsFromPEM(pem) {
+				return opts, fmt.Errorf("temporal.tls.ca_file: no PEM certificate in %s", t.CAFile)
+			}
+		}
+		if t.CertFile != "" {
+			cert, err := tls.LoadX509KeyPair(t.CertFile, t.KeyFile)
+			if err != nil {
+				return opts, fmt.Errorf("temporal.tls.cert_file and key_file: %w", err)
+			}
+			tc.Certificates = []tls.Certificate{cert}
+		}
+		opts.ConnectionOptions.TLS = tc
+	}
+	if cfg.Temporal.APIKey != "" {
+		opts.Credentials = client.NewAPIKeyStaticCredentials(string(cfg.Temporal.APIKey))
+	}
+	return opts, nil
 }
 
 // Worker is a Temporal worker running the pipeline, with the warehouse and

@@ -51,9 +51,40 @@ type Temporal struct {
 	Address   string `mapstructure:"address"`
 	Namespace string `mapstructure:"namespace"`
 	TaskQueue string `mapstructure:"task_queue"`
+	TLS       TLS    `mapstructure:"tls"`
+	APIKey    Secret `mapstructure:"api_key"`
 	DevDBFile string `mapstructure:"dev_db_file"`
 	DevUIPort int    `mapstructure:"dev_ui_port"`
 }
+
+// TLS configures the Temporal client's TLS; any field set turns it on.
+type TLS struct {
+	CAFile     string `mapstructure:"ca_file"`
+	CertFile   string `mapstructure:"cert_file"`
+	KeyFile    string `mapstructure:"key_file"`
+	ServerName string `mapstructure:"server_name"`
+}
+
+// Enabled reports whether any TLS setting is present.
+func (t TLS) Enabled() bool { return t != TLS{} }
+
+// Secret is a string that prints as "***" (when set), so that printing a
+// Config (starter config, logs) never shows it.
+type Secret string
+
+// String hides the value.
+func (s Secret) String() string {
+	if s == "" {
+		return ""
+	}
+	return "***"
+}
+
+// MarshalYAML hides the value in printed configuration.
+func (s Secret) MarshalYAML() (any, error) { return s.String(), nil }
+
+// GoString hides the value from %#v too.
+func (s Secret) GoString() string { return `config.Secret("` + s.String() + `")` }
 
 // Pipeline holds the defaults of a run.
 type Pipeline struct {

@@ -76,6 +76,31 @@ var keys = []Key{
 		Doc:     "Task queue the worker polls and runs are started on.",
 	},
 	{
+		Name:    "temporal.tls.ca_file",
+		Default: "",
+		Doc:     "PEM file of the CA that signed the Temporal frontend's certificate; setting any temporal.tls key turns TLS on. Empty: the system roots.",
+	},
+	{
+		Name:    "temporal.tls.cert_file",
+		Default: "",
+		Doc:     "PEM client certificate for mutual TLS (with temporal.tls.key_file).",
+	},
+	{
+		Name:    "temporal.tls.key_file",
+		Default: "",
+		Doc:     "PEM private key of temporal.tls.cert_file.",
+	},
+	{
+		Name:    "temporal.tls.server_name",
+		Default: "",
+		Doc:     "Name the frontend's certificate must carry, when it differs from temporal.address's host.",
+	},
+	{
+		Name:    "temporal.api_key",
+		Default: "",
+		Doc:     "API key sent to the Temporal frontend (Temporal Cloud); implies TLS. Set it with CLICKSTREAM_TEMPORAL_API_KEY rather than in a file; it is never printed or logged.",
+	},
+	{
 		Name:    "temporal.dev_db_file",
 		Default: "data/temporal.db",
 		Doc:     "With --dev: the file the embedded Temporal dev server persists to.",

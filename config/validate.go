@@ -60,6 +60,9 @@ func (c Config) Validate() error {
 	if c.Temporal.TaskQueue == "" {
 		check("temporal.task_queue", errors.New("must not be empty"))
 	}
+	if t := c.Temporal.TLS; (t.CertFile == "") != (t.KeyFile == "") {
+		check("temporal.tls.cert_file", errors.New("temporal.tls.cert_file and temporal.tls.key_file go together"))
+	}
 	if c.Temporal.DevDBFile == "" {
 		check("temporal.dev_db_file", errors.New("must not be empty"))
 	}

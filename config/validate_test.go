@@ -2,8 +2,11 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
+
+	"go.yaml.in/yaml/v3"
 )
 
 func TestValidate(t *testing.T) {
@@ -139,5 +142,22 @@ func TestValidateBigQuery(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestSecretNeverPrinted(t *testing.T) {
+	c := Default()
+	c.Temporal.APIKey = "sekret-123"
+	out, err := yaml.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{string(out), fmt.Sprint(c), fmt.Sprintf("%+v", c), fmt.Sprintf("%#v", c)} {
+		if strings.Contains(s, "sekret-123") {
+			t.Fatalf("the API key is printed: %s", s)
+		}
+	}
+	if !strings.Contains(string(out), `api_key: '***'`) {
+		t.Errorf("printed config does not show the key is set:\n%s", out)
 	}
 }

@@ -131,12 +131,15 @@ func withTemporal(cmd *cobra.Command, cfg config.Config, dev bool, fn func(ctx c
 			defer srv.Stop()
 			ui = srv.UIURL()
 		}
-	} else if !devserver.Answering(ctx, cfg.Temporal.Address, 5*time.Second) {
-		return fmt.Errorf("no Temporal server answers at %s (temporal.address): start one with 'go run ./worker --dev', or add --dev to this command", cfg.Temporal.Address)
 	}
-	c, err := app.Dial(ctx, cfg, logger)
+	dialCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	c, err := app.Dial(dialCtx, cfg, logger)
 	if err != nil {
-		return err
+		if dev {
+			return err
+		}
+		return fmt.Errorf("%w\nIs a Temporal server running there? Start one with 'go run ./worker --dev', or add --dev to this command", err)
 	}
 	defer c.Close()
 	if dev {

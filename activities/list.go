@@ -29,6 +29,8 @@ type ListResult struct {
 // List is the extract step: it lists one page of the source. The page
 // token is the workflow's state; the whole listing never is.
 func (a *Activities) List(ctx context.Context, in ListInput) (ListResult, error) {
+	stop := keepAlive(ctx)
+	defer stop()
 	src, err := a.OpenSource(ctx, in.Source)
 	if err != nil {
 		return ListResult{}, classify(configError("source %s: %v", in.Source, err))

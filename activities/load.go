@@ -2,11 +2,14 @@ package activities
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
-	"time"
+	"path"
 
 	"go.temporal.io/sdk/activity"
 
+	"github.com/clickstream-platform/clickstream/blob"
 	"github.com/clickstream-platform/clickstream/clickstream"
 	"github.com/clickstream-platform/clickstream/warehouse"
 )
@@ -28,9 +31,6 @@ type LoadResult struct {
 	Expected int64 `json:"expected"`
 	Files    int   `json:"files"`
 }
-
-// heartbeatEvery is how often a long warehouse call reports it is alive.
-const heartbeatEvery = 10 * time.Second
 
 // Load loads a table from every staged file of the run, in the run's mode.
 // It is the only step that writes to the warehouse, once per table per run.
@@ -57,7 +57,10 @@ func (a *Activities) Load(ctx context.Context, in LoadInput) (LoadResult, error)
 	stop := keepAlive(ctx)
 	defer stop()
 	wr, err := a.Warehouse.Load(ctx, warehouse.LoadRequest{Table: in.Table, Files: files, Mode: mode, RunID: in.RunID,
-		Attempt: activity.GetInfo(ctx).Attempt})
+		Attempt: activity.GetInfo(ctx).Attempt,
+		KeepBefore: func(ctx context.Context, before int64) (int64, error) {
+			return a.keepBefore(ctx, in.RunID, in.Table, before)
+		}})
 	if err != nil {
 		return res, classify(err)
 	}
@@ -65,23 +68,48 @@ func (a *Activities) Load(ctx context.Context, in LoadInput) (LoadResult, error)
 	return res, nil
 }
 
-// keepAlive heartbeats while a long call that cannot report progress runs,
-// so that a lost worker is noticed within the heartbeat timeout.
-func keepAlive(ctx context.Context) (stop func()) {
-	done := make(chan struct{})
-	go func() {
-		t := time.NewTicker(heartbeatEvery)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				activity.RecordHeartbeat(ctx)
-			}
+// LoadBeforeName is where the Load activity keeps, in the staging store, the
+// row count a table had when the run's load of it first reached its write.
+func LoadBeforeName(runID, table string) string {
+	return path.Join(runID, "loads", table+".json")
+}
+
+// loadBefore is the content of the file LoadBeforeName names.
+type loadBefore struct {
+	Rows int64 `json:"rows"`
+}
+
+// keepBefore returns the row count the table had when this run's load of it
+// first got to write: the one kept by an earlier attempt, or else before,
+// which it keeps. It runs before the write commits, so an attempt that
+// committed has always kept its count, and a retry after it reports the
+// change the run made (the warehouse's Before would be the count the
+// committed attempt left). A load runs once per table per run, so nothing
+// else of the run writes the table in between.
+func (a *Activities) keepBefore(ctx context.Context, runID, table string, before int64) (int64, error) {
+	name := LoadBeforeName(runID, table)
+	rc, err := a.Staging.Open(ctx, name)
+	if err == nil {
+		defer rc.Close()
+		var kept loadBefore
+		if err := json.NewDecoder(rc).Decode(&kept); err != nil {
+			return 0, fmt.Errorf("reading %s: %w", name, err)
 		}
-	}()
-	return func() { close(done) }
+		return kept.Rows, nil
+	}
+	if !errors.Is(err, blob.ErrNotExist) {
+		return 0, err
+	}
+	w, err := a.Staging.Create(ctx, name)
+	if err != nil {
+		return 0, err
+	}
+	if err := json.NewEncoder(w).Encode(loadBefore{Rows: before}); err != nil {
+		w.Abort()
+		return 0, fmt.Errorf("writing %s: %w", name, err)
+	}
+	if err := w.Close(); err != nil {
+		return 0, fmt.Errorf("writing %s: %w", name, err)
+	}
+	return before, nil
 }

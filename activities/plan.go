@@ -36,6 +36,8 @@ type Plan struct {
 // a run started with `{}` (from the Temporal UI, say) runs with the workers'
 // configuration, and a wrong input fails at once, naming the field.
 func (a *Activities) Plan(ctx context.Context, in PlanInput) (Plan, error) {
+	stop := keepAlive(ctx)
+	defer stop()
 	d := a.Defaults
 	p := Plan{
 		Source: or(in.Source, d.Source), Mode: or(in.Mode, d.Mode),

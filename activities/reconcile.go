@@ -40,6 +40,8 @@ type ReconcileResult struct {
 // mode says; and the warehouse's own counts agree with the loads. Any
 // mismatch fails the run with a non-retryable ReconcileError listing them all.
 func (a *Activities) Reconcile(ctx context.Context, in ReconcileInput) (ReconcileResult, error) {
+	stop := keepAlive(ctx)
+	defer stop()
 	var errs []error
 	if err := in.Accounting.Check(); err != nil {
 		errs = append(errs, err)

@@ -35,6 +35,8 @@ type TransformResult struct {
 	// Reused says the batch had been finished before: its manifest was read
 	// back instead of transforming again.
 	Reused bool `json:"reused,omitempty"`
+	// StorageRetries is the manifest's StorageRetries.
+	StorageRetries int64 `json:"storage_retries,omitempty"`
 }
 
 // Manifest is the record of a finished batch, kept in the staging store:
@@ -51,6 +53,11 @@ type Manifest struct {
 	Files map[string][]string `json:"files"`
 	// DeadLetter are the batch's dead-letter files, as full names.
 	DeadLetter []string `json:"deadletter"`
+	// StorageRetries counts the requests that reading the batch's objects
+	// and writing its staged and dead-letter files sent again after a
+	// transient failure of the store (see blob.Retrier), in the parts that
+	// were committed: a flaky store shows here although the batch succeeded.
+	StorageRetries int64 `json:"storage_retries,omitempty"`
 }
 
 // ObjectManifest is one input object of a batch.
@@ -111,8 +118,13 @@ func (a *Activities) Transform(ctx context.Context, in TransformInput) (Transfor
 	} else {
 		log.Info("batch transform started", "batch", in.BatchID, "objects", len(in.Objects))
 	}
+	hb, err := startCheckpointer(ctx, cp)
+	if err != nil {
+		return TransformResult{}, err
+	}
+	defer hb.stop()
 	for ; cp.Object < len(in.Objects); cp.Object, cp.Parts, cp.Cursor = cp.Object+1, 0, (clickstream.Cursor{}) {
-		if err := a.transformObject(ctx, tr, src, in, &cp); err != nil {
+		if err := a.transformObject(ctx, tr, src, in, &cp, hb); err != nil {
 			return TransformResult{}, err
 		}
 	}
@@ -125,7 +137,8 @@ func (a *Activities) Transform(ctx context.Context, in TransformInput) (Transfor
 
 // transformObject transforms in.Objects[cp.Object] from cp's cursor to its
 // end, a part at a time, heartbeating cp after each part.
-func (a *Activities) transformObject(ctx context.Context, tr *clickstream.Transformer, src blob.Store, in TransformInput, cp *TransformCheckpoint) error {
+func (a *Activities) transformObject(ctx context.Context, tr *clickstream.Transformer, src blob.Store, in TransformInput,
+	cp *TransformCheckpoint, hb *checkpointer) error {
 	obj := in.Objects[cp.Object]
 	m := &cp.Manifest
 	if len(m.Objects) == cp.Object { // not begun before
@@ -139,6 +152,14 @@ func (a *Activities) transformObject(ctx context.Context, tr *clickstream.Transf
 		return classify(fmt.Errorf("opening %s: %w", om.URI, err))
 	}
 	defer rc.Close()
+	// The reader's retries are counted with each part, and those of the
+	// open and of the end of the object after the last.
+	var counted int64
+	countReads := func() {
+		n := blob.Retries(rc)
+		m.StorageRetries += n - counted
+		counted = n
+	}
 	or, err := tr.Open(rc, om.URI, cp.Cursor)
 	if err != nil {
 		return classify(err)
@@ -160,19 +181,24 @@ func (a *Activities) transformObject(ctx context.Context, tr *clickstream.Transf
 		}
 		om.Counts.Add(c)
 		m.Counts.Add(c)
+		m.StorageRetries += out.retries()
+		countReads()
 		om.Parts++
 		cp.Parts++
 		cp.Cursor = or.Cursor()
-		activity.RecordHeartbeat(ctx, *cp)
+		if err := hb.record(*cp); err != nil {
+			return err
+		}
 	}
 	if err := om.Counts.Check(); err != nil {
 		return classify(fmt.Errorf("object %s: %w", om.URI, err))
 	}
+	countReads()
 	return nil
 }
 
 func summarize(name string, m Manifest) TransformResult {
-	res := TransformResult{Manifest: name, Counts: m.Counts, Objects: len(m.Objects)}
+	res := TransformResult{Manifest: name, Counts: m.Counts, Objects: len(m.Objects), StorageRetries: m.StorageRetries}
 	for _, o := range m.Objects {
 		res.Bytes += o.Size
 	}
@@ -256,6 +282,17 @@ func (p *partOutputs) commit(m *Manifest) error {
 		}
 	}
 	return nil
+}
+
+// retries sums the retries of the part's writers.
+func (p *partOutputs) retries() int64 {
+	var n int64
+	for i := range p.files {
+		if w := p.files[i].w; w != nil {
+			n += blob.Retries(w)
+		}
+	}
+	return n
 }
 
 func (p *partOutputs) abort() {

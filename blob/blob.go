@@ -70,7 +70,9 @@ var (
 	// ErrChanged is wrapped by errors about an object that is no longer the
 	// version that was listed or opened: rewritten or deleted since.
 	ErrChanged = errors.New("changed")
-	// ErrPermission is wrapped by errors about access the store refused;
-	// the message names the bucket and the role that is missing.
+	// ErrPermission is wrapped by errors about access the store refused for
+	// good; the message names the bucket and the role that is missing, or the
+	// local folder and what the file system said (no access, read-only, a
+	// file where a folder must be).
 	ErrPermission = errors.New("permission denied")
 )

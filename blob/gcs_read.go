@@ -48,11 +48,11 @@ func (s *GCS) open(ctx context.Context, name string, generation int64) (io.ReadC
 		ctx:    ctx,
 		s:      s,
 		name:   name,
-		obj:    s.object(name).ReadCompressed(true),
 		gen:    generation,
 		listed: generation > 0,
 		size:   -1,
 	}
+	r.obj = r.retries.count(s.object(name)).ReadCompressed(true)
 	if err := r.reopen(); err != nil {
 		return nil, err
 	}
@@ -69,7 +69,12 @@ func (s *GCS) open(ctx context.Context, name string, generation int64) (io.ReadC
 //
 // Objects stored with Content-Encoding: gzip are read in windows instead
 // (see fill), because the client resumes their reads wrongly.
+//
+// It is a Retrier: Retries counts the requests the client sent again and
+// the reader's own reopenings.
 type gcsReader struct {
+	retries retryCounter
+
 	ctx  context.Context
 	s    *GCS
 	name string
@@ -93,6 +98,11 @@ type gcsReader struct {
 	err      error // a failure that ended the read: every Read returns it
 	closed   bool
 }
+
+var _ Retrier = (*gcsReader)(nil)
+
+// Retries implements Retrier.
+func (g *gcsReader) Retries() int64 { return g.retries.Retries() }
 
 func (g *gcsReader) Read(p []byte) (int, error) {
 	switch {
@@ -266,6 +276,7 @@ func (g *gcsReader) backOff(err error) error {
 	if serr := sleep(g.ctx, g.s.backoff.delay(g.failures)); serr != nil {
 		return fmt.Errorf("reading %s at byte %d: %w (after %w)", g.full(), g.off, serr, err)
 	}
+	g.retries.add()
 	return nil
 }
 

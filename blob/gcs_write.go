@@ -27,7 +27,10 @@ import (
 // retried request of this very upload found its own first attempt's object,
 // or another writer got there first: Close compares the object now there
 // with what it wrote (size and CRC32C) and succeeds if they are the same,
-// else fails, committing nothing.
+// else fails, committing nothing. Close compares the same way when the
+// upload ends in a transient failure the client did not retry (the answer
+// to its last request breaking off after the object was stored), so that a
+// write that was committed is not reported as failed.
 //
 // Abort cancels the upload: nothing of it becomes visible (a resumable
 // upload that was started is left unfinished, and the service discards it).
@@ -38,7 +41,8 @@ func (s *GCS) Create(ctx context.Context, name string) (Writer, error) {
 		return nil, err
 	}
 	full := Join(s.uri, name)
-	obj := s.object(name)
+	retries := &retryCounter{}
+	obj := retries.count(s.object(name))
 	cond := storage.Conditions{DoesNotExist: true}
 	attrs, err := obj.Attrs(ctx)
 	switch {
@@ -53,13 +57,14 @@ func (s *GCS) Create(ctx context.Context, name string) (Writer, error) {
 	w.ChunkSize = s.chunkSize
 	w.ContentType = contentType(name)
 	return &gcsWriter{
-		ctx:    ctx,
-		cancel: cancel,
-		s:      s,
-		obj:    obj,
-		full:   full,
-		w:      w,
-		crc:    crc32.New(crc32.MakeTable(crc32.Castagnoli)),
+		ctx:     ctx,
+		retries: retries,
+		cancel:  cancel,
+		s:       s,
+		obj:     obj,
+		full:    full,
+		w:       w,
+		crc:     crc32.New(crc32.MakeTable(crc32.Castagnoli)),
 	}, nil
 }
 
@@ -76,13 +81,16 @@ func contentType(name string) string {
 }
 
 // gcsWriter is a Writer streaming to a storage.Writer with a precondition.
+// It is a Retrier: Retries counts the requests of the write, from Create's
+// on, that the client sent again.
 type gcsWriter struct {
-	ctx    context.Context // the upload's; cancel ends it
-	cancel context.CancelFunc
-	s      *GCS
-	obj    *storage.ObjectHandle // without the precondition
-	full   string                // the object's full name, for errors
-	w      *storage.Writer
+	retries *retryCounter
+	ctx     context.Context // the upload's; cancel ends it
+	cancel  context.CancelFunc
+	s       *GCS
+	obj     *storage.ObjectHandle // without the precondition
+	full    string                // the object's full name, for errors
+	w       *storage.Writer
 
 	crc    hash.Hash32 // CRC32C of what was written
 	size   int64
@@ -91,6 +99,11 @@ type gcsWriter struct {
 	done   bool  // Close or Abort has run
 	cerr   error // what Close returned
 }
+
+var _ Retrier = (*gcsWriter)(nil)
+
+// Retries implements Retrier.
+func (w *gcsWriter) Retries() int64 { return w.retries.Retries() }
 
 func (w *gcsWriter) Write(p []byte) (int, error) {
 	if w.done {
@@ -131,20 +144,33 @@ func (w *gcsWriter) commit() error {
 	if err == nil {
 		return nil
 	}
-	switch httpCode(err) {
-	case http.StatusPreconditionFailed:
+	switch code := httpCode(err); {
+	case code == http.StatusPreconditionFailed:
 		// The object changed between Create and now. If it holds exactly
 		// what this writer sent, the change was this upload (a retried
 		// request whose first attempt had succeeded): done.
-		attrs, aerr := w.obj.Attrs(w.ctx)
-		if aerr == nil && attrs.Size == w.size && attrs.CRC32C == w.crc.Sum32() {
+		if w.holdsWritten() {
 			return nil
 		}
 		return fmt.Errorf("writing %s: another writer replaced the object meanwhile, so this write was not committed: %w", w.full, err)
-	case http.StatusNotFound:
+	case code == http.StatusNotFound:
 		return &notExistError{what: "bucket " + w.s.bucketName}
+	case storage.ShouldRetry(err) && w.holdsWritten():
+		// A transient failure the client did not retry, or gave up on: the
+		// answer to the upload's last request broke off after the service
+		// had stored the object, say, which the client (storage v1.70.0)
+		// reports as the upload's error. The object holds exactly what
+		// this writer sent: it was committed.
+		return nil
 	}
 	return w.s.apiError("writing", w.full, writeRole, err)
+}
+
+// holdsWritten says whether the object now holds exactly what w sent (size
+// and CRC32C).
+func (w *gcsWriter) holdsWritten() bool {
+	attrs, err := w.obj.Attrs(w.ctx)
+	return err == nil && attrs.Size == w.size && attrs.CRC32C == w.crc.Sum32()
 }
 
 // Abort discards the write. Abort after Close does nothing.

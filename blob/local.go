@@ -96,7 +96,7 @@ func (l *Local) open(ctx context.Context, name string) (*os.File, fs.FileInfo, e
 		if isNotExist(err) {
 			return nil, nil, &notExistError{what: fmt.Sprintf("object %q in %s", name, l.uri)}
 		}
-		return nil, nil, fmt.Errorf("opening object: %w", err)
+		return nil, nil, fmt.Errorf("opening object: %w", refused(l.uri, err))
 	}
 	info, err := f.Stat()
 	if err != nil {
@@ -113,7 +113,9 @@ func (l *Local) open(ctx context.Context, name string) (*os.File, fs.FileInfo, e
 // Create starts writing the object name. The bytes go to a temporary file in
 // the object's folder (created with its parents as needed); Close syncs it
 // and renames it over name, so readers see the old content or the new, never
-// a part. Abort, or a Close that fails, removes the temporary file.
+// a part. Abort, or a Close that fails, removes the temporary file. A folder
+// the file system refuses for good (no write access, read-only, a file in
+// the way) is an error wrapping ErrPermission that names the store's folder.
 func (l *Local) Create(ctx context.Context, name string) (Writer, error) {
 	if err := validateName(name); err != nil {
 		return nil, err
@@ -132,7 +134,7 @@ func (l *Local) Create(ctx context.Context, name string) (Writer, error) {
 	// CreateTemp; trying again mends that.
 	for range 3 {
 		if err = os.MkdirAll(dir, 0o755); err != nil {
-			return nil, fmt.Errorf("creating folder for %s: %w", Join(l.uri, name), err)
+			return nil, fmt.Errorf("creating folder for %s: %w", Join(l.uri, name), refused(l.uri, err))
 		}
 		f, err = os.CreateTemp(dir, tempPrefix+"*"+tempSuffix)
 		if err == nil || !errors.Is(err, fs.ErrNotExist) {
@@ -140,7 +142,7 @@ func (l *Local) Create(ctx context.Context, name string) (Writer, error) {
 		}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("creating %s: %w", Join(l.uri, name), err)
+		return nil, fmt.Errorf("creating %s: %w", Join(l.uri, name), refused(l.uri, err))
 	}
 	if err := f.Chmod(0o644); err != nil { // CreateTemp makes files private
 		f.Close()

@@ -15,7 +15,8 @@ import (
 // names. The token of the next page is the last name of this one; Next is
 // empty when no object follows. Only regular files are objects: symbolic
 // links, folders and Create's temporary files are not listed. A missing
-// root is an error wrapping ErrNotExist and fs.ErrNotExist.
+// root is an error wrapping ErrNotExist and fs.ErrNotExist; a root that is
+// a file, or that this process may not read, one wrapping ErrPermission.
 //
 // Files added behind the token do not appear on later pages, files added
 // after it do: the listing is a walk of the folder as it is when each page is
@@ -31,9 +32,9 @@ func (l *Local) List(ctx context.Context, prefix, token string, max int) (Page, 
 	case isNotExist(err):
 		return Page{}, &notExistError{what: "folder " + l.uri}
 	case err != nil:
-		return Page{}, fmt.Errorf("listing %s: %w", l.uri, err)
+		return Page{}, fmt.Errorf("listing %s: %w", l.uri, refused(l.uri, err))
 	case !info.IsDir():
-		return Page{}, fmt.Errorf("listing %s: not a folder", l.uri)
+		return Page{}, fmt.Errorf("listing %s: %w", l.uri, &refusedError{what: "not a folder"})
 	}
 	var page Page
 	w := walker{
@@ -69,7 +70,7 @@ func (l *Local) List(ctx context.Context, prefix, token string, max int) (Page, 
 		if isNotExist(err) { // the root vanished after the Stat above
 			return Page{}, &notExistError{what: "folder " + l.uri}
 		}
-		return Page{}, fmt.Errorf("listing %s: %w", l.uri, err)
+		return Page{}, fmt.Errorf("listing %s: %w", l.uri, refused(l.uri, err))
 	}
 	return page, nil
 }

@@ -207,8 +207,8 @@ func TestListMissingRoot(t *testing.T) {
 
 	writeFiles(t, &Local{root: "data"}, "source")
 	_, err = l.List(ctx, "", "", 0)
-	if err == nil || errors.Is(err, ErrNotExist) || !strings.Contains(err.Error(), "data/source: not a folder") {
-		t.Errorf("List of a root that is a file = %v, want a 'not a folder' error", err)
+	if !errors.Is(err, ErrPermission) || errors.Is(err, ErrNotExist) || !strings.Contains(err.Error(), "data/source: not a folder") {
+		t.Errorf("List of a root that is a file = %v, want a 'not a folder' error wrapping ErrPermission", err)
 	}
 }
 

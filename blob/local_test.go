@@ -360,3 +360,38 @@ func TestDeletePrefix(t *testing.T) {
 		t.Errorf("DeletePrefix of a missing root = %v", err)
 	}
 }
+
+// TestCreateRefused: a folder the file system refuses for good (here a file
+// where a folder must be, which stops root too; and a read-only folder, which
+// does not) fails Create with an error wrapping ErrPermission and naming the
+// store's folder, so that callers fail at once instead of retrying.
+func TestCreateRefused(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "afile")
+	if err := os.WriteFile(file, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	roots := []string{filepath.Join(file, "staging"), file}
+	if os.Geteuid() != 0 { // root writes into read-only folders
+		ro := filepath.Join(dir, "ro")
+		if err := os.Mkdir(ro, 0o555); err != nil {
+			t.Fatal(err)
+		}
+		roots = append(roots, ro)
+	}
+	for _, root := range roots {
+		l, err := NewLocal(root)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = l.Create(context.Background(), "run/visits/a.ndjson")
+		if !errors.Is(err, ErrPermission) || errors.Is(err, ErrNotExist) || !strings.Contains(err.Error(), "folder "+l.URI()+" is not usable") {
+			t.Errorf("Create under %s = %v, want ErrPermission naming the folder", root, err)
+		}
+	}
+	// Reading under a file is still "no such object", not a refusal.
+	l, _ := NewLocal(filepath.Join(file, "staging"))
+	if _, err := l.Open(context.Background(), "run/manifest.json"); !errors.Is(err, ErrNotExist) {
+		t.Errorf("Open under a file = %v, want ErrNotExist", err)
+	}
+}

@@ -368,7 +368,7 @@ func progressBar(p workflows.Progress) string {
 	if !p.ListingDone {
 		frac = min(frac, 0.99)
 	}
-	n := int(frac * width)
+	n := min(int(frac*width), width) // done can pass listed in runs checkpointed before the listing was carried
 	return "[" + strings.Repeat("=", n) + strings.Repeat(" ", width-n) + "]"
 }
 

@@ -86,9 +86,10 @@ const DefaultBigQueryLocation = "US"
 // Then the staging table is dropped, also when a step failed (a failure to
 // drop is ignored: the expiration removes it). Staged is the load jobs'
 // output rows, Distinct the staging table's distinct keys, Before and After
-// the counts of steps 2 and 4. With no files there is no staging table:
-// replace runs DELETE FROM target WHERE TRUE as its write, merge writes
-// nothing, as the DuckDB warehouse does. A failed step leaves the target as
+// the counts of steps 2 and 4 (Before as LoadRequest.KeepBefore returns it,
+// when set; it is called between steps 2 and 3). With no files there is no
+// staging table: replace runs DELETE FROM target WHERE TRUE as its write,
+// merge writes nothing, as the DuckDB warehouse does. A failed step leaves the target as
 // it was: each write is one atomic job.
 //
 // Job ids. Every job id is

@@ -70,6 +70,8 @@ type bqLoad struct {
 	hash    string // digest of the request, ends every name
 	target  string // SQL name
 	staging *bigquery.Table
+	// keepBefore is LoadRequest.KeepBefore.
+	keepBefore func(context.Context, int64) (int64, error)
 }
 
 func (b *BigQuery) newLoad(t clickstream.Table, req LoadRequest, uris []string) *bqLoad {
@@ -79,10 +81,11 @@ func (b *BigQuery) newLoad(t clickstream.Table, req LoadRequest, uris []string) 
 		t.Name, sanitizeID(attempt, false, 16), hash)
 	return &bqLoad{
 		b: b, t: t, mode: req.Mode, uris: uris, attempt: req.Attempt,
-		prefix:  "clickstream_" + sanitizeID(req.RunID, true, maxRunIDBytes) + "_" + t.Name,
-		hash:    hash,
-		target:  b.sqlName(t),
-		staging: b.client.Dataset(b.datasetOf(t)).Table(staging),
+		prefix:     "clickstream_" + sanitizeID(req.RunID, true, maxRunIDBytes) + "_" + t.Name,
+		hash:       hash,
+		target:     b.sqlName(t),
+		staging:    b.client.Dataset(b.datasetOf(t)).Table(staging),
+		keepBefore: req.KeepBefore,
 	}
 }
 
@@ -109,6 +112,11 @@ func (l *bqLoad) run(ctx context.Context) (LoadResult, error) {
 		return res, fmt.Errorf("counting rows before: %w", err)
 	}
 	res.Distinct, res.Before = counts[0], counts[1]
+	if l.keepBefore != nil {
+		if res.Before, err = l.keepBefore(ctx, res.Before); err != nil {
+			return res, fmt.Errorf("keeping the count before: %w", err)
+		}
+	}
 	if sql := l.writeSQL(); sql != "" {
 		if _, err := l.b.runQuery(ctx, l.jobID("write"), sql); err != nil {
 			return res, fmt.Errorf("writing the rows (%s): %w", l.mode, err)

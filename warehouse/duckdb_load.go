@@ -31,6 +31,9 @@ const stagedTable = "temp.main.clickstream_staged"
 // not hold yet and leaves the others as they are. With no files, Replace empties the table and Merge
 // does nothing.
 //
+// Before is counted inside the transaction; req.KeepBefore, if set, is
+// called with it there, before the commit, and what it returns is reported.
+//
 // A missing file is an error naming it (wrapping fs.ErrNotExist); data that
 // does not fit the table is an error wrapping ErrSchema. Either way the
 // table is left as it was.
@@ -59,7 +62,7 @@ func (d *DuckDB) Load(ctx context.Context, req LoadRequest) (LoadResult, error) 
 		}
 		return inTx(ctx, c, func(tx *sql.Tx) error {
 			var err error
-			res, err = d.load(ctx, tx, t, files, req.Mode)
+			res, err = d.load(ctx, tx, t, files, req.Mode, req.KeepBefore)
 			return err
 		})
 	})
@@ -70,12 +73,18 @@ func (d *DuckDB) Load(ctx context.Context, req LoadRequest) (LoadResult, error) 
 }
 
 // load does the work of Load inside tx.
-func (d *DuckDB) load(ctx context.Context, tx *sql.Tx, t clickstream.Table, files []string, mode Mode) (LoadResult, error) {
+func (d *DuckDB) load(ctx context.Context, tx *sql.Tx, t clickstream.Table, files []string, mode Mode,
+	keepBefore func(context.Context, int64) (int64, error)) (LoadResult, error) {
 	res := LoadResult{Table: t.Name}
 	target := d.ident(t)
 	var err error
 	if res.Before, err = countRows(ctx, tx, target); err != nil {
 		return res, fmt.Errorf("counting rows before: %w", err)
+	}
+	if keepBefore != nil {
+		if res.Before, err = keepBefore(ctx, res.Before); err != nil {
+			return res, fmt.Errorf("keeping the count before: %w", err)
+		}
 	}
 	if len(files) > 0 {
 		if res.Staged, res.Distinct, err = stage(ctx, tx, t, files); err != nil {
@@ -102,6 +111,10 @@ func (d *DuckDB) load(ctx context.Context, tx *sql.Tx, t clickstream.Table, file
 	return res, nil
 }
 
+// parallelReadFiles is the most staged files a load reads on several
+// threads; more are read on one (see stage).
+const parallelReadFiles = 16
+
 // fileIndexColumn is the staged table's extra column: the index in the file
 // list of the file a row was read from, for error messages.
 const fileIndexColumn = "clickstream_file_index"
@@ -114,6 +127,18 @@ const fileIndexColumn = "clickstream_file_index"
 func stage(ctx context.Context, tx *sql.Tx, t clickstream.Table, files []string) (staged, distinct int64, err error) {
 	q := fmt.Sprintf("CREATE OR REPLACE TEMP TABLE %s AS SELECT *, file_index AS %s FROM %s",
 		stagedTable, fileIndexColumn, readJSONSQL(files, t))
+	// Reading files in parallel, DuckDB holds each file's rows apart until
+	// it can append them in file order: some 350 KB for a small visits file,
+	// gigabytes for a run over thousands of tiny objects (a staged file or
+	// more each), enough to exhaust the machine at 25,000. On one thread the
+	// files stream into the table in order, in bounded memory and, small as
+	// they are then, faster; a few large files still read in parallel.
+	if len(files) > parallelReadFiles {
+		if _, err := tx.ExecContext(ctx, "SET threads = 1"); err != nil {
+			return 0, 0, fmt.Errorf("reading staged files: %w", err)
+		}
+		defer tx.ExecContext(ctx, "RESET threads")
+	}
 	if _, err := tx.ExecContext(ctx, q); err != nil {
 		return 0, 0, fmt.Errorf("reading staged files: %w", classify(err))
 	}

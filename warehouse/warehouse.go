@@ -40,6 +40,15 @@ type LoadRequest struct {
 	// retried activity runs fresh jobs while an insert repeated within one
 	// attempt re-attaches to its job. Optional: 0 is a valid attempt.
 	Attempt int32
+	// KeepBefore, if set, is called with the table's row count before the
+	// write, before the write commits, and returns the count that Load
+	// reports as Before (Added is After minus it); an error fails the load,
+	// leaving the table as it was. The Load activity keeps there the count
+	// its run's first attempt saw, so that a retry of a load whose earlier
+	// attempt committed and then failed to say so reports what the run
+	// changed, not what the retry changed (nothing). Optional: without it
+	// Before is the count this call saw.
+	KeepBefore func(ctx context.Context, before int64) (int64, error)
 }
 
 // LoadResult says what a load did.

@@ -12,6 +12,15 @@ import (
 // DefaultTaskQueue is the task queue of the workers and of the runs.
 const DefaultTaskQueue = "clickstream"
 
+// HeartbeatTimeout is every activity's heartbeat timeout: how long a step
+// whose worker was lost (killed, its machine gone) waits before it is
+// retried on another worker. Every activity heartbeats every
+// activities.HeartbeatInterval, a quarter of it, whatever it waits for, so
+// this bounds what a lost worker costs a run, not how long a step may take.
+// Temporal learns of a lost worker from nothing else: without a heartbeat
+// timeout a step would wait for its start-to-close timeout.
+const HeartbeatTimeout = 4 * activities.HeartbeatInterval
+
 // retry is the retry policy of every activity: transient failures (I/O, a
 // busy warehouse, a lost worker) are retried with backoff for several
 // minutes; the failures no retry mends fail at once.
@@ -23,21 +32,24 @@ var retry = &temporal.RetryPolicy{
 	NonRetryableErrorTypes: activities.NonRetryable,
 }
 
-// Short steps: plan, list a page, reconcile.
+// Short steps: plan, list a page, reconcile. They heartbeat too, so that a
+// lost worker costs HeartbeatTimeout, not the start-to-close timeout.
 func withShortOptions(ctx workflow.Context) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 5 * time.Minute,
+		HeartbeatTimeout:    HeartbeatTimeout,
 		RetryPolicy:         retry,
 	})
 }
 
-// Long steps heartbeat: the transform after every part, loads and recreate
-// every few seconds, so a lost worker is noticed within a minute and the
-// step is retried elsewhere, resuming from its last checkpoint.
+// Long steps heartbeat: the transform its checkpoint after every part and in
+// between, loads and recreate while they wait, so a lost worker is noticed
+// within HeartbeatTimeout and the step is retried elsewhere, resuming from
+// its last checkpoint.
 func withLongOptions(ctx workflow.Context) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 2 * time.Hour,
-		HeartbeatTimeout:    time.Minute,
+		HeartbeatTimeout:    HeartbeatTimeout,
 		RetryPolicy:         retry,
 	})
 }

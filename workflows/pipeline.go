@@ -3,6 +3,7 @@ package workflows
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -46,10 +47,15 @@ type PipelineInput struct {
 // Checkpoint is what a run carries into its next execution when it
 // continues as new: references and counters only.
 type Checkpoint struct {
-	RunID       string             `json:"run_id"`
-	Plan        activities.Plan    `json:"plan"`
-	Started     time.Time          `json:"started"`
-	PageToken   string             `json:"page_token,omitempty"`
+	RunID     string          `json:"run_id"`
+	Plan      activities.Plan `json:"plan"`
+	Started   time.Time       `json:"started"`
+	PageToken string          `json:"page_token,omitempty"`
+	// PageAfter is set when an execution ended in the middle of the page at
+	// PageToken: that page's objects up to this name (in the listing's
+	// lexical order) are in batches, and the next execution lists the page
+	// again and goes on after it.
+	PageAfter   string             `json:"page_after,omitempty"`
 	ListingDone bool               `json:"listing_done,omitempty"`
 	Pages       int                `json:"pages"`
 	Executions  int                `json:"executions"`
@@ -59,6 +65,11 @@ type Checkpoint struct {
 	Objects     int                `json:"objects"`
 	Bytes       int64              `json:"bytes"`
 	Skipped     int                `json:"skipped"`
+	// Listed and ListedBytes count the objects listed so far, for progress.
+	Listed      int   `json:"listed,omitempty"`
+	ListedBytes int64 `json:"listed_bytes,omitempty"`
+	// StorageRetries sums the finished batches' TransformResult.StorageRetries.
+	StorageRetries int64 `json:"storage_retries,omitempty"`
 	// ExportedFrom is the bq:// source a run exported and now reads from
 	// Plan.Source; empty for other sources.
 	ExportedFrom string `json:"exported_from,omitempty"`
@@ -106,6 +117,11 @@ type PipelineResult struct {
 	DeadLetter string        `json:"deadletter"`
 	Summary    string        `json:"summary"`
 	Duration   time.Duration `json:"duration"`
+	// StorageRetries counts the requests to the stores that the run's
+	// transforms sent again after a transient failure (reading the input,
+	// writing staged and dead-letter files): a run over a flaky store
+	// succeeds, and says so here.
+	StorageRetries int64 `json:"storage_retries"`
 }
 
 // PipelineWorkflow is a whole run: plan, list pages, transform batches in a
@@ -212,25 +228,50 @@ func (r *pipelineRun) run(ctx workflow.Context) (PipelineResult, error) {
 		Batches: len(r.cp.Manifests), Executions: r.cp.Executions,
 		Rows: rec.Rows, RowsAdded: rec.RowsAdded, Loads: loads,
 		Staging: plan.Staging + "/" + r.cp.RunID, DeadLetter: plan.DeadLetter + "/" + r.cp.RunID, Summary: rec.Summary,
-		Duration: workflow.Now(ctx).Sub(r.cp.Started),
+		Duration:       workflow.Now(ctx).Sub(r.cp.Started),
+		StorageRetries: r.cp.StorageRetries,
 	}, nil
 }
 
+// History bounds of one execution. A batch costs its parent about 7 events
+// (child initiated, started, closed, and a workflow task to handle it), so
+// an execution stops starting batches after maxBatchesPerExecution of them,
+// or sooner when its history, counting what the batches in flight will
+// still add, would pass historyBudget events, or when Temporal suggests
+// continuing as new; it then waits for its batches and continues as new,
+// in the middle of a page if need be. That keeps every history far below
+// Temporal's limits (a warning at 10,240 events, termination at 51,200),
+// whatever the page size, batch size and window.
+const (
+	maxBatchesPerExecution = 500
+	historyBudget          = 6000
+	eventsPerBatch         = 8
+)
+
 // transformPages lists pages and runs their batches, at most Window at once,
-// until the listing ends or this execution has done its share of pages.
-// Every child has finished when it returns.
+// until the listing ends or this execution has done its share: PagesPerRun
+// pages, or as much as its history bounds allow. Every child has finished
+// when it returns.
 func (r *pipelineRun) transformPages(ctx workflow.Context) error {
 	var a *activities.Activities
 	plan := r.cp.Plan
 	sel := workflow.NewSelector(ctx)
-	pending := 0
+	pending, started := 0, 0
 	var failed error
 	wait := func() error {
 		sel.Select(ctx)
 		return failed
 	}
+	// full says this execution has done enough; it is only asked once the
+	// execution has listed a page, or started a batch, so each makes progress.
+	full := func() bool {
+		info := workflow.GetInfo(ctx)
+		return started >= maxBatchesPerExecution || info.GetContinueAsNewSuggested() ||
+			info.GetCurrentHistoryLength()+(pending+1)*eventsPerBatch > historyBudget
+	}
+pages:
 	for pages := 0; !r.cp.ListingDone && pages < plan.PagesPerRun; pages++ {
-		if pages > 0 && workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
+		if pages > 0 && full() {
 			break
 		}
 		var page activities.ListResult
@@ -240,23 +281,38 @@ func (r *pipelineRun) transformPages(ctx workflow.Context) error {
 		if err != nil {
 			return err
 		}
-		r.cp.Pages++
-		r.cp.Skipped += page.Skipped
-		r.cp.PageToken = page.Next
-		r.cp.ListingDone = page.Next == ""
-		r.progress.Pages, r.progress.ListingDone = r.cp.Pages, r.cp.ListingDone
-		r.progress.ObjectsListed += len(page.Objects)
-		for _, o := range page.Objects {
-			r.progress.BytesListed += o.Size
+		objs := page.Objects
+		if r.cp.PageAfter != "" {
+			// The page was begun by an earlier execution, which counted it.
+			objs = objectsAfter(objs, r.cp.PageAfter)
+		} else {
+			r.cp.Pages++
+			r.cp.Skipped += page.Skipped
+			r.cp.Listed += len(page.Objects)
+			for _, o := range page.Objects {
+				r.cp.ListedBytes += o.Size
+			}
+			r.syncProgress()
 		}
-		for _, objs := range Batches(page.Objects, plan.BatchObjects, plan.BatchBytes) {
+		for _, batch := range Batches(objs, plan.BatchObjects, plan.BatchBytes) {
 			for pending >= plan.Window {
 				if err := wait(); err != nil {
 					return err
 				}
 			}
-			r.startBatch(ctx, sel, objs, &pending, &failed)
+			// Once the page is begun (and counted), an execution that has
+			// started batches may end in its middle: PageToken and PageAfter
+			// say where the next one goes on.
+			if r.cp.PageAfter != "" && started > 0 && full() {
+				break pages
+			}
+			r.startBatch(ctx, sel, batch, &pending, &failed)
+			started++
+			r.cp.PageAfter = batch[len(batch)-1].Name
 		}
+		r.cp.PageToken, r.cp.PageAfter = page.Next, ""
+		r.cp.ListingDone = page.Next == ""
+		r.syncProgress()
 	}
 	for pending > 0 {
 		if err := wait(); err != nil {
@@ -264,6 +320,16 @@ func (r *pipelineRun) transformPages(ctx workflow.Context) error {
 		}
 	}
 	return nil
+}
+
+// objectsAfter returns the objects of a page, in lexical order of their
+// names, whose names sort after name.
+func objectsAfter(objs []blob.Object, name string) []blob.Object {
+	i, _ := slices.BinarySearchFunc(objs, name, func(o blob.Object, name string) int { return strings.Compare(o.Name, name) })
+	for i < len(objs) && objs[i].Name <= name {
+		i++
+	}
+	return objs[i:]
 }
 
 func (r *pipelineRun) startBatch(ctx workflow.Context, sel workflow.Selector, objs []blob.Object, pending *int, failed *error) {
@@ -283,7 +349,7 @@ func (r *pipelineRun) startBatch(ctx workflow.Context, sel workflow.Selector, ob
 		var res activities.TransformResult
 		if err := f.Get(ctx, &res); err != nil {
 			if *failed == nil {
-				*failed = fmt.Errorf("batch %s: %w", id, err)
+				*failed = failure(err, "batch %s", id)
 			}
 			return
 		}
@@ -291,6 +357,7 @@ func (r *pipelineRun) startBatch(ctx workflow.Context, sel workflow.Selector, ob
 		r.cp.Accounting.Add(res.Counts)
 		r.cp.Objects += res.Objects
 		r.cp.Bytes += res.Bytes
+		r.cp.StorageRetries += res.StorageRetries
 		r.syncProgress()
 	})
 }
@@ -300,6 +367,8 @@ func (r *pipelineRun) syncProgress() {
 	p := &r.progress
 	c := r.cp.Accounting
 	p.RunID = r.cp.RunID
+	p.Pages, p.ListingDone = r.cp.Pages, r.cp.ListingDone
+	p.ObjectsListed, p.BytesListed = r.cp.Listed, r.cp.ListedBytes
 	p.ObjectsDone, p.BytesDone, p.BatchesDone = r.cp.Objects, r.cp.Bytes, len(r.cp.Manifests)
 	p.Accounting = c
 	p.Rejects = c.SessionsRejected + c.EventsRejected
@@ -323,11 +392,26 @@ func (r *pipelineRun) load(ctx workflow.Context) ([]activities.LoadResult, error
 	loads := make([]activities.LoadResult, len(tables))
 	for i, f := range futures {
 		if err := f.Get(ctx, &loads[i]); err != nil {
-			return nil, fmt.Errorf("loading %s: %w", tables[i].Name, err)
+			return nil, failure(err, "loading %s", tables[i].Name)
 		}
 		r.progress.TablesDone++
 	}
 	return loads, nil
+}
+
+// failure adds context to the failure of a child or an activity, keeping
+// the type and retryability of the application error at its root: the run
+// then fails as a ConfigError (say) whose message says where, and the
+// starter and the Temporal UI show that type, not a Go wrapper's. The
+// failure itself stays the cause, with its whole chain.
+func failure(err error, format string, args ...any) error {
+	where := fmt.Sprintf(format, args...)
+	var app *temporal.ApplicationError
+	if !errors.As(err, &app) {
+		return fmt.Errorf("%s: %w", where, err)
+	}
+	return temporal.NewApplicationErrorWithOptions(where+": "+app.Message(), app.Type(),
+		temporal.ApplicationErrorOptions{NonRetryable: app.NonRetryable(), Cause: err})
 }
 
 // Batches groups a page's objects in listing order into batches of at most

@@ -85,7 +85,8 @@ func (f *fakeSource) transform(in activities.TransformInput) (activities.Transfo
 	for range in.Objects {
 		c.Add(oneEach)
 	}
-	return activities.TransformResult{Manifest: activities.ManifestName(in.RunID, in.BatchID), Counts: c, Objects: len(in.Objects), Bytes: 100 * int64(len(in.Objects))}, nil
+	return activities.TransformResult{Manifest: activities.ManifestName(in.RunID, in.BatchID), Counts: c, Objects: len(in.Objects), Bytes: 100 * int64(len(in.Objects)),
+		StorageRetries: int64(len(in.Objects))}, nil
 }
 
 func (f *fakeSource) load(in activities.LoadInput) (activities.LoadResult, error) {
@@ -264,7 +265,8 @@ func TestPipelineContinueAsNew(t *testing.T) {
 			t.Errorf("batch %s transformed %d times", id, n)
 		}
 	}
-	if res.Objects != 35 || res.Accounting.Lines != 35 || res.Batches != len(f.transforms) || res.Executions != 4 {
+	if res.Objects != 35 || res.Accounting.Lines != 35 || res.Batches != len(f.transforms) || res.Executions != 4 ||
+		res.StorageRetries != 35 {
 		t.Errorf("result = %+v", res)
 	}
 	for _, table := range clickstream.Tables() {

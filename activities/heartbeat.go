@@ -10,12 +10,14 @@ import (
 	"go.temporal.io/sdk/activity"
 )
 
-// HeartbeatInterval is how often every activity heartbeats while it runs,
-// whatever it is waiting for. The workflows give every activity a heartbeat
-// timeout of four intervals (workflows.HeartbeatTimeout) and workers send
-// heartbeats at most an interval late (app.NewWorker), so a live activity is
-// never taken for lost, and the activity of a lost worker is retried
-// elsewhere within that timeout, however long the step may take.
+// HeartbeatInterval is how often every activity records a heartbeat while it
+// runs, whatever it is waiting for. The workflows give every activity a
+// heartbeat timeout of four intervals (workflows.HeartbeatTimeout), so that
+// the activity of a lost worker is retried elsewhere within that timeout,
+// however long the step may take. The SDK sends the recorded heartbeats at
+// most every 80% of the timeout (16s); when the server does not answer one
+// within half that (8s: it is down or restarting), the SDK cancels the
+// activity, whose retry then resumes from the last heartbeat the server got.
 const HeartbeatInterval = 5 * time.Second
 
 // keepAlive heartbeats every HeartbeatInterval while a call that cannot

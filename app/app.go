@@ -146,12 +146,7 @@ func NewWorker(ctx context.Context, c client.Client, cfg config.Config) (*Worker
 		wh.Close()
 		return nil, err
 	}
-	w := worker.New(c, cfg.Temporal.TaskQueue, worker.Options{
-		// The SDK holds heartbeats back for up to 80% of the heartbeat
-		// timeout, leaving a live activity a thin margin before it is taken
-		// for lost; sent at most an interval late, they leave it three.
-		MaxHeartbeatThrottleInterval: activities.HeartbeatInterval,
-	})
+	w := worker.New(c, cfg.Temporal.TaskQueue, worker.Options{})
 	Register(w, a)
 	return &Worker{Worker: w, wh: wh, stores: stores}, nil
 }

@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"syscall"
 	"testing"
@@ -66,8 +67,9 @@ func (p restartPoint) String() string {
 }
 
 // restartPlan draws a seed's restart points: the default seeds one each, in
-// turn around listing, while loading and in the middle of a transform,
-// alternately killed and stopped; the long variant up to three anywhere.
+// turn around listing, while loading and in the middle of a transform (down
+// for 10s), alternately killed and stopped; the long variant up to three
+// more anywhere, down for up to 30s.
 func restartPlan(rng *rand.Rand, seed uint64) []restartPoint {
 	phases := []string{"transforming", "listing", "loading"}
 	kinds := []string{phases[seed%3]}
@@ -87,6 +89,9 @@ func restartPlan(rng *rand.Rand, seed uint64) []restartPoint {
 		}
 		if i == 0 && !*long {
 			crash, down = seed%2 == 1, 0
+			if p.Phase == "transforming" {
+				down = 10 * time.Second // past the 8s the SDK waits for a heartbeat's answer
+			}
 		}
 		plan = append(plan, restartPoint{killPoint: p, crash: crash, down: down})
 	}
@@ -103,6 +108,10 @@ func restartServer(e *Env, crash bool, down time.Duration) {
 		e.T.Fatal(err)
 	}
 	port, _ := strconv.Atoi(p)
+	if crash && runtime.GOOS != "linux" {
+		e.T.Log("no /proc to find the server's pid by: stopping it instead of killing it")
+		crash = false
+	}
 	if crash {
 		pid := serverPID(e)
 		if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
 
 	"github.com/clickstream-platform/clickstream/activities"
 	"github.com/clickstream-platform/clickstream/clickstream"
@@ -89,10 +90,10 @@ const (
 
 var scenarioInput = workflows.PipelineInput{BatchObjects: 3, PageSize: 10, PagesPerRun: 2, Window: 3}
 
-// scenario is a test's input, generated once into a folder that every env of
-// the test reads (the rows name their source object, so a clean run and a
-// disturbed one must read the same path), and the result of a clean run:
-// one worker, nothing disturbed.
+// scenario is the kill and restart tests' input, generated once into a
+// folder that every env reads (the rows name their source object, so a clean
+// run and a disturbed one must read the same path), and the result of a
+// clean run: one worker, nothing disturbed.
 type scenario struct {
 	source string
 	sum    sampledata.Summary
@@ -161,7 +162,7 @@ func (sc *scenario) newEnv(t *testing.T) *Env {
 }
 
 // wait waits for a run's result; the run must succeed within a few minutes.
-func (sc *scenario) wait(e *Env, run interface{ GetID() string }) workflows.PipelineResult {
+func (sc *scenario) wait(e *Env, run client.WorkflowRun) workflows.PipelineResult {
 	e.T.Helper()
 	deadline := time.Now().Add(6 * time.Minute)
 	for {
@@ -349,7 +350,7 @@ func checkBatchLog(t *testing.T, e *Env, batches int) {
 	if len(states) != batches {
 		t.Errorf("the log names %d batches, the run %d", len(states), batches)
 	}
-	var resumed, restarted []string
+	var resumed, restarted, reused []string
 	for _, id := range slices.Sorted(maps.Keys(states)) {
 		s := states[id]
 		switch {
@@ -369,11 +370,29 @@ func checkBatchLog(t *testing.T, e *Env, batches int) {
 		if s.starts > 1 {
 			restarted = append(restarted, id)
 		}
+		if s.reused > 0 {
+			reused = append(reused, id)
+		}
 	}
-	t.Logf("batches resumed from a checkpoint: %v; started again from the beginning: %v", resumed, restarted)
+	t.Logf("batches resumed from a checkpoint: %v; started again from the beginning: %v; found finished by a retry: %v",
+		resumed, restarted, reused)
+	for _, id := range restarted {
+		t.Logf("the worker log about batch %s:\n%s", id, grepLines(e.WorkerLog(), id))
+	}
 	if t.Failed() {
 		t.Logf("worker log tail:\n%s", tail(e.WorkerLog(), logTailLen))
 	}
+}
+
+// grepLines returns the lines of s that contain sub.
+func grepLines(s, sub string) string {
+	var out []string
+	for line := range strings.Lines(s) {
+		if strings.Contains(line, sub) {
+			out = append(out, strings.TrimRight(line, "\n"))
+		}
+	}
+	return strings.Join(out, "\n")
 }
 
 // tail returns the last n lines of s.

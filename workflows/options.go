@@ -18,7 +18,11 @@ const DefaultTaskQueue = "clickstream"
 // activities.HeartbeatInterval, a quarter of it, whatever it waits for, so
 // this bounds what a lost worker costs a run, not how long a step may take.
 // Temporal learns of a lost worker from nothing else: without a heartbeat
-// timeout a step would wait for its start-to-close timeout.
+// timeout a step would wait for its start-to-close timeout. The price of a
+// short one: the SDK gives up a heartbeat after 40% of it and cancels the
+// activity, so a server outage longer than 8s makes the running steps start
+// again from their last checkpoint (a minute would make that 10s, the SDK's
+// ceiling, while a lost worker would cost three times as much).
 const HeartbeatTimeout = 4 * activities.HeartbeatInterval
 
 // retry is the retry policy of every activity: transient failures (I/O, a

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"time"
 
 	"github.com/clickstream-platform/clickstream/clickstream"
 	"github.com/clickstream-platform/clickstream/warehouse"
@@ -13,15 +14,28 @@ import (
 
 // ReconcileInput is what a run counted and what its loads did.
 type ReconcileInput struct {
-	RunID      string             `json:"run_id"`
-	WorkflowID string             `json:"workflow_id"`
-	Source     string             `json:"source"`
-	Mode       string             `json:"mode"`
-	Accounting clickstream.Counts `json:"accounting"`
-	Objects    int                `json:"objects"`
-	Bytes      int64              `json:"bytes"`
-	Batches    int                `json:"batches"`
-	Loads      []LoadResult       `json:"loads"`
+	RunID      string `json:"run_id"`
+	WorkflowID string `json:"workflow_id"`
+	Source     string `json:"source"`
+	Mode       string `json:"mode"`
+	// From and To are the days (YYYY-MM-DD) of a run over a date range;
+	// empty otherwise.
+	From string `json:"from,omitempty"`
+	To   string `json:"to,omitempty"`
+	// Started, TransformDone and LoadDone are when the run started, when
+	// every batch was transformed and when every table was loaded; a zero
+	// time is unknown (a run started before they were recorded).
+	Started        time.Time          `json:"started"`
+	TransformDone  time.Time          `json:"transform_done"`
+	LoadDone       time.Time          `json:"load_done"`
+	Accounting     clickstream.Counts `json:"accounting"`
+	Objects        int                `json:"objects"`
+	Bytes          int64              `json:"bytes"`
+	Skipped        int                `json:"skipped"`
+	Batches        int                `json:"batches"`
+	Executions     int                `json:"executions"`
+	StorageRetries int64              `json:"storage_retries"`
+	Loads          []LoadResult       `json:"loads"`
 }
 
 // ReconcileResult is the run summary.
@@ -31,17 +45,55 @@ type ReconcileResult struct {
 	RowsAdded map[string]int64 `json:"rows_added"`
 	// Summary is the run summary's name in the staging store.
 	Summary string `json:"summary"`
+	// Audit is the table the run's summary was recorded in as a row, e.g.
+	// clickstream_dw.pipeline_runs (project.clickstream_dw.pipeline_runs in
+	// BigQuery); empty if the warehouse does not name its tables.
+	Audit string `json:"audit,omitempty"`
 }
 
-// Reconcile checks that a run's counts add up end to end, and writes the run
-// summary. Every line is accounted for (SPEC.md's identities); every table
-// read exactly the staged rows the manifests count, and those agree with
-// the accounting; deduplication only removed rows; each table holds what its
-// mode says; and the warehouse's own counts agree with the loads. Any
-// mismatch fails the run with a non-retryable ReconcileError listing them all.
+// Reconcile checks that a run's counts add up end to end, writes the run
+// summary, and records it as a row of the warehouse's audit table
+// (warehouse.RunsTable). Every line is accounted for (SPEC.md's identities);
+// every table read exactly the staged rows the manifests count, and those
+// agree with the accounting; deduplication only removed rows; each table
+// holds what its mode says; and the warehouse holds at least the rows the
+// loads reported (other runs may merge into a table meanwhile). Any mismatch fails the run with a non-retryable ReconcileError
+// listing them all, and nothing is recorded. A retry records nothing twice:
+// the audit table keeps one row per run.
 func (a *Activities) Reconcile(ctx context.Context, in ReconcileInput) (ReconcileResult, error) {
 	stop := keepAlive(ctx)
 	defer stop()
+	res, err := a.reconcile(ctx, in)
+	if err != nil {
+		return res, err
+	}
+	res.Summary = path.Join(in.RunID, "summary.json")
+	if err := a.writeSummary(ctx, res.Summary, in, res); err != nil {
+		return res, err
+	}
+	if err := a.Warehouse.RecordRun(ctx, runRecord(in, res, time.Now())); err != nil {
+		return res, classify(err)
+	}
+	if n, ok := a.Warehouse.(interface{ TableName(string) string }); ok {
+		res.Audit = n.TableName(warehouse.RunsTable)
+	}
+	return res, nil
+}
+
+// runRecord is the audit row of a run that passed its checks at finished.
+func runRecord(in ReconcileInput, res ReconcileResult, finished time.Time) warehouse.RunRecord {
+	return warehouse.RunRecord{
+		RunID: in.RunID, WorkflowID: in.WorkflowID, Source: in.Source, Mode: in.Mode, From: in.From, To: in.To,
+		Status:  warehouse.RunSucceeded,
+		Started: in.Started, TransformDone: in.TransformDone, LoadDone: in.LoadDone, Finished: finished,
+		Objects: int64(in.Objects), Bytes: in.Bytes, Skipped: int64(in.Skipped), Batches: int64(in.Batches),
+		Executions: int64(in.Executions), StorageRetries: in.StorageRetries,
+		Accounting: in.Accounting, Rows: res.Rows, RowsAdded: res.RowsAdded,
+	}
+}
+
+// reconcile runs the checks and returns the rows of every table.
+func (a *Activities) reconcile(ctx context.Context, in ReconcileInput) (ReconcileResult, error) {
 	var errs []error
 	if err := in.Accounting.Check(); err != nil {
 		errs = append(errs, err)
@@ -81,8 +133,12 @@ func (a *Activities) Reconcile(ctx context.Context, in ReconcileInput) (Reconcil
 				fail("merge of %d distinct keys went from %d to %d rows", l.Distinct, l.Before, l.After)
 			}
 		}
-		if got, ok := counts[t]; !ok || got != l.After {
-			fail("the warehouse counts %d rows, the load reported %d", got, l.After)
+		// Other runs may merge into the table between this run's load and
+		// the count (a backfill's days run side by side, a schedule's run
+		// may overlap one), so it may hold more rows than the load left;
+		// never fewer, unless rows went missing or another run replaced it.
+		if got, ok := counts[t]; !ok || got < l.After {
+			fail("the warehouse counts %d rows, fewer than the %d the load reported (another run replaced the table meanwhile?)", got, l.After)
 		}
 	}
 	for _, t := range clickstream.Tables() {
@@ -92,10 +148,6 @@ func (a *Activities) Reconcile(ctx context.Context, in ReconcileInput) (Reconcil
 	}
 	if len(errs) > 0 {
 		return res, classify(fmt.Errorf("run %s: %w: %w", in.RunID, errReconcile, errors.Join(errs...)))
-	}
-	res.Summary = path.Join(in.RunID, "summary.json")
-	if err := a.writeSummary(ctx, res.Summary, in, res); err != nil {
-		return res, err
 	}
 	return res, nil
 }

@@ -70,8 +70,9 @@ const (
 
 // Lineage columns, carried by every table: where a row came from and which
 // run loaded it. When the same key arrives more than once, the copy kept is the
-// one with the smallest (source_object, source_line) in a run; across runs in
-// merge mode the row already in the table is kept.
+// one with the smallest (source_object, source_line), in a run and across
+// runs: a merge replaces a row held from a larger one, so the copy kept does
+// not depend on the order in which objects were loaded.
 const (
 	ColSourceObject = "source_object"
 	ColSourceLine   = "source_line"

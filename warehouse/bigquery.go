@@ -109,6 +109,12 @@ const DefaultBigQueryLocation = "US"
 // still running cannot drop it). A step re-attached after its table moved
 // on (the same Load run again later) reports the counts it saw then.
 //
+// Runs. RecordRun writes the audit row of a run with one query job, MERGE
+// target USING (SELECT @run_id AS run_id, ...) ON run_id WHEN NOT MATCHED
+// THEN INSERT, every value a named query parameter typed as its column; a
+// run already recorded is left as it is. The audit table has no
+// partitioning or clustering.
+//
 // Errors name the operation and the table and wrap BigQuery's error. Those
 // retrying cannot mend wrap a sentinel: 404 or reason notFound wraps
 // [ErrNotFound], 401, 403 or reason accessDenied wraps [ErrPermission] (the
@@ -164,10 +170,10 @@ func OpenBigQuery(ctx context.Context, opts BigQueryOptions) (*BigQuery, error) 
 // Close closes the client.
 func (b *BigQuery) Close() error { return b.client.Close() }
 
-// TableName returns the full name of a clickstream table,
+// TableName returns the full name of a clickstream table or of RunsTable,
 // project.dataset.table, as errors name it.
 func (b *BigQuery) TableName(table string) string {
-	t, _ := clickstream.LookupTable(table)
+	t, _ := lookupTable(table)
 	return b.project + "." + b.datasetOf(t) + "." + table
 }
 
@@ -190,7 +196,8 @@ func (b *BigQuery) sqlName(t clickstream.Table) string {
 // EnsureTables creates the datasets and tables that are missing, and checks
 // that the tables already there have the schema, partitioning and
 // clustering of clickstream.Tables(); the differences of every table that
-// has others are listed in one error wrapping ErrSchema.
+// has others are listed in one error wrapping ErrSchema. It creates the
+// audit table RunsTable too, or adds the columns it lacks.
 func (b *BigQuery) EnsureTables(ctx context.Context) error {
 	if err := b.ensureDatasets(ctx, b.lake, b.dw); err != nil {
 		return fmt.Errorf("ensuring tables: %w", err)
@@ -203,16 +210,23 @@ func (b *BigQuery) EnsureTables(ctx context.Context) error {
 			return fmt.Errorf("ensuring tables: %w", err)
 		}
 	}
+	if err := b.ensureRunsTable(ctx); errors.Is(err, ErrSchema) {
+		diffs = append(diffs, err)
+	} else if err != nil {
+		return fmt.Errorf("ensuring tables: %w", err)
+	}
 	if len(diffs) > 0 {
 		return fmt.Errorf("ensuring tables: %w", errors.Join(diffs...))
 	}
 	return nil
 }
 
-// RecreateTables deletes every table (a missing one is fine) and creates it
-// again, empty, creating the datasets first where missing. Unlike DuckDB's,
-// it is not one transaction: a failure can leave some tables recreated and
-// others not; running it again finishes the work.
+// RecreateTables deletes every table of clickstream.Tables() (a missing one
+// is fine) and creates it again, empty, creating the datasets first where
+// missing. Unlike DuckDB's, it is not one transaction: a failure can leave
+// some tables recreated and others not; running it again finishes the work.
+// The audit table RunsTable is kept: created if missing, given the columns
+// it lacks.
 func (b *BigQuery) RecreateTables(ctx context.Context) error {
 	if err := b.ensureDatasets(ctx, b.lake, b.dw); err != nil {
 		return fmt.Errorf("recreating tables: %w", err)
@@ -225,10 +239,14 @@ func (b *BigQuery) RecreateTables(ctx context.Context) error {
 			return fmt.Errorf("recreating tables: creating %s: %w", b.TableName(t.Name), b.classify(err))
 		}
 	}
+	if err := b.ensureRunsTable(ctx); err != nil {
+		return fmt.Errorf("recreating tables: %w", err)
+	}
 	return nil
 }
 
-// Counts returns COUNT(*) of the five tables, by table name, from one query.
+// Counts returns COUNT(*) of the five tables, by table name, from one query
+// (not of RunsTable).
 // A missing table is an error wrapping ErrNotFound.
 func (b *BigQuery) Counts(ctx context.Context) (map[string]int64, error) {
 	var parts []string

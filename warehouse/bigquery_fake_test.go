@@ -205,6 +205,9 @@ func (f *fakeBigQuery) patchTable(r *http.Request, body []byte) (int, any) {
 	if patch.ExpirationTime != 0 {
 		tbl.ExpirationTime = patch.ExpirationTime
 	}
+	if patch.Schema != nil {
+		tbl.Schema = patch.Schema
+	}
 	return http.StatusOK, tbl
 }
 

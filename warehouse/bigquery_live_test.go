@@ -26,10 +26,11 @@ import (
 // TestBigQueryLive runs the BigQuery warehouse against a real project: it
 // stages generated data in a bucket, loads it into datasets of its own
 // (replace, then merge, then merge again), checks the counts against the
-// generator's, exports the lake table and transforms the export back, then
-// deletes its datasets and objects. Credentials: Application Default
-// Credentials. Optional: CLICKSTREAM_BIGQUERY_TEST_LOCATION (default US),
-// which must suit the bucket.
+// generator's, exports the lake table and transforms the export back,
+// records runs in the audit table, then deletes its datasets and objects.
+// Credentials: Application Default Credentials. Optional:
+// CLICKSTREAM_BIGQUERY_TEST_LOCATION (default US), which must suit the
+// bucket.
 func TestBigQueryLive(t *testing.T) {
 	project, bucket := os.Getenv("CLICKSTREAM_BIGQUERY_TEST_PROJECT"), os.Getenv("CLICKSTREAM_BIGQUERY_TEST_BUCKET")
 	if project == "" || bucket == "" {
@@ -156,11 +157,44 @@ func TestBigQueryLive(t *testing.T) {
 		t.Errorf("export %+v transformed back: %+v, want %d valid sessions and nothing rejected", exp, c, distinct[clickstream.VisitsTable])
 	}
 
+	// The audit table: a run recorded before a recreate is kept, recorded
+	// again (a retried activity) it is still one row.
+	if err := b.RecordRun(ctx, sampleRun(run)); err != nil {
+		t.Fatal(err)
+	}
 	if err := b.RecreateTables(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if got, err := b.Counts(ctx); err != nil || got[clickstream.SessionsTable] != 0 {
 		t.Errorf("counts after recreate: %v, %v; want empty tables", got, err)
+	}
+	for _, r := range []warehouse.RunRecord{sampleRun(run), {RunID: run + "-bare", Mode: "merge"}} {
+		if err := b.RecordRun(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	q := bqc.Query(fmt.Sprintf("SELECT run_id, CAST(from_date AS STRING), duration_ms, sessions_added, finished_at IS NOT NULL "+
+		"FROM `%s`.`%s`.`%s` ORDER BY run_id", project, dw, warehouse.RunsTable))
+	q.Location = location
+	rows, err := q.Read(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var runs []string
+	for {
+		var row []bigquery.Value
+		err := rows.Next(&row)
+		if errors.Is(err, iterator.Done) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		runs = append(runs, fmt.Sprint(row))
+	}
+	if want := fmt.Sprint([]string{fmt.Sprint([]bigquery.Value{run, "2024-01-30", int64(125123), int64(-1), true}),
+		fmt.Sprint([]bigquery.Value{run + "-bare", nil, nil, nil, true})}); fmt.Sprint(runs) != want {
+		t.Errorf("pipeline_runs holds %v, want %v", runs, want)
 	}
 }
 

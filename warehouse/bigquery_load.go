@@ -217,8 +217,22 @@ func (l *bqLoad) writeSQL() string {
 		return fmt.Sprintf("BEGIN TRANSACTION;\nDELETE FROM %s WHERE TRUE;\nINSERT INTO %s (%s)\n%s;\nCOMMIT TRANSACTION;",
 			l.target, l.target, l.columns(""), l.dedupSQL())
 	default:
-		return fmt.Sprintf("MERGE %s AS T\nUSING (\n%s\n) AS S\nON T.%s = S.%s\nWHEN NOT MATCHED THEN INSERT (%s) VALUES (%s)",
-			l.target, l.dedupSQL(), bqIdent(l.t.Key), bqIdent(l.t.Key), l.columns(""), l.columns("S."))
+		// Rows held from a larger (source_object, source_line) are replaced
+		// by the staged copy, as the DuckDB warehouse does (supersedeSQL):
+		// the copy a table keeps does not depend on the order of merges.
+		obj, line := bqIdent(clickstream.ColSourceObject), bqIdent(clickstream.ColSourceLine)
+		sets := make([]string, 0, len(l.t.Fields))
+		for _, f := range l.t.Fields {
+			if f.Name != l.t.Key {
+				sets = append(sets, fmt.Sprintf("%s = S.%s", bqIdent(f.Name), bqIdent(f.Name)))
+			}
+		}
+		return fmt.Sprintf("MERGE %s AS T\nUSING (\n%s\n) AS S\nON T.%s = S.%s\n"+
+			"WHEN MATCHED AND (S.%s < T.%s OR (S.%s = T.%s AND S.%s < T.%s)) THEN UPDATE SET %s\n"+
+			"WHEN NOT MATCHED THEN INSERT (%s) VALUES (%s)",
+			l.target, l.dedupSQL(), bqIdent(l.t.Key), bqIdent(l.t.Key),
+			obj, obj, obj, obj, line, line, strings.Join(sets, ", "),
+			l.columns(""), l.columns("S."))
 	}
 }
 

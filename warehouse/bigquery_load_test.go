@@ -77,7 +77,9 @@ const dedupRE = "SELECT ([^\n]*)\nFROM (\\S+)\nWHERE TRUE\nQUALIFY ROW_NUMBER\\(
 
 var (
 	replaceRE = regexp.MustCompile("^BEGIN TRANSACTION;\nDELETE FROM (\\S+) WHERE TRUE;\nINSERT INTO (\\S+) \\(([^)]*)\\)\n" + dedupRE + ";\nCOMMIT TRANSACTION;$")
-	mergeRE   = regexp.MustCompile("^MERGE (\\S+) AS T\nUSING \\(\n" + dedupRE + "\n\\) AS S\nON T\\.(\\S+) = S\\.(\\S+)\nWHEN NOT MATCHED THEN INSERT \\(([^)]*)\\) VALUES \\(([^)]*)\\)$")
+	mergeRE   = regexp.MustCompile("^MERGE (\\S+) AS T\nUSING \\(\n" + dedupRE + "\n\\) AS S\nON T\\.(\\S+) = S\\.(\\S+)\n" +
+		"WHEN MATCHED AND \\(S\\.(\\S+) < T\\.(\\S+) OR \\(S\\.(\\S+) = T\\.(\\S+) AND S\\.(\\S+) < T\\.(\\S+)\\)\\) THEN UPDATE SET (.*)\n" +
+		"WHEN NOT MATCHED THEN INSERT \\(([^)]*)\\) VALUES \\(([^)]*)\\)$")
 )
 
 // checkWriteSQL parses the write step's statement and checks its target,
@@ -97,10 +99,20 @@ func checkWriteSQL(t *testing.T, sql string, tbl clickstream.Table, mode warehou
 	case warehouse.Merge:
 		m := mergeRE.FindStringSubmatch(sql)
 		if m == nil {
-			t.Fatalf("merge statement is not MERGE ... USING (... QUALIFY) ... WHEN NOT MATCHED THEN INSERT:\n%s", sql)
+			t.Fatalf("merge statement is not MERGE ... USING (... QUALIFY) ... WHEN MATCHED AND <smaller lineage> THEN UPDATE ... WHEN NOT MATCHED THEN INSERT:\n%s", sql)
 		}
 		got = m[1:]
-		want = []string{target, cols, staging, key, "`source_object`", "`source_line`", key, key, cols, columnList(tbl, "S.")}
+		// A held row is replaced by a staged copy of smaller lineage, every
+		// column but the key set from it.
+		var sets []string
+		for _, f := range tbl.Fields {
+			if f.Name != tbl.Key {
+				sets = append(sets, fmt.Sprintf("`%s` = S.`%s`", f.Name, f.Name))
+			}
+		}
+		obj, line := "`source_object`", "`source_line`"
+		want = []string{target, cols, staging, key, obj, line, key, key,
+			obj, obj, obj, obj, line, line, strings.Join(sets, ", "), cols, columnList(tbl, "S.")}
 	}
 	if !slices.Equal(got, want) {
 		for i := range min(len(got), len(want)) {

@@ -46,8 +46,12 @@ func bigQueryPartitioning(t clickstream.Table) *bigquery.TimePartitioning {
 // bigQueryTableMetadata returns what a table is created with: schema,
 // partitioning, clustering and a description.
 func bigQueryTableMetadata(t clickstream.Table) *bigquery.TableMetadata {
+	desc := fmt.Sprintf("clickstream %s table %s: one row per %s (SPEC.md).", t.Dataset, t.Name, t.Key)
+	if t.Name == RunsTable {
+		desc = runsTableDescription
+	}
 	md := &bigquery.TableMetadata{
-		Description:      fmt.Sprintf("clickstream %s table %s: one row per %s (SPEC.md).", t.Dataset, t.Name, t.Key),
+		Description:      desc,
 		Schema:           BigQuerySchema(t),
 		TimePartitioning: bigQueryPartitioning(t),
 	}

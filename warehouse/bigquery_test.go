@@ -125,10 +125,12 @@ func TestBigQueryEnsureTablesCreates(t *testing.T) {
 				t.Errorf("datasets created: %v, want %v", datasets, []string{tt.lake, tt.dwName})
 			}
 
+			// The clickstream tables, then the audit table.
 			inserts := f.Requests(routeTablesInsert)
-			if len(inserts) != len(clickstream.Tables()) {
-				t.Fatalf("%d tables created, want %d", len(inserts), len(clickstream.Tables()))
+			if len(inserts) != len(clickstream.Tables())+1 {
+				t.Fatalf("%d tables created, want %d", len(inserts), len(clickstream.Tables())+1)
 			}
+			checkRunsTableCreated(t, inserts[len(inserts)-1], tt.dwName)
 			for i, want := range clickstream.Tables() {
 				r := inserts[i]
 				ds := tt.dwName

@@ -71,6 +71,7 @@ func duckdbName(f clickstream.Field) string {
 	names := map[clickstream.FieldType]string{
 		clickstream.String: "VARCHAR", clickstream.Integer: "BIGINT",
 		clickstream.Float: "DOUBLE", clickstream.Timestamp: "TIMESTAMP WITH TIME ZONE",
+		"DATE": "DATE",
 	}
 	s := names[f.Type]
 	if f.Type == clickstream.Record {
@@ -87,14 +88,15 @@ func duckdbName(f clickstream.Field) string {
 }
 
 // TestCreatedColumns checks that the created tables have the columns of
-// clickstream.Tables(): names, order, types, nullability, descriptions.
+// clickstream.Tables() and of the audit table: names, order, types,
+// nullability, descriptions.
 func TestCreatedColumns(t *testing.T) {
 	d := openTemp(t)
 	ctx := context.Background()
 	if err := d.EnsureTables(ctx); err != nil {
 		t.Fatal(err)
 	}
-	for _, tbl := range clickstream.Tables() {
+	for _, tbl := range append(clickstream.Tables(), warehouse.RunsTableSchema()) {
 		t.Run(tbl.Name, func(t *testing.T) {
 			schema := "clickstream_dw"
 			if tbl.Dataset == clickstream.Lake {
@@ -136,7 +138,8 @@ func TestDatasetNames(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := fmt.Sprint(query(t, d, `SELECT schema_name, table_name FROM duckdb_tables() ORDER BY ALL`))
-	if want := "[[dw addtocart_events] [dw pageview_events] [dw purchase_events] [dw sessions] [lake visits]]"; got != want {
+	// The five tables, and the audit table in the dw dataset.
+	if want := "[[dw addtocart_events] [dw pageview_events] [dw pipeline_runs] [dw purchase_events] [dw sessions] [lake visits]]"; got != want {
 		t.Errorf("tables %s, want %s", got, want)
 	}
 	if got := d.TableName(clickstream.VisitsTable); got != "lake.visits" {

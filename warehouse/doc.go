@@ -7,6 +7,21 @@
 // (source_object, source_line) kept, replace or merge, all or nothing per
 // table.
 //
+// # The audit table
+//
+// [Warehouse.RecordRun] keeps every run's summary as a row of
+// <dw>.pipeline_runs ([RunsTable]), keyed by run_id: the run, its source,
+// mode and date range (from_date, to_date; NULL when none), its status, its
+// milestones (started_at, transform_done_at, load_done_at, finished_at) and
+// durations in milliseconds (NULL when a milestone is unknown), its counters
+// (objects, bytes, skipped, batches, executions, storage_retries), the
+// SPEC.md accounting, and <table>_added and <table>_rows for every table of
+// clickstream.Tables(). [RunsTableSchema] defines it once; both DDLs are
+// derived from it. Recording a run twice leaves one row. EnsureTables and
+// RecreateTables create it if missing, and add the columns a newer schema
+// has (a new table's); RecreateTables never drops it, and Counts does not
+// count it.
+//
 // # BigQuery
 //
 // [BigQuery] loads the staged gs:// files with load jobs into a per-run,
@@ -58,10 +73,15 @@
 //     says, and of rows equal in those (the same object staged twice) the
 //     first in the order of the files and lines. The choice is an arg_min
 //     over the narrow columns, grouped by key; the chosen rows are then copied.
-//  4. Replace deletes every row and inserts the chosen rows; Merge inserts
-//     the chosen rows whose key is not in the table (an anti-join), so rows
-//     already there stay untouched and loading the same files again adds
-//     nothing. With no files, Replace empties the table and Merge does nothing.
+//  4. Replace deletes every row and inserts the chosen rows; Merge first
+//     deletes the rows whose key a chosen row has with a smaller
+//     (source_object, source_line), then inserts the chosen rows whose key
+//     is not in the table (an anti-join). So rows already there stay as
+//     they are unless an earlier copy arrives, loading the same files again
+//     changes nothing, and the copy a table keeps is the one a single
+//     replace over all the input would keep, whatever the order of merges
+//     (a backfill's days run side by side). With no files, Replace empties
+//     the table and Merge does nothing.
 //
 // A failure anywhere rolls the transaction back: the table stays as it was.
 // LoadRequest.RunID is not needed here (it names BigQuery jobs).

@@ -109,10 +109,10 @@ func OpenDuckDB(opts DuckDBOptions) (*DuckDB, error) {
 // Path returns the database file's absolute path.
 func (d *DuckDB) Path() string { return d.path }
 
-// TableName returns the qualified name of a clickstream table, e.g.
-// clickstream_dw.sessions, as errors and SQL name it.
+// TableName returns the qualified name of a clickstream table or of
+// RunsTable, e.g. clickstream_dw.sessions, as errors and SQL name it.
 func (d *DuckDB) TableName(table string) string {
-	t, _ := clickstream.LookupTable(table)
+	t, _ := lookupTable(table)
 	return d.schemaOf(t) + "." + table
 }
 
@@ -135,7 +135,8 @@ func (d *DuckDB) Close() error {
 
 // EnsureTables creates the two schemas and the five tables where missing, in
 // one transaction, and checks that the tables already there have the columns
-// of clickstream.Tables() (an error wrapping ErrSchema if not).
+// of clickstream.Tables() (an error wrapping ErrSchema if not). It creates
+// the audit table RunsTable too, or adds the columns it lacks.
 func (d *DuckDB) EnsureTables(ctx context.Context) error {
 	err := d.do(ctx, true, func(ctx context.Context, c *sql.Conn) error {
 		return inTx(ctx, c, func(tx *sql.Tx) error {
@@ -144,7 +145,7 @@ func (d *DuckDB) EnsureTables(ctx context.Context) error {
 					return err
 				}
 			}
-			return nil
+			return d.ensureRunsTable(ctx, tx)
 		})
 	})
 	if err != nil {
@@ -154,7 +155,8 @@ func (d *DuckDB) EnsureTables(ctx context.Context) error {
 }
 
 // RecreateTables drops the five tables and creates them again, empty, in one
-// transaction.
+// transaction. The audit table RunsTable is kept: created if missing, given
+// the columns it lacks.
 func (d *DuckDB) RecreateTables(ctx context.Context) error {
 	err := d.do(ctx, true, func(ctx context.Context, c *sql.Conn) error {
 		return inTx(ctx, c, func(tx *sql.Tx) error {
@@ -169,7 +171,7 @@ func (d *DuckDB) RecreateTables(ctx context.Context) error {
 					return fmt.Errorf("creating %s: %w", d.TableName(t.Name), err)
 				}
 			}
-			return nil
+			return d.ensureRunsTable(ctx, tx)
 		})
 	})
 	if err != nil {
@@ -178,8 +180,8 @@ func (d *DuckDB) RecreateTables(ctx context.Context) error {
 	return nil
 }
 
-// Counts returns count(*) of the five tables, by table name. A missing table
-// is an error.
+// Counts returns count(*) of the five tables, by table name (not of
+// RunsTable). A missing table is an error.
 func (d *DuckDB) Counts(ctx context.Context) (map[string]int64, error) {
 	counts := make(map[string]int64)
 	err := d.do(ctx, false, func(ctx context.Context, c *sql.Conn) error {
@@ -200,8 +202,10 @@ func (d *DuckDB) Counts(ctx context.Context) (map[string]int64, error) {
 
 // Query runs one SQL statement and returns its column names and rows, the
 // values as the duckdb-go driver gives them (TIMESTAMPTZ as time.Time in UTC,
-// LIST as []any, STRUCT as map[string]any, NULL as nil). It can write unless
-// d is read-only; it is meant for tests and for inspecting the warehouse.
+// LIST as []any, STRUCT as map[string]any, NULL as nil), except that a DATE
+// is a string YYYY-MM-DD (the driver gives a time.Time, which would not say
+// it is a day). It can write unless d is read-only; it is meant for tests
+// and for inspecting the warehouse.
 func (d *DuckDB) Query(ctx context.Context, query string) ([]string, [][]any, error) {
 	var (
 		cols []string
@@ -216,6 +220,10 @@ func (d *DuckDB) Query(ctx context.Context, query string) ([]string, [][]any, er
 		if cols, err = rs.Columns(); err != nil {
 			return err
 		}
+		types, err := rs.ColumnTypes()
+		if err != nil {
+			return err
+		}
 		for rs.Next() {
 			row := make([]any, len(cols))
 			ptrs := make([]any, len(cols))
@@ -224,6 +232,11 @@ func (d *DuckDB) Query(ctx context.Context, query string) ([]string, [][]any, er
 			}
 			if err := rs.Scan(ptrs...); err != nil {
 				return err
+			}
+			for i, v := range row {
+				if t, ok := v.(time.Time); ok && types[i].DatabaseTypeName() == "DATE" {
+					row[i] = t.Format(time.DateOnly)
+				}
 			}
 			rows = append(rows, row)
 		}

@@ -28,8 +28,10 @@ const stagedTable = "temp.main.clickstream_staged"
 // the smallest (source_object, source_line), and of rows equal in those the
 // first in the order of the files and lines. Replace leaves the table
 // holding exactly those rows; Merge inserts those whose key the table does
-// not hold yet and leaves the others as they are. With no files, Replace empties the table and Merge
-// does nothing.
+// not hold yet, replaces the rows whose key it holds from a larger
+// (source_object, source_line), and leaves the others as they are (see
+// supersedeSQL). With no files, Replace empties the table and Merge does
+// nothing.
 //
 // Before is counted inside the transaction; req.KeepBefore, if set, is
 // called with it there, before the commit, and what it returns is reported.
@@ -94,6 +96,11 @@ func (d *DuckDB) load(ctx context.Context, tx *sql.Tx, t clickstream.Table, file
 	if mode == Replace {
 		if _, err := tx.ExecContext(ctx, "DELETE FROM "+target); err != nil {
 			return res, fmt.Errorf("emptying the table: %w", err)
+		}
+	}
+	if len(files) > 0 && mode == Merge {
+		if _, err := tx.ExecContext(ctx, supersedeSQL(target, t)); err != nil {
+			return res, fmt.Errorf("superseding rows: %w", classify(err))
 		}
 	}
 	if len(files) > 0 {
@@ -205,6 +212,20 @@ func insertSQL(target string, t clickstream.Table, mode Mode) string {
 	}
 	fmt.Fprintf(&b, "\tGROUP BY s.%s)", key)
 	return b.String()
+}
+
+// supersedeSQL deletes, before a merge inserts, the rows of target whose
+// key a staged row has with a smaller (source_object, source_line): the
+// insert then puts the staged copy in their place. So which copy of a
+// duplicated session a table keeps is the same whatever order its objects
+// were merged in (a backfill's days run side by side), and the same as one
+// replace run over them all would keep; a row loaded again from the same
+// object and line stays as it is.
+func supersedeSQL(target string, t clickstream.Table) string {
+	key := quoteIdent(t.Key)
+	obj, line := quoteIdent(clickstream.ColSourceObject), quoteIdent(clickstream.ColSourceLine)
+	return fmt.Sprintf("DELETE FROM %s AS t WHERE EXISTS (\n\tSELECT 1 FROM %s AS s WHERE s.%s = t.%s\n\tAND (s.%s < t.%s OR (s.%s = t.%s AND s.%s < t.%s)))",
+		target, stagedTable, key, key, obj, obj, obj, obj, line, line)
 }
 
 // localFiles checks that every file exists and returns their absolute paths,

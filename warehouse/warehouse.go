@@ -12,7 +12,9 @@ const (
 	// Replace leaves the table holding exactly the staged rows, deduplicated.
 	Replace Mode = "replace"
 	// Merge adds the staged rows whose key is not in the table yet,
-	// deduplicated; rows already there are kept as they are.
+	// deduplicated; a row already there is kept, unless a staged copy of it
+	// comes from a smaller (source_object, source_line), which then takes
+	// its place: the copy kept does not depend on the order of merges.
 	Merge Mode = "merge"
 )
 
@@ -69,14 +71,22 @@ type LoadResult struct {
 // Warehouse is where the tables live. Each Load is all-or-nothing: a failed
 // load leaves the table as it was.
 type Warehouse interface {
-	// EnsureTables creates the datasets and tables that do not exist yet.
+	// EnsureTables creates the datasets and tables that do not exist yet,
+	// RunsTable included.
 	EnsureTables(ctx context.Context) error
-	// RecreateTables drops and creates every table, so that changes of
-	// schema, partitioning or clustering take effect.
+	// RecreateTables drops and creates every table of clickstream.Tables(),
+	// so that changes of schema, partitioning or clustering take effect. It
+	// never drops the audit table RunsTable: it creates it if missing.
 	RecreateTables(ctx context.Context) error
 	// Load loads staged files into a table, deduplicating by the table's key.
 	Load(ctx context.Context, req LoadRequest) (LoadResult, error)
-	// Counts returns the row count of every table, by table name.
+	// Counts returns the row count of every table of clickstream.Tables(),
+	// by table name (not of RunsTable).
 	Counts(ctx context.Context) (map[string]int64, error)
+	// RecordRun keeps r as a row of the audit table RunsTable, in the dw
+	// dataset, creating the table (or the columns it lacks) first. It is
+	// idempotent by RunID: recording a run already there (a retried
+	// activity) leaves the row as it was.
+	RecordRun(ctx context.Context, r RunRecord) error
 	Close() error
 }

@@ -1,0 +1,160 @@
+package warehouse
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"cloud.google.com/go/bigquery"
+	"cloud.google.com/go/civil"
+
+	"github.com/clickstream-platform/clickstream/clickstream"
+)
+
+// RecordRun inserts r into project.<dw>.pipeline_runs unless a row of
+// r.RunID is there already: one MERGE ... WHEN NOT MATCHED THEN INSERT query
+// job whose values are named query parameters, one per column. It first
+// creates the dataset and the table if missing, or adds the columns the
+// table lacks (see EnsureTables). The job id is
+// clickstream_<run>_pipeline_runs_record_<hash>, the hash covering the
+// record's Finished time, so a retried insert of one call re-attaches to its
+// job while another call runs a job of its own.
+func (b *BigQuery) RecordRun(ctx context.Context, r RunRecord) error {
+	name := b.TableName(RunsTable)
+	if r.Finished.IsZero() {
+		r.Finished = time.Now()
+	}
+	cols, vals, err := runValues(r)
+	if err != nil {
+		return fmt.Errorf("recording run %s in %s: %w", r.RunID, name, err)
+	}
+	params, err := runParameters(cols, vals)
+	if err != nil {
+		return fmt.Errorf("recording run %s in %s: %w", r.RunID, name, err)
+	}
+	if err := b.ensureDatasets(ctx, b.dw); err != nil {
+		return fmt.Errorf("recording run %s in %s: %w", r.RunID, name, err)
+	}
+	if err := b.ensureRunsTable(ctx); err != nil {
+		return fmt.Errorf("recording run %s in %s: %w", r.RunID, name, err)
+	}
+	id := fmt.Sprintf("clickstream_%s_%s_record_%s", sanitizeID(r.RunID, true, maxRunIDBytes), RunsTable,
+		digest(b.project, b.dw, r.RunID, strconv.FormatInt(r.Finished.UnixNano(), 10)))
+	q := b.client.Query(b.mergeRunSQL(cols))
+	q.JobID, q.Location, q.Parameters = id, b.location, params
+	if _, err := b.runJob(ctx, id, q.Run); err != nil {
+		return fmt.Errorf("recording run %s in %s: %w", r.RunID, name, err)
+	}
+	return nil
+}
+
+// mergeRunSQL inserts the row of the parameters @<column> unless the table
+// has its run_id.
+func (b *BigQuery) mergeRunSQL(cols []runColumn) string {
+	t := RunsTableSchema()
+	sel := make([]string, len(cols))
+	names := make([]string, len(cols))
+	vals := make([]string, len(cols))
+	for i, c := range cols {
+		sel[i] = "@" + c.Name + " AS " + bqIdent(c.Name)
+		names[i] = bqIdent(c.Name)
+		vals[i] = "s." + bqIdent(c.Name)
+	}
+	return fmt.Sprintf("MERGE %s AS t\nUSING (SELECT %s) AS s\nON t.%s = s.%s\nWHEN NOT MATCHED THEN INSERT (%s)\nVALUES (%s)",
+		bqQualified(b.project, b.dw, t.Name), strings.Join(sel, ", "), bqIdent(t.Key), bqIdent(t.Key),
+		strings.Join(names, ", "), strings.Join(vals, ", "))
+}
+
+// runParameters returns the query parameters of a record's values, named
+// after their columns, each typed as its column (a NULL as the Null type of
+// the column's type, so BigQuery knows its type).
+func runParameters(cols []runColumn, vals []any) ([]bigquery.QueryParameter, error) {
+	params := make([]bigquery.QueryParameter, len(cols))
+	for i, c := range cols {
+		v := vals[i]
+		var p any
+		switch c.Type {
+		case clickstream.String:
+			s, _ := v.(string)
+			p = bigquery.NullString{StringVal: s, Valid: v != nil}
+			if c.Mode == clickstream.Required {
+				p = s
+			}
+		case clickstream.Integer:
+			n, _ := v.(int64)
+			p = bigquery.NullInt64{Int64: n, Valid: v != nil}
+			if c.Mode == clickstream.Required {
+				p = n
+			}
+		case clickstream.Timestamp:
+			t, _ := v.(time.Time)
+			p = bigquery.NullTimestamp{Timestamp: t, Valid: v != nil}
+			if c.Mode == clickstream.Required {
+				p = t
+			}
+		case dateType:
+			var d civil.Date
+			if s, ok := v.(string); ok {
+				var err error
+				if d, err = civil.ParseDate(s); err != nil {
+					return nil, fmt.Errorf("%w: %s %q is not a date: %w", ErrSchema, c.Name, s, err)
+				}
+			}
+			p = bigquery.NullDate{Date: d, Valid: v != nil}
+		default:
+			return nil, fmt.Errorf("column %s: no query parameter of type %s", c.Name, c.Type)
+		}
+		params[i] = bigquery.QueryParameter{Name: c.Name, Value: p}
+	}
+	return params, nil
+}
+
+// ensureRunsTable creates RunsTable if it is missing, or adds the columns
+// of the schema it lacks (NULLABLE, at the end); other differences of its
+// columns are an error wrapping ErrSchema, since the table is never dropped.
+func (b *BigQuery) ensureRunsTable(ctx context.Context) error {
+	t := RunsTableSchema()
+	name := b.TableName(t.Name)
+	tbl := b.table(t)
+	md, err := tbl.Metadata(ctx)
+	if isNotFound(err) {
+		err = tbl.Create(ctx, bigQueryTableMetadata(t))
+		if err == nil {
+			return nil
+		}
+		if !isDuplicate(err) {
+			return fmt.Errorf("creating %s: %w", name, b.classify(err))
+		}
+		md, err = tbl.Metadata(ctx) // created meanwhile by someone else
+	}
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", name, b.classify(err))
+	}
+	want := BigQuerySchema(t)
+	missing, diffs := compareByName(bigQuerySpecs(md.Schema), bigQuerySpecs(want))
+	if len(diffs) > 0 {
+		return fmt.Errorf("%w: table %s differs from the schema (%s); it keeps the history of runs, so recreate "+
+			"leaves it alone: alter it by hand", ErrSchema, name, strings.Join(diffs, "; "))
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	schema := append(bigquery.Schema{}, md.Schema...)
+	for _, i := range missing {
+		schema = append(schema, want[i])
+	}
+	if _, err := tbl.Update(ctx, bigquery.TableMetadataToUpdate{Schema: schema}, md.ETag); err != nil {
+		return fmt.Errorf("adding columns to %s: %w", name, b.classify(err))
+	}
+	return nil
+}
+
+func bigQuerySpecs(s bigquery.Schema) []columnSpec {
+	specs := make([]columnSpec, len(s))
+	for i, f := range s {
+		specs[i] = columnSpec{name: f.Name, spelled: fieldString(f), nullable: !f.Required && !f.Repeated}
+	}
+	return specs
+}

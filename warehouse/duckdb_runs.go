@@ -1,0 +1,95 @@
+package warehouse
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+)
+
+// RecordRun inserts r into <dw>.pipeline_runs unless a row of r.RunID is
+// there already, in one transaction that first creates the table, or adds
+// the columns it lacks (see EnsureTables).
+func (d *DuckDB) RecordRun(ctx context.Context, r RunRecord) error {
+	name := d.TableName(RunsTable)
+	cols, vals, err := runValues(r)
+	if err != nil {
+		return fmt.Errorf("recording run %s in %s: %w", r.RunID, name, err)
+	}
+	err = d.do(ctx, true, func(ctx context.Context, c *sql.Conn) error {
+		return inTx(ctx, c, func(tx *sql.Tx) error {
+			if err := d.ensureRunsTable(ctx, tx); err != nil {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, d.insertRunSQL(cols), vals...)
+			return err
+		})
+	})
+	if err != nil {
+		return fmt.Errorf("recording run %s in %s: %w", r.RunID, name, err)
+	}
+	return nil
+}
+
+// insertRunSQL inserts one row of cols, whose values are the parameters $1
+// ($1 is run_id) to $n, when no row has that run_id.
+func (d *DuckDB) insertRunSQL(cols []runColumn) string {
+	t := RunsTableSchema()
+	names := make([]string, len(cols))
+	params := make([]string, len(cols))
+	for i, c := range cols {
+		names[i] = quoteIdent(c.Name)
+		params[i] = fmt.Sprintf("CAST($%d AS %s)", i+1, DuckDBType(c.Field))
+	}
+	return fmt.Sprintf("INSERT INTO %s (%s)\nSELECT %s\nWHERE NOT EXISTS (SELECT 1 FROM %s WHERE %s = $1)",
+		d.ident(t), strings.Join(names, ", "), strings.Join(params, ", "), d.ident(t), quoteIdent(t.Key))
+}
+
+// ensureRunsTable creates RunsTable if it is missing, or adds the columns
+// of the schema it lacks; other differences are an error wrapping
+// ErrSchema, since the table is never dropped.
+func (d *DuckDB) ensureRunsTable(ctx context.Context, q queryer) error {
+	t := RunsTableSchema()
+	name := d.TableName(t.Name)
+	have, err := tableColumns(ctx, q, d.schemaOf(t), t.Name)
+	if err != nil {
+		return fmt.Errorf("reading the columns of %s: %w", name, err)
+	}
+	if len(have) == 0 {
+		if err := d.createSchema(ctx, q, t); err != nil {
+			return err
+		}
+		if _, err := q.ExecContext(ctx, CreateTableSQL(d.schemaOf(t), t)); err != nil {
+			return fmt.Errorf("creating %s: %w", name, err)
+		}
+		return nil
+	}
+	want, err := wantColumns(ctx, q, t)
+	if err != nil {
+		return fmt.Errorf("checking %s: %w", name, err)
+	}
+	missing, diffs := compareByName(duckDBSpecs(have), duckDBSpecs(want))
+	if len(diffs) > 0 {
+		return fmt.Errorf("%w: table %s differs from the schema (%s); it keeps the history of runs, so recreate "+
+			"leaves it alone: alter it by hand", ErrSchema, name, strings.Join(diffs, "; "))
+	}
+	for _, i := range missing {
+		f := t.Fields[i]
+		stmt := fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s %s", d.ident(t), quoteIdent(f.Name), DuckDBType(f))
+		if f.Description != "" {
+			stmt += fmt.Sprintf(";\nCOMMENT ON COLUMN %s.%s IS %s", d.ident(t), quoteIdent(f.Name), quoteString(f.Description))
+		}
+		if _, err := q.ExecContext(ctx, stmt); err != nil {
+			return fmt.Errorf("adding column %s to %s: %w", f.Name, name, err)
+		}
+	}
+	return nil
+}
+
+func duckDBSpecs(cols []column) []columnSpec {
+	specs := make([]columnSpec, len(cols))
+	for i, c := range cols {
+		specs[i] = columnSpec{name: c.name, spelled: c.String(), nullable: !c.notNull}
+	}
+	return specs
+}

@@ -1,0 +1,252 @@
+package warehouse
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/clickstream-platform/clickstream/clickstream"
+)
+
+// RunsTable is the audit table of runs, in the dw dataset: one row per
+// recorded run (see [Warehouse.RecordRun]). RecreateTables never drops it.
+const RunsTable = "pipeline_runs"
+
+// runsTableDescription is RunsTable's description (BigQuery) or comment
+// (DuckDB).
+const runsTableDescription = "clickstream audit table pipeline_runs: one row per run_id, the summary of a run " +
+	"whose checks passed (accounting, rows added, timings). Recreating the tables never drops it."
+
+// RunSucceeded is the status of a run whose reconcile passed.
+const RunSucceeded = "succeeded"
+
+// RunRecord is one run's summary: a row of [RunsTable].
+type RunRecord struct {
+	// RunID identifies the run: the table's key. Required.
+	RunID      string
+	WorkflowID string
+	Source     string
+	Mode       string
+	// From and To are the first and last days (YYYY-MM-DD) of a run over a
+	// date range. Optional: "" (NULL) when the run was not over one.
+	From, To string
+	// Status is the run's outcome. Optional: default RunSucceeded.
+	Status string
+	// Started, TransformDone (every batch transformed), LoadDone (every
+	// table loaded) and Finished are the run's milestones. A zero time is
+	// unknown: NULL, and so is every duration derived from it. Finished is
+	// optional: default the time RecordRun is called.
+	Started, TransformDone, LoadDone, Finished time.Time
+	// Objects and Bytes are the input read; Skipped the objects listed but
+	// not read (markers); Batches the transform batches; Executions the
+	// workflow executions (continue-as-new); StorageRetries the requests to
+	// the stores sent again.
+	Objects, Bytes, Skipped, Batches, Executions, StorageRetries int64
+	// Accounting is the run's SPEC.md accounting.
+	Accounting clickstream.Counts
+	// RowsAdded and Rows are, by table name, what each table of
+	// clickstream.Tables() gained in the run and held after it. A table
+	// missing from a map is NULL in its column.
+	RowsAdded, Rows map[string]int64
+}
+
+// runColumn is a column of RunsTable and how a record fills it.
+type runColumn struct {
+	clickstream.Field
+	// value returns the column's value in r: nil (NULL), or a string
+	// (STRING, and DATE as YYYY-MM-DD), an int64 (INTEGER) or a time.Time
+	// (TIMESTAMP).
+	value func(r *RunRecord) any
+}
+
+// dateType is BigQuery's DATE: a day, no time zone. DuckDB names it the
+// same.
+const dateType clickstream.FieldType = "DATE"
+
+// runColumns is the one definition of RunsTable's columns; its DuckDB DDL
+// and BigQuery schema are derived from it (see [RunsTableSchema]). Columns
+// added later must be NULLABLE: EnsureTables adds them to the table already
+// there, whose rows have no value for them.
+func runColumns() []runColumn {
+	str := func(name, desc string, v func(r *RunRecord) string) runColumn {
+		return runColumn{clickstream.Field{Name: name, Type: clickstream.String, Mode: clickstream.Required, Description: desc},
+			func(r *RunRecord) any { return v(r) }}
+	}
+	date := func(name, desc string, v func(r *RunRecord) string) runColumn {
+		return runColumn{clickstream.Field{Name: name, Type: dateType, Mode: clickstream.Nullable, Description: desc},
+			func(r *RunRecord) any { return nullString(v(r)) }}
+	}
+	stamp := func(name, desc string, v func(r *RunRecord) time.Time) runColumn {
+		return runColumn{clickstream.Field{Name: name, Type: clickstream.Timestamp, Mode: clickstream.Nullable, Description: desc},
+			func(r *RunRecord) any { return nullTime(v(r)) }}
+	}
+	millis := func(name, desc string, from, to func(r *RunRecord) time.Time) runColumn {
+		return runColumn{clickstream.Field{Name: name, Type: clickstream.Integer, Mode: clickstream.Nullable, Description: desc},
+			func(r *RunRecord) any { return millisBetween(from(r), to(r)) }}
+	}
+	count := func(name, desc string, v func(r *RunRecord) int64) runColumn {
+		return runColumn{clickstream.Field{Name: name, Type: clickstream.Integer, Mode: clickstream.Required, Description: desc},
+			func(r *RunRecord) any { return v(r) }}
+	}
+	started := func(r *RunRecord) time.Time { return r.Started }
+	transformed := func(r *RunRecord) time.Time { return r.TransformDone }
+	loaded := func(r *RunRecord) time.Time { return r.LoadDone }
+	finished := func(r *RunRecord) time.Time { return r.Finished }
+
+	cols := []runColumn{
+		str("run_id", "The run (one row per run_id); its staged files are under staging/<run_id>/.", func(r *RunRecord) string { return r.RunID }),
+		str("workflow_id", "Temporal workflow id of the run.", func(r *RunRecord) string { return r.WorkflowID }),
+		str("source", "Where the run read its input.", func(r *RunRecord) string { return r.Source }),
+		str("mode", "Load mode: replace or merge.", func(r *RunRecord) string { return r.Mode }),
+		date("from_date", "First day of the run's date range; NULL when it was not over one.", func(r *RunRecord) string { return r.From }),
+		date("to_date", "Last day of the run's date range; NULL when it was not over one.", func(r *RunRecord) string { return r.To }),
+		str("status", "Outcome of the run: succeeded.", func(r *RunRecord) string { return r.Status }),
+		stamp("started_at", "When the run started; NULL if unknown.", started),
+		stamp("transform_done_at", "When every batch was transformed; NULL if unknown.", transformed),
+		stamp("load_done_at", "When every table was loaded; NULL if unknown.", loaded),
+		{clickstream.Field{Name: "finished_at", Type: clickstream.Timestamp, Mode: clickstream.Required,
+			Description: "When the run was recorded, its checks passed."}, func(r *RunRecord) any { return r.Finished }},
+		millis("duration_ms", "finished_at - started_at, in milliseconds.", started, finished),
+		millis("transform_ms", "transform_done_at - started_at (listing and transform), in milliseconds.", started, transformed),
+		millis("load_ms", "load_done_at - transform_done_at, in milliseconds.", transformed, loaded),
+		count("objects", "Input objects read.", func(r *RunRecord) int64 { return r.Objects }),
+		count("bytes", "Input bytes read.", func(r *RunRecord) int64 { return r.Bytes }),
+		count("skipped", "Objects listed but not read (markers such as _SUCCESS).", func(r *RunRecord) int64 { return r.Skipped }),
+		count("batches", "Transform batches.", func(r *RunRecord) int64 { return r.Batches }),
+		count("executions", "Workflow executions of the run (continue-as-new).", func(r *RunRecord) int64 { return r.Executions }),
+		count("storage_retries", "Requests to the stores that had to be sent again.", func(r *RunRecord) int64 { return r.StorageRetries }),
+		count("lines", "Input lines: blank + sessions_valid + sessions_rejected.", func(r *RunRecord) int64 { return r.Accounting.Lines }),
+		count("blank", "Blank input lines, skipped.", func(r *RunRecord) int64 { return r.Accounting.Blank }),
+		count("sessions_valid", "Valid sessions staged, duplicates included.", func(r *RunRecord) int64 { return r.Accounting.SessionsValid }),
+		count("sessions_rejected", "Lines rejected to the dead letter.", func(r *RunRecord) int64 { return r.Accounting.SessionsRejected }),
+		count("events_seen", "Events of valid sessions: pageviews + addtocarts + purchases + events_rejected.", func(r *RunRecord) int64 { return r.Accounting.EventsSeen }),
+		count("pageviews", "page_view events staged.", func(r *RunRecord) int64 { return r.Accounting.Pageviews }),
+		count("addtocarts", "add_item_to_cart events staged.", func(r *RunRecord) int64 { return r.Accounting.Addtocarts }),
+		count("purchases", "purchase events staged.", func(r *RunRecord) int64 { return r.Accounting.Purchases }),
+		count("events_rejected", "Events rejected to the dead letter.", func(r *RunRecord) int64 { return r.Accounting.EventsRejected }),
+	}
+	for _, t := range clickstream.Tables() {
+		name := t.Name
+		cols = append(cols,
+			runColumn{clickstream.Field{Name: name + "_added", Type: clickstream.Integer, Mode: clickstream.Nullable,
+				Description: fmt.Sprintf("Rows %s gained in the run (negative when a replace shrank it); NULL if not recorded.", name)},
+				func(r *RunRecord) any { return nullCount(r.RowsAdded, name) }},
+			runColumn{clickstream.Field{Name: name + "_rows", Type: clickstream.Integer, Mode: clickstream.Nullable,
+				Description: fmt.Sprintf("Rows %s held after the run; NULL if not recorded.", name)},
+				func(r *RunRecord) any { return nullCount(r.Rows, name) }},
+		)
+	}
+	return cols
+}
+
+// RunsTableSchema returns the definition of [RunsTable]: a table of the dw
+// dataset keyed by run_id, neither partitioned nor clustered. Its columns
+// are the record's fields, a column per counter of clickstream.Counts, and
+// <table>_added and <table>_rows for every table of clickstream.Tables().
+func RunsTableSchema() clickstream.Table {
+	cols := runColumns()
+	fields := make([]clickstream.Field, len(cols))
+	for i, c := range cols {
+		fields[i] = c.Field
+	}
+	return clickstream.Table{Name: RunsTable, Dataset: clickstream.Warehouse, Key: "run_id", Fields: fields}
+}
+
+// lookupTable returns a clickstream table or RunsTable, by name.
+func lookupTable(name string) (clickstream.Table, bool) {
+	if name == RunsTable {
+		return RunsTableSchema(), true
+	}
+	return clickstream.LookupTable(name)
+}
+
+// runValues checks r, fills its defaults, and returns its columns and their
+// values, in the order of runColumns. A date that is not YYYY-MM-DD is an
+// error wrapping ErrSchema: it does not fit the table.
+func runValues(r RunRecord) ([]runColumn, []any, error) {
+	if r.RunID == "" {
+		return nil, nil, errors.New("RunID is required: it is the table's key")
+	}
+	for _, d := range []struct{ name, day string }{{"From", r.From}, {"To", r.To}} {
+		if d.day == "" {
+			continue
+		}
+		if _, err := time.Parse(time.DateOnly, d.day); err != nil {
+			return nil, nil, fmt.Errorf("%w: %s %q is not a date YYYY-MM-DD", ErrSchema, d.name, d.day)
+		}
+	}
+	if r.Status == "" {
+		r.Status = RunSucceeded
+	}
+	if r.Finished.IsZero() {
+		r.Finished = time.Now()
+	}
+	cols := runColumns()
+	vals := make([]any, len(cols))
+	for i, c := range cols {
+		vals[i] = c.value(&r)
+	}
+	return cols, vals, nil
+}
+
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func nullTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UTC()
+}
+
+func nullCount(m map[string]int64, table string) any {
+	if n, ok := m[table]; ok {
+		return n
+	}
+	return nil
+}
+
+// millisBetween is to - from in whole milliseconds, nil if either is unknown.
+func millisBetween(from, to time.Time) any {
+	if from.IsZero() || to.IsZero() {
+		return nil
+	}
+	return to.Sub(from).Milliseconds()
+}
+
+// columnSpec is a column of an existing table or of a schema, as
+// [compareByName] compares them.
+type columnSpec struct {
+	name     string
+	spelled  string // name, type and mode, as errors show it
+	nullable bool
+}
+
+// compareByName compares an existing table's columns (have) with those of
+// its schema (want) by name, not position, since columns added to a table
+// come last: it returns the indexes of want's columns the table lacks and
+// can be given (NULLABLE ones), and the differences adding columns cannot
+// mend (a column of another type or mode, a REQUIRED column missing).
+// Columns the table has beyond want are left alone.
+func compareByName(have, want []columnSpec) (missing []int, diffs []string) {
+	byName := make(map[string]string, len(have))
+	for _, c := range have {
+		byName[c.name] = c.spelled
+	}
+	for i, w := range want {
+		h, ok := byName[w.name]
+		switch {
+		case !ok && w.nullable:
+			missing = append(missing, i)
+		case !ok:
+			diffs = append(diffs, fmt.Sprintf("column %s missing", w.spelled))
+		case h != w.spelled:
+			diffs = append(diffs, fmt.Sprintf("column %s, want %s", h, w.spelled))
+		}
+	}
+	return missing, diffs
+}

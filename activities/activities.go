@@ -25,6 +25,10 @@ type Activities struct {
 	// PartBytes is the input read between two checkpoints of a transform.
 	// Optional: default 64 MiB.
 	PartBytes int64
+	// SearchAttributes says the Temporal namespace has the clickstream
+	// search attributes (the worker registers them at start, where it may);
+	// runs then set them. Optional: default false, memo only.
+	SearchAttributes bool
 }
 
 // RunDefaults are the worker's configured defaults for a run's input.

@@ -3,6 +3,8 @@ package activities
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/clickstream-platform/clickstream/blob"
 	"github.com/clickstream-platform/clickstream/clickstream"
@@ -13,6 +15,10 @@ type ListInput struct {
 	Source   string `json:"source"`
 	Token    string `json:"token,omitempty"` // "" for the first page
 	PageSize int    `json:"page_size"`
+	// From and To (YYYY-MM-DD), when set, list only the source's
+	// dt=YYYY-MM-DD/ folders of those days, both included, day after day.
+	From string `json:"from,omitempty"`
+	To   string `json:"to,omitempty"`
 }
 
 // ListResult is one page of input objects.
@@ -35,11 +41,17 @@ func (a *Activities) List(ctx context.Context, in ListInput) (ListResult, error)
 	if err != nil {
 		return ListResult{}, classify(configError("source %s: %v", in.Source, err))
 	}
-	page, err := src.List(ctx, "", in.Token, in.PageSize)
+	prefix, token, next := "", in.Token, func(t string) string { return t }
+	if in.From != "" || in.To != "" {
+		if prefix, token, next, err = dayPage(in); err != nil {
+			return ListResult{}, classify(configError("%v", err))
+		}
+	}
+	page, err := src.List(ctx, prefix, token, in.PageSize)
 	if err != nil {
 		return ListResult{}, classify(fmt.Errorf("listing %s: %w", in.Source, err))
 	}
-	res := ListResult{Next: page.Next, Objects: make([]blob.Object, 0, len(page.Objects))}
+	res := ListResult{Next: next(page.Next), Objects: make([]blob.Object, 0, len(page.Objects))}
 	for _, o := range page.Objects {
 		if clickstream.IsInputName(o.Name) {
 			res.Objects = append(res.Objects, o)
@@ -48,4 +60,34 @@ func (a *Activities) List(ctx context.Context, in ListInput) (ListResult, error)
 		}
 	}
 	return res, nil
+}
+
+// dayPage is the listing of a day range: the days' dt= folders one after
+// the other, a page never spanning two. Its token is the day and that day's
+// own listing token, separated by a space; a day whose listing ends hands
+// on to the next day's first page, so an empty day is one empty page.
+func dayPage(in ListInput) (prefix, token string, next func(string) string, err error) {
+	days, err := clickstream.Days(in.From, in.To)
+	if err != nil {
+		return "", "", nil, err
+	}
+	day := days[0]
+	if in.Token != "" {
+		var ok bool
+		day, token, ok = strings.Cut(in.Token, " ")
+		if !ok || !slices.Contains(days, day) {
+			return "", "", nil, fmt.Errorf("page token %q is not one of days %s to %s", in.Token, in.From, in.To)
+		}
+	}
+	i := slices.Index(days, day)
+	next = func(t string) string {
+		switch {
+		case t != "":
+			return day + " " + t
+		case i+1 < len(days):
+			return days[i+1] + " "
+		}
+		return ""
+	}
+	return clickstream.PartitionPrefix(day), token, next, nil
 }

@@ -6,8 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"time"
 
 	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/client"
+	tlog "go.temporal.io/sdk/log"
 
 	"github.com/clickstream-platform/clickstream/blob"
 	"github.com/clickstream-platform/clickstream/clickstream"
@@ -35,6 +38,8 @@ type LoadResult struct {
 // Load loads a table from every staged file of the run, in the run's mode.
 // It is the only step that writes to the warehouse, once per table per run.
 func (a *Activities) Load(ctx context.Context, in LoadInput) (LoadResult, error) {
+	start := time.Now()
+	log := tlog.With(activity.GetLogger(ctx), "run_id", in.RunID, "table", in.Table)
 	mode, err := warehouse.ParseMode(in.Mode)
 	if err != nil {
 		return LoadResult{}, classify(configError("%v", err))
@@ -53,6 +58,7 @@ func (a *Activities) Load(ctx context.Context, in LoadInput) (LoadResult, error)
 		res.Expected += m.Counts.TableRows(in.Table)
 	}
 	res.Files = len(files)
+	log.Info("table load started", "mode", in.Mode, "files", res.Files, "expected", res.Expected)
 
 	stop := keepAlive(ctx)
 	defer stop()
@@ -65,7 +71,30 @@ func (a *Activities) Load(ctx context.Context, in LoadInput) (LoadResult, error)
 		return res, classify(err)
 	}
 	res.LoadResult = wr
+	log.Info("table loaded", "staged", wr.Staged, "distinct", wr.Distinct, "rows", wr.After, "added", wr.Added)
+	countLoad(activity.GetMetricsHandler(ctx), in.Table, wr, time.Since(start))
 	return res, nil
+}
+
+// The load's metrics (see app.ServeMetrics), each tagged with the table
+// besides the SDK's activity tags.
+const (
+	metricRowsAdded   = "clickstream_load_rows_added_total"
+	metricRowsRemoved = "clickstream_load_rows_removed_total"
+	metricLoadTime    = "clickstream_load_duration_seconds"
+)
+
+// countLoad emits a finished load: what the table gained (or, replaced by
+// fewer rows, lost: a counter only grows) and how long this attempt took. It
+// runs when the load succeeds, so a load counts once unless its completion
+// is itself retried (the worker dies, or its answer is lost, after this
+// call): that retry, reporting the same change (see keepBefore), counts it
+// again.
+func countLoad(h client.MetricsHandler, table string, wr warehouse.LoadResult, took time.Duration) {
+	h = h.WithTags(map[string]string{"table": table})
+	h.Counter(metricRowsAdded).Inc(max(wr.Added, 0))
+	h.Counter(metricRowsRemoved).Inc(max(-wr.Added, 0))
+	h.Timer(metricLoadTime).Record(took)
 }
 
 // LoadBeforeName is where the Load activity keeps, in the staging store, the

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/clickstream-platform/clickstream/clickstream"
 	"github.com/clickstream-platform/clickstream/warehouse"
 )
 
@@ -16,6 +17,10 @@ type PlanInput struct {
 	Window       int    `json:"window,omitempty"`
 	PageSize     int    `json:"page_size,omitempty"`
 	PagesPerRun  int    `json:"pages_per_run,omitempty"`
+	// From and To select the source's dt=YYYY-MM-DD folders of these days,
+	// both included; To defaults to From. Empty: the whole source.
+	From string `json:"from,omitempty"`
+	To   string `json:"to,omitempty"`
 }
 
 // Plan is a run's effective settings.
@@ -27,6 +32,14 @@ type Plan struct {
 	Window       int    `json:"window"`
 	PageSize     int    `json:"page_size"`
 	PagesPerRun  int    `json:"pages_per_run"`
+	// From and To are the run's days (YYYY-MM-DD), or empty for the whole
+	// source.
+	From string `json:"from,omitempty"`
+	To   string `json:"to,omitempty"`
+	// SearchAttributes says the namespace has the clickstream search
+	// attributes, so the run may set them (setting one that does not exist
+	// would fail its workflow task over and over).
+	SearchAttributes bool `json:"search_attributes,omitempty"`
 	// Staging and DeadLetter are the roots the run writes to.
 	Staging    string `json:"staging"`
 	DeadLetter string `json:"deadletter"`
@@ -43,7 +56,17 @@ func (a *Activities) Plan(ctx context.Context, in PlanInput) (Plan, error) {
 		Source: or(in.Source, d.Source), Mode: or(in.Mode, d.Mode),
 		BatchObjects: or(in.BatchObjects, d.BatchObjects), BatchBytes: or(in.BatchBytes, d.BatchBytes),
 		Window: or(in.Window, d.Window), PageSize: or(in.PageSize, d.PageSize), PagesPerRun: or(in.PagesPerRun, d.PagesPerRun),
+		From: in.From, To: or(in.To, in.From),
 		Staging: a.Staging.URI(), DeadLetter: a.DeadLetter.URI(),
+		SearchAttributes: a.SearchAttributes,
+	}
+	if p.From == "" && p.To != "" {
+		return p, classify(configError("to %s without from: give both days of the range", p.To))
+	}
+	if p.From != "" {
+		if _, err := clickstream.Days(p.From, p.To); err != nil {
+			return p, classify(configError("%v", err))
+		}
 	}
 	if _, err := warehouse.ParseMode(p.Mode); err != nil {
 		return p, classify(configError("mode: %v", err))

@@ -7,8 +7,11 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"time"
 
 	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/client"
+	tlog "go.temporal.io/sdk/log"
 
 	"github.com/clickstream-platform/clickstream/blob"
 	"github.com/clickstream-platform/clickstream/clickstream"
@@ -90,13 +93,14 @@ func ManifestName(runID, batchID string) string {
 // last one; every file is named after the run, batch, object and part, so a
 // retried part replaces its own files instead of adding to them.
 func (a *Activities) Transform(ctx context.Context, in TransformInput) (TransformResult, error) {
-	log := activity.GetLogger(ctx)
+	start := time.Now()
+	log := tlog.With(activity.GetLogger(ctx), "run_id", in.RunID, "batch", in.BatchID)
 	name := ManifestName(in.RunID, in.BatchID)
 	if m, err := a.readManifest(ctx, name); err == nil {
 		res := summarize(name, m)
 		res.Reused = true
-		log.Info("batch already transformed", "batch", in.BatchID, "manifest", name)
-		return res, nil
+		log.Info("batch already transformed", "manifest", name)
+		return res, nil // counted by the attempt that wrote the manifest (see countBatch)
 	} else if !errors.Is(err, blob.ErrNotExist) {
 		return TransformResult{}, err
 	}
@@ -114,9 +118,9 @@ func (a *Activities) Transform(ctx context.Context, in TransformInput) (Transfor
 		if err := activity.GetHeartbeatDetails(ctx, &cp); err != nil {
 			return TransformResult{}, fmt.Errorf("reading the transform's checkpoint: %w", err)
 		}
-		log.Info("batch transform resumed", "batch", in.BatchID, "object", cp.Object, "parts", cp.Parts, "line", cp.Cursor.Line)
+		log.Info("batch transform resumed", "object", cp.Object, "parts", cp.Parts, "line", cp.Cursor.Line)
 	} else {
-		log.Info("batch transform started", "batch", in.BatchID, "objects", len(in.Objects))
+		log.Info("batch transform started", "objects", len(in.Objects))
 	}
 	hb, err := startCheckpointer(ctx, cp)
 	if err != nil {
@@ -131,8 +135,47 @@ func (a *Activities) Transform(ctx context.Context, in TransformInput) (Transfor
 	if err := a.writeManifest(ctx, name, cp.Manifest); err != nil {
 		return TransformResult{}, err
 	}
-	log.Info("batch transformed", "batch", in.BatchID, "lines", cp.Manifest.Counts.Lines)
-	return summarize(name, cp.Manifest), nil
+	res := summarize(name, cp.Manifest)
+	log.Info("batch transformed", "lines", res.Counts.Lines, "objects", res.Objects, "bytes", res.Bytes)
+	countBatch(activity.GetMetricsHandler(ctx), res, time.Since(start))
+	return res, nil
+}
+
+// The transform's metrics (see app.ServeMetrics). Each is emitted with the
+// SDK's activity tags, and the table ones with table besides: one tag set
+// per name, as Prometheus wants.
+const (
+	metricInputBytes       = "clickstream_input_bytes_total"
+	metricInputObjects     = "clickstream_input_objects_total"
+	metricInputLines       = "clickstream_input_lines_total"
+	metricSessionsValid    = "clickstream_sessions_valid_total"
+	metricSessionsRejected = "clickstream_sessions_rejected_total"
+	metricEventsRejected   = "clickstream_events_rejected_total"
+	metricRejects          = "clickstream_rejects_total" // dead-lettered records: rejected sessions and events
+	metricRowsStaged       = "clickstream_rows_staged_total"
+	metricTransformTime    = "clickstream_batch_transform_duration_seconds"
+)
+
+// countBatch emits a finished batch's counts, and how long the attempt that
+// finished it took (a resumed transform: since it resumed). It runs once the
+// manifest is written, in the attempt that wrote it, and never for a batch
+// read back from its manifest (a retry after that point, or a run resumed),
+// so that no batch is counted twice however often it is retried. The price:
+// a worker that dies between the manifest and this call leaves its batch
+// uncounted (as it loses every count not scraped yet).
+func countBatch(h client.MetricsHandler, res TransformResult, took time.Duration) {
+	c := res.Counts
+	h.Counter(metricInputBytes).Inc(res.Bytes)
+	h.Counter(metricInputObjects).Inc(int64(res.Objects))
+	h.Counter(metricInputLines).Inc(c.Lines)
+	h.Counter(metricSessionsValid).Inc(c.SessionsValid)
+	h.Counter(metricSessionsRejected).Inc(c.SessionsRejected)
+	h.Counter(metricEventsRejected).Inc(c.EventsRejected)
+	h.Counter(metricRejects).Inc(c.SessionsRejected + c.EventsRejected)
+	for _, t := range clickstream.Tables() {
+		h.WithTags(map[string]string{"table": t.Name}).Counter(metricRowsStaged).Inc(c.TableRows(t.Name))
+	}
+	h.Timer(metricTransformTime).Record(took)
 }
 
 // transformObject transforms in.Objects[cp.Object] from cp's cursor to its

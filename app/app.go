@@ -74,16 +74,19 @@ func Register(r worker.Registry, a *activities.Activities) {
 	r.RegisterWorkflow(workflows.PipelineWorkflow)
 	r.RegisterWorkflow(workflows.BatchWorkflow)
 	r.RegisterWorkflow(workflows.RecreateTablesWorkflow)
+	r.RegisterWorkflow(workflows.BackfillWorkflow)
 	r.RegisterActivity(a)
 }
 
 // Dial connects to the configured Temporal frontend, with TLS and an API
-// key when configured.
-func Dial(ctx context.Context, cfg config.Config, logger *slog.Logger) (client.Client, error) {
+// key when configured. metrics, when not nil, receives the SDK's metrics and
+// those of the activities of workers built on the client (see ServeMetrics).
+func Dial(ctx context.Context, cfg config.Config, logger *slog.Logger, metrics client.MetricsHandler) (client.Client, error) {
 	opts, err := ClientOptions(cfg, logger)
 	if err != nil {
 		return nil, err
 	}
+	opts.MetricsHandler = metrics
 	c, err := client.DialContext(ctx, opts)
 	if err != nil {
 		return nil, fmt.Errorf("connecting to Temporal at %s (temporal.address): %w", cfg.Temporal.Address, err)
@@ -130,8 +133,11 @@ func ClientOptions(cfg config.Config, logger *slog.Logger) (client.Options, erro
 // stores it owns.
 type Worker struct {
 	worker.Worker
-	wh     warehouse.Warehouse
-	stores *Stores
+	// SearchAttributesErr, if not nil, says why the runs of this worker set
+	// no search attributes (EnsureSearchAttributes); the caller warns.
+	SearchAttributesErr error
+	wh                  warehouse.Warehouse
+	stores              *Stores
 }
 
 // NewWorker builds a worker for cfg's task queue on c.
@@ -146,9 +152,11 @@ func NewWorker(ctx context.Context, c client.Client, cfg config.Config) (*Worker
 		wh.Close()
 		return nil, err
 	}
+	saErr := EnsureSearchAttributes(ctx, c, cfg.Temporal.Namespace)
+	a.SearchAttributes = saErr == nil
 	w := worker.New(c, cfg.Temporal.TaskQueue, worker.Options{})
 	Register(w, a)
-	return &Worker{Worker: w, wh: wh, stores: stores}, nil
+	return &Worker{Worker: w, wh: wh, stores: stores, SearchAttributesErr: saErr}, nil
 }
 
 // Close stops the worker, if it runs, and closes the warehouse and stores.

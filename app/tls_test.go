@@ -147,7 +147,7 @@ func TestDialTLS(t *testing.T) {
 			cfg.Temporal.TLS = tt.tls
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
-			cl, err := Dial(ctx, cfg, logger)
+			cl, err := Dial(ctx, cfg, logger, nil)
 			if err == nil {
 				_, err = cl.CheckHealth(ctx, &client.CheckHealthRequest{})
 				cl.Close()

@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"reflect"
 	"strings"
 
@@ -19,6 +20,8 @@ type Config struct {
 	Temporal   Temporal   `mapstructure:"temporal"`
 	Pipeline   Pipeline   `mapstructure:"pipeline"`
 	Transform  Transform  `mapstructure:"transform"`
+	Metrics    Metrics    `mapstructure:"metrics"`
+	Log        Log        `mapstructure:"log"`
 }
 
 // DeadLetter is where rejected lines and events go.
@@ -110,6 +113,31 @@ type Staging struct {
 type Transform struct {
 	PartBytes    ByteSize `mapstructure:"part_bytes"`
 	MaxLineBytes ByteSize `mapstructure:"max_line_bytes"`
+}
+
+// MetricsOff is the metrics.address that turns the metrics endpoint off.
+const MetricsOff = "off"
+
+// Metrics configures the worker's Prometheus endpoint.
+type Metrics struct {
+	// Address is host:port, host:0 for a free port, or MetricsOff.
+	Address string `mapstructure:"address"`
+}
+
+// Log configures the worker's structured log.
+type Log struct {
+	Level  string `mapstructure:"level"`  // debug, info, warn or error
+	Format string `mapstructure:"format"` // text or json
+}
+
+// logLevels are the values of log.level.
+var logLevels = map[string]slog.Level{
+	"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError,
+}
+
+// SlogLevel is Level as a slog.Level; info when Level is not valid.
+func (l Log) SlogLevel() slog.Level {
+	return logLevels[l.Level] // LevelInfo is the zero Level
 }
 
 // Default returns the configuration made of the defaults in the key table.

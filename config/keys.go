@@ -150,6 +150,21 @@ var keys = []Key{
 		Default: "16MiB",
 		Doc:     "Longest input line read; a longer line is dead-lettered with its first bytes. Between 1KiB and 1GiB.",
 	},
+	{
+		Name:    "metrics.address",
+		Default: "127.0.0.1:9464",
+		Doc:     "host:port a worker serves its Prometheus metrics on, at /metrics: host:0 picks a free port (the worker logs which), :9464 listens on every interface, off serves none. A worker fails to start when the port is taken; starter run --dev warns and goes on without.",
+	},
+	{
+		Name:    "log.level",
+		Default: "info",
+		Doc:     "Least severe worker log records written: debug, info, warn or error.",
+	},
+	{
+		Name:    "log.format",
+		Default: "text",
+		Doc:     "Worker log format, on standard error: text (key=value pairs) or json (one object a line).",
+	},
 }
 
 // envPrefix starts the name of every environment variable that sets a key.

@@ -143,6 +143,31 @@ func TestLoad(t *testing.T) {
 			errContains: []string{"source.uri: must not be empty (set by --source)"},
 		},
 		{
+			name: "metrics and log from env",
+			env:  []string{"CLICKSTREAM_METRICS_ADDRESS=127.0.0.1:0", "CLICKSTREAM_LOG_LEVEL=debug", "CLICKSTREAM_LOG_FORMAT=json"},
+			want: func(c *Config) { c.Metrics.Address = "127.0.0.1:0"; c.Log = Log{Level: "debug", Format: "json"} },
+		},
+		{
+			name: "metrics off from env",
+			env:  []string{"CLICKSTREAM_METRICS_ADDRESS=off"},
+			want: func(c *Config) { c.Metrics.Address = "off" },
+		},
+		{
+			name:  "metrics off in YAML is the string off, not false",
+			files: map[string]string{"clickstream.yaml": "metrics:\n  address: off\nlog:\n  level: warn\n"},
+			want:  func(c *Config) { c.Metrics.Address = "off"; c.Log.Level = "warn" },
+		},
+		{
+			name:        "bad metrics address from env names key and variable",
+			env:         []string{"CLICKSTREAM_METRICS_ADDRESS=9464"},
+			errContains: []string{`metrics.address: want host:port (port 0 for any free port) or off, got "9464" (set by CLICKSTREAM_METRICS_ADDRESS)`},
+		},
+		{
+			name:        "bad log level from file names key and file",
+			files:       map[string]string{"clickstream.yaml": "log:\n  level: verbose\n"},
+			errContains: []string{`log.level: must be debug, info, warn or error, got "verbose" (set by clickstream.yaml)`},
+		},
+		{
 			name:        "flag mapped to an unknown key",
 			flagKeys:    map[string]string{"source": "source.url"},
 			errContains: []string{`flag --source: unknown config key "source.url"`},
@@ -222,6 +247,8 @@ func TestYAMLRoundTrip(t *testing.T) {
 	want.Staging.URI = "out/staging"
 	want.Transform.MaxLineBytes = 64_000
 	want.Pipeline.Mode = "merge"
+	want.Metrics.Address = "off" // a YAML 1.1 boolean word: printed quoted
+	want.Log.Format = "json"
 	out, err := yaml.Marshal(want)
 	if err != nil {
 		t.Fatal(err)

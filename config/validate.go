@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strconv"
 	"strings"
 )
 
@@ -90,7 +91,30 @@ func (c Config) Validate() error {
 	if n := c.Transform.MaxLineBytes; n < minLineBytes || n > maxLineBytes {
 		check("transform.max_line_bytes", fmt.Errorf("must be between %v and %v, got %v", minLineBytes, maxLineBytes, n))
 	}
+	check("metrics.address", validateMetricsAddress(c.Metrics.Address))
+	if _, ok := logLevels[c.Log.Level]; !ok {
+		check("log.level", fmt.Errorf("must be debug, info, warn or error, got %q", c.Log.Level))
+	}
+	if c.Log.Format != "text" && c.Log.Format != "json" {
+		check("log.format", fmt.Errorf("must be text or json, got %q", c.Log.Format))
+	}
 	return errors.Join(errs...)
+}
+
+// validateMetricsAddress accepts MetricsOff or host:port with a port number
+// from 0 (any free port) to 65535; an empty host means every interface.
+func validateMetricsAddress(addr string) error {
+	if addr == MetricsOff {
+		return nil
+	}
+	_, port, err := net.SplitHostPort(addr)
+	if err == nil {
+		_, err = strconv.ParseUint(port, 10, 16)
+	}
+	if err != nil {
+		return fmt.Errorf("want host:port (port 0 for any free port) or %s, got %q", MetricsOff, addr)
+	}
+	return nil
 }
 
 // validateDataset accepts a BigQuery dataset name, which is also a valid

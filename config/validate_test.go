@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"testing"
 
@@ -61,6 +62,53 @@ func TestValidate(t *testing.T) {
 			edit:        func(c *Config) { c.Transform.MaxLineBytes = 2 * GiB },
 			errContains: []string{"transform.max_line_bytes: must be between 1KiB and 1GiB, got 2GiB"},
 		},
+		{name: "metrics off", edit: func(c *Config) { c.Metrics.Address = "off" }},
+		{name: "metrics on a free port", edit: func(c *Config) { c.Metrics.Address = "127.0.0.1:0" }},
+		{name: "metrics on every interface", edit: func(c *Config) { c.Metrics.Address = ":9464" }},
+		{name: "metrics on IPv6 loopback", edit: func(c *Config) { c.Metrics.Address = "[::1]:9464" }},
+		{name: "metrics on a host name", edit: func(c *Config) { c.Metrics.Address = "localhost:65535" }},
+		{
+			name:        "metrics port alone",
+			edit:        func(c *Config) { c.Metrics.Address = "9464" },
+			errContains: []string{`metrics.address: want host:port (port 0 for any free port) or off, got "9464"`},
+		},
+		{
+			name:        "metrics named port",
+			edit:        func(c *Config) { c.Metrics.Address = "127.0.0.1:http" },
+			errContains: []string{`metrics.address: want host:port`, `got "127.0.0.1:http"`},
+		},
+		{
+			name:        "metrics port out of range",
+			edit:        func(c *Config) { c.Metrics.Address = "127.0.0.1:65536" },
+			errContains: []string{`metrics.address: want host:port`},
+		},
+		{
+			name:        "metrics empty",
+			edit:        func(c *Config) { c.Metrics.Address = "" },
+			errContains: []string{`metrics.address: want host:port (port 0 for any free port) or off, got ""`},
+		},
+		{
+			name:        "metrics OFF is not off",
+			edit:        func(c *Config) { c.Metrics.Address = "OFF" },
+			errContains: []string{`metrics.address: want host:port`},
+		},
+		{name: "log debug json", edit: func(c *Config) { c.Log.Level, c.Log.Format = "debug", "json" }},
+		{name: "log error", edit: func(c *Config) { c.Log.Level = "error" }},
+		{
+			name:        "log level unknown",
+			edit:        func(c *Config) { c.Log.Level = "verbose" },
+			errContains: []string{`log.level: must be debug, info, warn or error, got "verbose"`},
+		},
+		{
+			name:        "log level upper-case",
+			edit:        func(c *Config) { c.Log.Level = "INFO" },
+			errContains: []string{`log.level: must be debug, info, warn or error, got "INFO"`},
+		},
+		{
+			name:        "log format unknown",
+			edit:        func(c *Config) { c.Log.Format = "logfmt" },
+			errContains: []string{`log.format: must be text or json, got "logfmt"`},
+		},
 		{
 			name: "all errors at once",
 			edit: func(c *Config) { *c = Config{} },
@@ -68,6 +116,9 @@ func TestValidate(t *testing.T) {
 				"source.uri: must not be empty",
 				"staging.uri: must not be empty",
 				"transform.max_line_bytes: must be between",
+				"metrics.address: want host:port",
+				"log.level: must be",
+				"log.format: must be",
 			},
 		},
 	}
@@ -159,5 +210,18 @@ func TestSecretNeverPrinted(t *testing.T) {
 	}
 	if !strings.Contains(string(out), `api_key: '***'`) {
 		t.Errorf("printed config does not show the key is set:\n%s", out)
+	}
+}
+
+func TestLogSlogLevel(t *testing.T) {
+	for level, want := range map[string]slog.Level{
+		"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError,
+	} {
+		if got := (Log{Level: level}).SlogLevel(); got != want {
+			t.Errorf("Log{Level: %q}.SlogLevel() = %v, want %v", level, got, want)
+		}
+	}
+	if got := Default().Log.SlogLevel(); got != slog.LevelInfo {
+		t.Errorf("the default log level is %v, want INFO", got)
 	}
 }

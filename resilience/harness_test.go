@@ -83,6 +83,7 @@ func NewEnv(t *testing.T) *Env {
 		"CLICKSTREAM_STAGING_URI":           filepath.Join(dir, "staging"),
 		"CLICKSTREAM_DEADLETTER_URI":        filepath.Join(dir, "deadletter"),
 		"CLICKSTREAM_WAREHOUSE_DUCKDB_PATH": filepath.Join(dir, "warehouse.duckdb"),
+		"CLICKSTREAM_METRICS_ADDRESS":       "127.0.0.1:0", // a free port each: workers run side by side
 	}
 	t.Cleanup(e.Close)
 	return e

@@ -83,6 +83,7 @@ func e2eEnv(t *testing.T, opts sampledata.Options) sampledata.Summary {
 	t.Chdir(t.TempDir())
 	t.Setenv("CLICKSTREAM_TEMPORAL_ADDRESS", server.addr)
 	t.Setenv("CLICKSTREAM_TEMPORAL_TASK_QUEUE", fmt.Sprintf("e2e-%d-%d", os.Getpid(), queues.Add(1)))
+	t.Setenv("CLICKSTREAM_METRICS_ADDRESS", "127.0.0.1:0") // never the default port a worker of this machine may hold
 	sum, err := sampledata.Generate("data/source", opts)
 	if err != nil {
 		t.Fatal(err)
@@ -209,59 +210,83 @@ func TestRunFailsOnMissingSource(t *testing.T) {
 // continued as new), its last one, a batch child, and the recreate workflow.
 func saveHistories(t *testing.T, res runResultJSON) {
 	t.Helper()
+	r := newHistoryRecorder(t)
+	first := r.save("pipeline_first_execution.json", res.WorkflowID, res.RunID)
+	r.save("pipeline_last_execution.json", res.WorkflowID, r.latest(res.WorkflowID))
+	for _, ev := range first {
+		if a := ev.GetChildWorkflowExecutionStartedEventAttributes(); a != nil && a.GetWorkflowType().GetName() == "BatchWorkflow" {
+			ex := a.GetWorkflowExecution()
+			r.save("batch.json", ex.GetWorkflowId(), ex.GetRunId())
+			break
+		}
+	}
+	r.save("recreate_tables.json", "clickstream-recreate-tables", r.latest("clickstream-recreate-tables"))
+	r.writeIndex()
+}
+
+// historyRecorder writes workflow histories into ../workflows/testdata and
+// keeps their index, histories.json, up to date.
+type historyRecorder struct {
+	t     *testing.T
+	c     client.Client
+	index map[string]map[string]string // file -> workflow_id, run_id
+	file  string
+}
+
+func newHistoryRecorder(t *testing.T) *historyRecorder {
+	t.Helper()
 	c, err := client.Dial(client.Options{HostPort: server.addr})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
-	history := func(id, runID string) []*historypb.HistoryEvent {
-		iter := c.GetWorkflowHistory(context.Background(), id, runID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-		var events []*historypb.HistoryEvent
-		for iter.HasNext() {
-			ev, err := iter.Next()
-			if err != nil {
-				t.Fatal(err)
-			}
-			events = append(events, ev)
+	t.Cleanup(c.Close)
+	r := &historyRecorder{t: t, c: c, index: map[string]map[string]string{},
+		file: filepath.Join(pkgDir, "..", "workflows", "testdata", "histories.json")}
+	if b, err := os.ReadFile(r.file); err == nil {
+		if err := json.Unmarshal(b, &r.index); err != nil {
+			t.Fatal(err)
 		}
-		return events
 	}
-	index := map[string]map[string]string{} // file -> workflow_id, run_id
-	save := func(events []*historypb.HistoryEvent, file, id, runID string) {
-		index[file] = map[string]string{"workflow_id": id, "run_id": runID}
-		b, err := protojson.MarshalOptions{Indent: " "}.Marshal(&historypb.History{Events: events})
+	return r
+}
+
+// save writes the history of one execution to file and returns it.
+func (r *historyRecorder) save(file, id, runID string) []*historypb.HistoryEvent {
+	iter := r.c.GetWorkflowHistory(context.Background(), id, runID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	var events []*historypb.HistoryEvent
+	for iter.HasNext() {
+		ev, err := iter.Next()
 		if err != nil {
-			t.Fatal(err)
+			r.t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(pkgDir, "..", "workflows", "testdata", file), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
+		events = append(events, ev)
 	}
-	latest := func(id string) string {
-		d, err := c.DescribeWorkflowExecution(context.Background(), id, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		return d.GetWorkflowExecutionInfo().GetExecution().GetRunId()
-	}
-	first := history(res.WorkflowID, res.RunID)
-	save(first, "pipeline_first_execution.json", res.WorkflowID, res.RunID)
-	last := latest(res.WorkflowID)
-	save(history(res.WorkflowID, last), "pipeline_last_execution.json", res.WorkflowID, last)
-	for _, ev := range first {
-		if a := ev.GetChildWorkflowExecutionStartedEventAttributes(); a != nil && a.GetWorkflowType().GetName() == "BatchWorkflow" {
-			ex := a.GetWorkflowExecution()
-			save(history(ex.GetWorkflowId(), ex.GetRunId()), "batch.json", ex.GetWorkflowId(), ex.GetRunId())
-			break
-		}
-	}
-	rec := latest("clickstream-recreate-tables")
-	save(history("clickstream-recreate-tables", rec), "recreate_tables.json", "clickstream-recreate-tables", rec)
-	b, err := json.MarshalIndent(index, "", "  ")
+	r.index[file] = map[string]string{"workflow_id": id, "run_id": runID}
+	b, err := protojson.MarshalOptions{Indent: " "}.Marshal(&historypb.History{Events: events})
 	if err != nil {
-		t.Fatal(err)
+		r.t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(pkgDir, "..", "workflows", "testdata", "histories.json"), b, 0o644); err != nil {
-		t.Fatal(err)
+	if err := os.WriteFile(filepath.Join(filepath.Dir(r.file), file), b, 0o644); err != nil {
+		r.t.Fatal(err)
+	}
+	return events
+}
+
+// latest is the run id of a workflow's latest execution.
+func (r *historyRecorder) latest(id string) string {
+	d, err := r.c.DescribeWorkflowExecution(context.Background(), id, "")
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return d.GetWorkflowExecutionInfo().GetExecution().GetRunId()
+}
+
+func (r *historyRecorder) writeIndex() {
+	b, err := json.MarshalIndent(r.index, "", "  ")
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	if err := os.WriteFile(r.file, append(b, '\n'), 0o644); err != nil {
+		r.t.Fatal(err)
 	}
 }

@@ -17,6 +17,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/clickstream-platform/clickstream/app"
@@ -30,7 +31,7 @@ import (
 
 type runFlags struct {
 	recreate, detach, json, dev bool
-	id                          string
+	id, from, to                string
 }
 
 func newRunCmd() *cobra.Command {
@@ -52,12 +53,21 @@ temporal.address, runs a worker in this process, and generates sample data first
 default source folder (data/source) holds no input. On a terminal the server and UI then stay up until Ctrl-C.`,
 		Example: `  starter run --dev
   starter run --source data/source --mode merge
+  starter run --mode merge --from 2024-01-30            # only the dt=2024-01-30/ folder
   starter run --detach --id nightly-2024-01-30 --json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := loadConfig(cmd, map[string]string{"source": "source.uri", "mode": "pipeline.mode"})
 			if err != nil {
 				return err
+			}
+			if fl.from != "" || fl.to != "" {
+				if fl.to == "" {
+					fl.to = fl.from
+				}
+				if _, err := backfillDays(fl.from, fl.to); err != nil {
+					return err
+				}
 			}
 			if fl.dev && fl.detach {
 				return errors.New("--detach with --dev would leave the run without a worker when this command exits: start one with 'go run ./worker --dev', then run 'starter run --detach' without --dev")
@@ -78,7 +88,9 @@ default source folder (data/source) holds no input. On a terminal the server and
 	f.String("source", "", "folder or gs://bucket/prefix to read (config source.uri)")
 	f.String("mode", "", "load mode, replace or merge (config pipeline.mode)")
 	f.BoolVar(&fl.recreate, "recreate", false, "drop and create the tables first (schema, partitioning or clustering changes)")
-	f.StringVar(&fl.id, "id", "", "workflow id (default derived from the source and the mode)")
+	f.StringVar(&fl.from, "from", "", "read only the source's dt=YYYY-MM-DD/ folders from this day")
+	f.StringVar(&fl.to, "to", "", "... to this day, included (default --from)")
+	f.StringVar(&fl.id, "id", "", "workflow id (default derived from the source, the mode and the days)")
 	f.BoolVar(&fl.detach, "detach", false, "start the run and return without waiting")
 	f.BoolVar(&fl.json, "json", false, "print the result as one JSON object")
 	f.BoolVar(&fl.dev, "dev", false, "start the embedded Temporal dev server if needed and run a worker in this process")
@@ -132,9 +144,22 @@ func withTemporal(cmd *cobra.Command, cfg config.Config, dev bool, fn func(ctx c
 			ui = srv.UIURL()
 		}
 	}
+	var metrics *app.Metrics // stays nil, serving none, without a worker here
+	if dev {
+		m, err := app.ServeMetrics(cfg.Metrics.Address, logger)
+		if err != nil {
+			// Most likely a worker of this machine serves there already: the
+			// run goes on, its steps counted by whichever worker runs them.
+			fmt.Fprintf(stderr, "Warning: metrics are not served by this process: %v\n", err)
+		} else if m != nil {
+			fmt.Fprintf(stderr, "Worker metrics at %s\n", m.URL())
+		}
+		metrics = m
+		defer metrics.Close()
+	}
 	dialCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	c, err := app.Dial(dialCtx, cfg, logger)
+	c, err := app.Dial(dialCtx, cfg, logger, metrics.Handler())
 	if err != nil {
 		if dev {
 			return err
@@ -151,6 +176,9 @@ func withTemporal(cmd *cobra.Command, cfg config.Config, dev bool, fn func(ctx c
 			return fmt.Errorf("starting the worker: %w", err)
 		}
 		defer w.Close()
+		if w.SearchAttributesErr != nil {
+			fmt.Fprintf(stderr, "Warning: runs will carry their source, mode and days as memo only: %v\n", w.SearchAttributesErr)
+		}
 	}
 	if err := fn(ctx, c, ui); err != nil {
 		return err
@@ -200,47 +228,25 @@ type runResultJSON struct {
 }
 
 func runPipeline(ctx context.Context, cmd *cobra.Command, c client.Client, cfg config.Config, fl runFlags, ui string) error {
-	out, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
 	id := fl.id
 	if id == "" {
 		id = WorkflowID(cfg.Source.URI, cfg.Pipeline.Mode)
+		if fl.from != "" {
+			id += "-" + fl.from + "-" + fl.to
+		}
 	}
-	in := workflows.PipelineInput{Source: cfg.Source.URI, Mode: cfg.Pipeline.Mode, Recreate: fl.recreate}
-	run, attached, err := startOrAttach(ctx, c, client.StartWorkflowOptions{ID: id, TaskQueue: cfg.Temporal.TaskQueue}, workflows.PipelineWorkflow, in)
-	if err != nil {
+	var res workflows.PipelineResult
+	l := launchSpec{
+		kind: "run", id: id, workflow: workflows.PipelineWorkflow,
+		input:  workflows.PipelineInput{Source: cfg.Source.URI, Mode: cfg.Pipeline.Mode, Recreate: fl.recreate, From: fl.from, To: fl.to},
+		detach: fl.detach, json: fl.json, ui: ui, render: pipelineProgress,
+		banner: fmt.Sprintf("Running %s: %s of %s", id, cfg.Pipeline.Mode, cfg.Source.URI),
+	}
+	waited, link, err := launch(ctx, cmd, c, cfg, l, &res)
+	if err != nil || !waited {
 		return err
 	}
-	link := workflowLink(ui, cfg.Temporal.Namespace, id, run.GetRunID())
-	if attached {
-		fmt.Fprintf(stderr, "Run %s is already going: waiting for it.\n", id)
-	}
-	if fl.detach {
-		if fl.json {
-			return json.NewEncoder(out).Encode(map[string]string{"workflow_id": id, "run_id": run.GetRunID()})
-		}
-		fmt.Fprintf(out, "Started %s (run %s).\n", id, run.GetRunID())
-		if link != "" {
-			fmt.Fprintf(out, "Follow it at %s\n", link)
-		}
-		fmt.Fprintf(out, "Status: temporal workflow describe --workflow-id %s\n", id)
-		return nil
-	}
-	if !fl.json {
-		fmt.Fprintf(stderr, "Running %s: %s of %s\n", id, cfg.Pipeline.Mode, cfg.Source.URI)
-		if link != "" {
-			fmt.Fprintf(stderr, "Temporal UI: %s\n", link)
-		}
-	}
-	stop := watchProgress(ctx, c, id, stderr)
-	var res workflows.PipelineResult
-	err = run.Get(ctx, &res)
-	stop()
-	if err != nil {
-		if ctx.Err() != nil {
-			return fmt.Errorf("stopped waiting for %s; the run goes on (run this command again to wait for it)", id)
-		}
-		return fmt.Errorf("run %s failed: %s", id, rootCause(err))
-	}
+	out := cmd.OutOrStdout()
 	if fl.json {
 		enc := json.NewEncoder(out)
 		enc.SetIndent("", "  ")
@@ -248,6 +254,61 @@ func runPipeline(ctx context.Context, cmd *cobra.Command, c client.Client, cfg c
 	}
 	printRunResult(out, cfg, res, link)
 	return nil
+}
+
+// launchSpec is a workflow the starter starts and follows.
+type launchSpec struct {
+	kind         string // "run" or "backfill", in messages
+	id           string
+	workflow     any
+	input        any
+	detach, json bool
+	ui           string // the Web UI's base URL, if known
+	render       func(converter.EncodedValue) (bar, line string, ok bool)
+	banner       string // said before waiting (not with json)
+}
+
+// launch starts the workflow, or attaches to the run of that id still going.
+// With detach it says where to follow it and returns waited false;
+// otherwise it shows the progress until the workflow ends and decodes its
+// result into res. Interrupting the wait leaves the workflow running.
+func launch(ctx context.Context, cmd *cobra.Command, c client.Client, cfg config.Config, l launchSpec, res any) (waited bool, link string, err error) {
+	out, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
+	run, attached, err := startOrAttach(ctx, c, client.StartWorkflowOptions{ID: l.id, TaskQueue: cfg.Temporal.TaskQueue}, l.workflow, l.input)
+	if err != nil {
+		return false, "", err
+	}
+	link = workflowLink(l.ui, cfg.Temporal.Namespace, l.id, run.GetRunID())
+	if attached {
+		fmt.Fprintf(stderr, "The %s %s is already going: attached to it.\n", l.kind, l.id)
+	}
+	if l.detach {
+		if l.json {
+			return false, link, json.NewEncoder(out).Encode(map[string]string{"workflow_id": l.id, "run_id": run.GetRunID()})
+		}
+		fmt.Fprintf(out, "Started %s (run %s).\n", l.id, run.GetRunID())
+		if link != "" {
+			fmt.Fprintf(out, "Follow it at %s\n", link)
+		}
+		fmt.Fprintf(out, "Status: starter status %s\n", l.id)
+		return false, link, nil
+	}
+	if !l.json {
+		fmt.Fprintln(stderr, l.banner)
+		if link != "" {
+			fmt.Fprintf(stderr, "Temporal UI: %s\n", link)
+		}
+	}
+	stop := watch(ctx, c, l.id, stderr, l.render)
+	err = run.Get(ctx, res)
+	stop()
+	if err != nil {
+		if ctx.Err() != nil {
+			return false, link, fmt.Errorf("stopped waiting for %s; the %s goes on in Temporal (run this command again to attach, or 'starter status %s')", l.id, l.kind, l.id)
+		}
+		return false, link, fmt.Errorf("%s %s failed: %s", l.kind, l.id, rootCause(err))
+	}
+	return true, link, nil
 }
 
 // startOrAttach starts a workflow, or attaches to the run of that id still
@@ -298,52 +359,17 @@ func rootCause(err error) string {
 	return err.Error()
 }
 
-// watchProgress queries the run's progress until stopped: a bar on a
-// terminal, a line every few seconds otherwise.
+// watchProgress shows a run's progress until stopped.
 func watchProgress(ctx context.Context, c client.Client, id string, w io.Writer) (stop func()) {
-	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	tty := isTerminal(w)
-	go func() {
-		defer close(done)
-		every := 5 * time.Second
-		if tty {
-			every = 250 * time.Millisecond
-		}
-		t := time.NewTicker(every)
-		defer t.Stop()
-		last := ""
-		for {
-			select {
-			case <-ctx.Done():
-				if tty {
-					fmt.Fprint(w, "\r\033[K")
-				}
-				return
-			case <-t.C:
-			}
-			v, err := c.QueryWorkflow(ctx, id, "", workflows.ProgressQuery)
-			if err != nil {
-				continue // not started yet, or between continue-as-new executions
-			}
-			var p workflows.Progress
-			if v.Get(&p) != nil {
-				continue
-			}
-			line := progressLine(p)
-			switch {
-			case tty:
-				fmt.Fprint(w, "\r\033[K"+progressBar(p)+" "+line)
-			case line != last:
-				fmt.Fprintln(w, line)
-			}
-			last = line
-		}
-	}()
-	return func() {
-		cancel()
-		<-done
+	return watch(ctx, c, id, w, pipelineProgress)
+}
+
+func pipelineProgress(v converter.EncodedValue) (bar, line string, ok bool) {
+	var p workflows.Progress
+	if v.Get(&p) != nil {
+		return "", "", false
 	}
+	return progressBar(p), progressLine(p), true
 }
 
 func progressLine(p workflows.Progress) string {
@@ -360,7 +386,6 @@ func progressLine(p workflows.Progress) string {
 }
 
 func progressBar(p workflows.Progress) string {
-	const width = 24
 	frac := 0.0
 	if p.BytesListed > 0 {
 		frac = float64(p.BytesDone) / float64(p.BytesListed)
@@ -368,8 +393,7 @@ func progressBar(p workflows.Progress) string {
 	if !p.ListingDone {
 		frac = min(frac, 0.99)
 	}
-	n := min(int(frac*width), width) // done can pass listed in runs checkpointed before the listing was carried
-	return "[" + strings.Repeat("=", n) + strings.Repeat(" ", width-n) + "]"
+	return bar24(frac) // done can pass listed in runs checkpointed before the listing was carried
 }
 
 func printRunResult(w io.Writer, cfg config.Config, res workflows.PipelineResult, link string) {

@@ -60,7 +60,12 @@ Flags:
 	if err != nil {
 		return fmt.Errorf("loading config: %w", err)
 	}
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	logger := newLogger(cfg.Log)
+	metrics, err := app.ServeMetrics(cfg.Metrics.Address, logger)
+	if err != nil {
+		return err
+	}
+	defer metrics.Close()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 
@@ -72,7 +77,7 @@ Flags:
 		defer srv.Stop()
 		fmt.Fprintf(os.Stderr, "Temporal dev server at %s, Web UI at %s\n", srv.Address(), srv.UIURL())
 	}
-	c, err := app.Dial(ctx, cfg, logger)
+	c, err := app.Dial(ctx, cfg, logger, metrics.Handler())
 	if err != nil {
 		return err
 	}
@@ -82,12 +87,24 @@ Flags:
 		return err
 	}
 	defer w.Close()
+	if w.SearchAttributesErr != nil {
+		logger.Warn("runs will carry their source, mode and days as memo only", "error", w.SearchAttributesErr)
+	}
 	logger.Info("worker polling", "task_queue", cfg.Temporal.TaskQueue, "namespace", cfg.Temporal.Namespace,
-		"warehouse", cfg.Warehouse.Kind, "source", cfg.Source.URI)
+		"warehouse", cfg.Warehouse.Kind, "source", cfg.Source.URI, "metrics", metrics.URL())
 	interrupt := make(chan any)
 	go func() {
 		<-ctx.Done()
 		close(interrupt)
 	}()
 	return w.Run(interrupt)
+}
+
+// newLogger writes records of cfg's level and up to standard error, in cfg's format.
+func newLogger(cfg config.Log) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.SlogLevel()}
+	if cfg.Format == "json" {
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, opts))
 }

@@ -39,9 +39,30 @@ type PipelineInput struct {
 	Window       int   `json:"window,omitempty"`
 	PageSize     int   `json:"page_size,omitempty"`
 	PagesPerRun  int   `json:"pages_per_run,omitempty"`
+	// From and To (YYYY-MM-DD) select the source's dt=YYYY-MM-DD/ folders
+	// of these days, both included; To defaults to From. Empty: the whole
+	// source.
+	From string `json:"from,omitempty"`
+	To   string `json:"to,omitempty"`
+	// Scheduled selects days relative to the run's own scheduled time, for
+	// runs that a Temporal Schedule starts with one fixed input; ignored
+	// when From is set.
+	Scheduled *ScheduledDays `json:"scheduled,omitempty"`
 	// Checkpoint is the state a run carries across continue-as-new; leave it
 	// empty when starting a run.
 	Checkpoint *Checkpoint `json:"checkpoint,omitempty"`
+}
+
+// ScheduledDays are the days a scheduled run processes: Days days ending
+// OffsetDays after the UTC day of its scheduled time (the schedule's
+// TemporalScheduledStartTime; a run no schedule started uses its start
+// time). {"offset_days": -1} is yesterday's partition; a run scheduled for
+// 2024-01-31T02:00Z with {"offset_days": -1, "days": 2} processes
+// dt=2024-01-29 and dt=2024-01-30.
+type ScheduledDays struct {
+	OffsetDays int `json:"offset_days"`
+	// Days is how many days. Optional: default 1.
+	Days int `json:"days,omitempty"`
 }
 
 // Checkpoint is what a run carries into its next execution when it
@@ -97,10 +118,13 @@ type Progress struct {
 
 // PipelineResult is a run's summary.
 type PipelineResult struct {
-	WorkflowID string             `json:"workflow_id"`
-	RunID      string             `json:"run_id"`
-	Source     string             `json:"source"`
-	Mode       string             `json:"mode"`
+	WorkflowID string `json:"workflow_id"`
+	RunID      string `json:"run_id"`
+	Source     string `json:"source"`
+	Mode       string `json:"mode"`
+	// From and To are the days the run read, empty for the whole source.
+	From       string             `json:"from,omitempty"`
+	To         string             `json:"to,omitempty"`
 	Accounting clickstream.Counts `json:"accounting"`
 	Objects    int                `json:"objects"`
 	Bytes      int64              `json:"bytes"`
@@ -113,10 +137,13 @@ type PipelineResult struct {
 	Loads     []activities.LoadResult `json:"loads"`
 	// Staging and DeadLetter are the folders holding the run's staged files
 	// and rejects; Summary is the run summary's name in staging.
-	Staging    string        `json:"staging"`
-	DeadLetter string        `json:"deadletter"`
-	Summary    string        `json:"summary"`
-	Duration   time.Duration `json:"duration"`
+	Staging    string `json:"staging"`
+	DeadLetter string `json:"deadletter"`
+	Summary    string `json:"summary"`
+	// Audit is the table that holds the run's row of accounting, rows
+	// added and timings (pipeline_runs).
+	Audit    string        `json:"audit,omitempty"`
+	Duration time.Duration `json:"duration"`
 	// StorageRetries counts the requests to the stores that the run's
 	// transforms sent again after a transient failure (reading the input,
 	// writing staged and dead-letter files): a run over a flaky store
@@ -153,15 +180,26 @@ func (r *pipelineRun) run(ctx workflow.Context) (PipelineResult, error) {
 	if r.in.Checkpoint != nil {
 		r.cp = *r.in.Checkpoint
 	} else {
+		from, to := r.in.From, r.in.To
+		if from == "" && r.in.Scheduled != nil {
+			from, to = scheduledDays(ctx, *r.in.Scheduled)
+		}
 		var plan activities.Plan
 		err := workflow.ExecuteActivity(withShortOptions(ctx), a.Plan, activities.PlanInput{
 			Source: r.in.Source, Mode: r.in.Mode, BatchObjects: r.in.BatchObjects, BatchBytes: r.in.BatchBytes,
-			Window: r.in.Window, PageSize: r.in.PageSize, PagesPerRun: r.in.PagesPerRun,
+			Window: r.in.Window, PageSize: r.in.PageSize, PagesPerRun: r.in.PagesPerRun, From: from, To: to,
 		}).Get(ctx, &plan)
 		if err != nil {
 			return PipelineResult{}, err
 		}
 		r.cp = Checkpoint{RunID: info.WorkflowExecution.RunID, Plan: plan, Started: workflow.Now(ctx)}
+		// Runs recorded before runs carried their source, mode and days as
+		// memo and search attributes replay without those commands.
+		if workflow.GetVersion(ctx, "run-attributes", workflow.DefaultVersion, 1) >= 1 {
+			if err := setRunAttributes(ctx, plan); err != nil {
+				return PipelineResult{}, err
+			}
+		}
 		if strings.HasPrefix(plan.Source, "bq://") {
 			// A BigQuery source is exported to staging first; the run then
 			// lists and transforms the export like any other input.
@@ -198,36 +236,44 @@ func (r *pipelineRun) run(ctx workflow.Context) (PipelineResult, error) {
 	}
 	plan := r.cp.Plan
 	if r.cp.Objects == 0 && plan.Mode == "replace" {
+		where := plan.Source
+		if plan.From != "" {
+			where = fmt.Sprintf("%s in the dt= folders of %s to %s", plan.Source, plan.From, plan.To)
+		}
 		return PipelineResult{}, temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("no input objects under %s: a replace run would empty every table; nothing was changed", plan.Source),
+			fmt.Sprintf("no input objects under %s: a replace run would empty every table; nothing was changed", where),
 			activities.ErrConfig, nil)
 	}
 
+	transformDone := workflow.Now(ctx)
 	r.progress.Phase = "loading"
 	loads, err := r.load(ctx)
 	if err != nil {
 		return PipelineResult{}, err
 	}
+	source := plan.Source
+	if r.cp.ExportedFrom != "" {
+		source = r.cp.ExportedFrom
+	}
 	r.progress.Phase = "reconciling"
 	var rec activities.ReconcileResult
 	err = workflow.ExecuteActivity(withShortOptions(ctx), a.Reconcile, activities.ReconcileInput{
-		RunID: r.cp.RunID, WorkflowID: info.WorkflowExecution.ID, Source: plan.Source, Mode: plan.Mode,
+		RunID: r.cp.RunID, WorkflowID: info.WorkflowExecution.ID, Source: source, Mode: plan.Mode,
 		Accounting: r.cp.Accounting, Objects: r.cp.Objects, Bytes: r.cp.Bytes, Batches: len(r.cp.Manifests), Loads: loads,
+		From: plan.From, To: plan.To, Started: r.cp.Started, TransformDone: transformDone, LoadDone: workflow.Now(ctx),
+		Skipped: r.cp.Skipped, Executions: r.cp.Executions, StorageRetries: r.cp.StorageRetries,
 	}).Get(ctx, &rec)
 	if err != nil {
 		return PipelineResult{}, err
 	}
 	r.progress.Phase = "done"
-	source := plan.Source
-	if r.cp.ExportedFrom != "" {
-		source = r.cp.ExportedFrom
-	}
 	return PipelineResult{
 		WorkflowID: info.WorkflowExecution.ID, RunID: r.cp.RunID, Source: source, Mode: plan.Mode,
+		From: plan.From, To: plan.To,
 		Accounting: r.cp.Accounting, Objects: r.cp.Objects, Bytes: r.cp.Bytes, Skipped: r.cp.Skipped,
 		Batches: len(r.cp.Manifests), Executions: r.cp.Executions,
 		Rows: rec.Rows, RowsAdded: rec.RowsAdded, Loads: loads,
-		Staging: plan.Staging + "/" + r.cp.RunID, DeadLetter: plan.DeadLetter + "/" + r.cp.RunID, Summary: rec.Summary,
+		Staging: plan.Staging + "/" + r.cp.RunID, DeadLetter: plan.DeadLetter + "/" + r.cp.RunID, Summary: rec.Summary, Audit: rec.Audit,
 		Duration:       workflow.Now(ctx).Sub(r.cp.Started),
 		StorageRetries: r.cp.StorageRetries,
 	}, nil
@@ -276,7 +322,7 @@ pages:
 		}
 		var page activities.ListResult
 		err := workflow.ExecuteActivity(withShortOptions(ctx), a.List, activities.ListInput{
-			Source: plan.Source, Token: r.cp.PageToken, PageSize: plan.PageSize,
+			Source: plan.Source, Token: r.cp.PageToken, PageSize: plan.PageSize, From: plan.From, To: plan.To,
 		}).Get(ctx, &page)
 		if err != nil {
 			return err

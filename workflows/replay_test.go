@@ -2,8 +2,10 @@ package workflows_test
 
 import (
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"go.temporal.io/sdk/client"
@@ -31,17 +33,20 @@ func TestReplay(t *testing.T) {
 	if err := json.Unmarshal(b, &index); err != nil {
 		t.Fatal(err)
 	}
-	for _, file := range []string{
-		"pipeline_first_execution.json", // ends in continue-as-new
-		"pipeline_last_execution.json",  // resumes from a checkpoint, loads, reconciles
-		"batch.json",
-		"recreate_tables.json",
-	} {
+	// Every recorded history: those of older workflow code (v0_*: before
+	// runs set memo and search attributes) prove the version guards, the
+	// others today's code. The current recordings are expected: a pipeline
+	// that continued as new, its last execution, a batch, the recreate, a
+	// backfill and a backfill's day.
+	for _, want := range []string{"pipeline_first_execution.json", "pipeline_last_execution.json", "batch.json",
+		"recreate_tables.json", "backfill.json", "backfill_day.json"} {
+		if _, ok := index[want]; !ok {
+			t.Errorf("%s is not in testdata/histories.json", want)
+		}
+	}
+	for _, file := range slices.Sorted(maps.Keys(index)) {
 		t.Run(file, func(t *testing.T) {
-			ex, ok := index[file]
-			if !ok {
-				t.Fatalf("%s is not in testdata/histories.json", file)
-			}
+			ex := index[file]
 			f, err := os.Open(filepath.Join("testdata", file))
 			if err != nil {
 				t.Fatal(err)
@@ -55,6 +60,7 @@ func TestReplay(t *testing.T) {
 			r.RegisterWorkflow(workflows.PipelineWorkflow)
 			r.RegisterWorkflow(workflows.BatchWorkflow)
 			r.RegisterWorkflow(workflows.RecreateTablesWorkflow)
+			r.RegisterWorkflow(workflows.BackfillWorkflow)
 			err = r.ReplayWorkflowHistoryWithOptions(nil, history, worker.ReplayWorkflowHistoryOptions{
 				OriginalExecution: workflow.Execution{ID: ex.WorkflowID, RunID: ex.RunID},
 			})

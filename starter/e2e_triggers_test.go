@@ -176,7 +176,7 @@ func TestScheduleTrigger(t *testing.T) {
 	starterJSON(t, nil, "schedule", "pause", name, "--note", "paused by the test")
 	var desc scheduleJSON
 	starterJSON(t, &desc, "schedule", "describe", name, "--json")
-	if !desc.Paused || desc.Note != "paused by the test" || desc.Overlap != "skip" || desc.CatchupWindow != 24*time.Hour ||
+	if !desc.Paused || desc.Note != "paused by the test" || desc.Overlap != "skip" || desc.CatchupWindow != "24h0m0s" ||
 		desc.Input == nil || desc.Input.Mode != "merge" || desc.Input.Scheduled == nil || desc.Input.Scheduled.OffsetDays != -1 {
 		t.Fatalf("describe after pause = %+v", desc)
 	}
@@ -228,7 +228,7 @@ func TestScheduleTrigger(t *testing.T) {
 		t.Errorf("schedule list = %+v, want %s active", list, name)
 	}
 	starterJSON(t, &desc, "schedule", "describe", name, "--json")
-	if desc.Actions != 1 || len(desc.Recent) != 1 || desc.Recent[0].StartWorkflowResult.WorkflowID != res.WorkflowID {
+	if desc.Actions != 1 || len(desc.Recent) != 1 || desc.Recent[0].WorkflowID != res.WorkflowID {
 		t.Errorf("describe after the trigger = %+v", desc)
 	}
 }

@@ -164,7 +164,11 @@ func withTemporal(cmd *cobra.Command, cfg config.Config, dev bool, fn func(ctx c
 		if dev {
 			return err
 		}
-		return fmt.Errorf("%w\nIs a Temporal server running there? Start one with 'go run ./worker --dev', or add --dev to this command", err)
+		hint := "Is a Temporal server running there? Start one with 'go run ./worker --dev'"
+		if cmd.Flags().Lookup("dev") != nil {
+			hint += ", or add --dev to this command"
+		}
+		return fmt.Errorf("%w\n%s", err, hint)
 	}
 	defer c.Close()
 	if dev {

@@ -200,8 +200,10 @@ func describeSpec(s *client.ScheduleSpec) string {
 	for _, i := range s.Intervals {
 		parts = append(parts, "every "+i.Every.String())
 	}
-	if len(s.Calendars) > 0 && len(s.CronExpressions) == 0 {
-		parts = append(parts, fmt.Sprintf("%d calendar specs", len(s.Calendars)))
+	if len(s.CronExpressions) == 0 {
+		for _, c := range s.Calendars {
+			parts = append(parts, "calendar "+calendarSpec(c))
+		}
 	}
 	if s.TimeZoneName != "" {
 		parts = append(parts, "in "+s.TimeZoneName)
@@ -210,6 +212,38 @@ func describeSpec(s *client.ScheduleSpec) string {
 		return "no spec"
 	}
 	return strings.Join(parts, ", ")
+}
+
+// calendarSpec writes a calendar spec (what the server keeps of a cron
+// expression) as cron fields: "minute hour day-of-month month day-of-week",
+// with the seconds first when they are not 0.
+func calendarSpec(c client.ScheduleCalendarSpec) string {
+	field := func(rs []client.ScheduleRange, lo, hi int) string {
+		var out []string
+		for _, r := range rs {
+			end, step := max(r.End, r.Start), max(r.Step, 1)
+			switch {
+			case r.Start == lo && end >= hi && step == 1:
+				out = append(out, "*")
+			case end == r.Start:
+				out = append(out, fmt.Sprint(r.Start))
+			case step == 1:
+				out = append(out, fmt.Sprintf("%d-%d", r.Start, end))
+			default:
+				out = append(out, fmt.Sprintf("%d-%d/%d", r.Start, end, step))
+			}
+		}
+		if len(out) == 0 {
+			return "*"
+		}
+		return strings.Join(out, ",")
+	}
+	spec := fmt.Sprintf("%q", strings.Join([]string{field(c.Minute, 0, 59), field(c.Hour, 0, 23),
+		field(c.DayOfMonth, 1, 31), field(c.Month, 1, 12), field(c.DayOfWeek, 0, 6)}, " "))
+	if sec := field(c.Second, 0, 59); sec != "0" {
+		spec = "second " + sec + " " + spec
+	}
+	return spec
 }
 
 func newScheduleListCmd() *cobra.Command {
@@ -280,19 +314,27 @@ func newScheduleListCmd() *cobra.Command {
 
 // scheduleJSON is `schedule describe --json`.
 type scheduleJSON struct {
-	ID             string                        `json:"id"`
-	Spec           string                        `json:"spec"`
-	Input          *workflows.PipelineInput      `json:"input,omitempty"`
-	Paused         bool                          `json:"paused"`
-	Note           string                        `json:"note,omitempty"`
-	Overlap        string                        `json:"overlap"`
-	CatchupWindow  time.Duration                 `json:"catchup_window"`
-	Actions        int                           `json:"actions"`
-	SkippedOverlap int                           `json:"skipped_overlap"`
-	MissedCatchup  int                           `json:"missed_catchup_window"`
-	Running        []string                      `json:"running"`
-	Recent         []client.ScheduleActionResult `json:"recent"`
-	Next           []time.Time                   `json:"next"`
+	ID             string                   `json:"id"`
+	Spec           string                   `json:"spec"`
+	Input          *workflows.PipelineInput `json:"input,omitempty"`
+	Paused         bool                     `json:"paused"`
+	Note           string                   `json:"note,omitempty"`
+	Overlap        string                   `json:"overlap"`
+	CatchupWindow  string                   `json:"catchup_window"` // a Go duration, e.g. 24h0m0s
+	Actions        int                      `json:"actions"`
+	SkippedOverlap int                      `json:"skipped_overlap"`
+	MissedCatchup  int                      `json:"missed_catchup_window"`
+	Running        []string                 `json:"running"`
+	Recent         []scheduledRun           `json:"recent"`
+	Next           []time.Time              `json:"next"`
+}
+
+// scheduledRun is a run a schedule started.
+type scheduledRun struct {
+	Scheduled  time.Time `json:"scheduled"`
+	Started    time.Time `json:"started"`
+	WorkflowID string    `json:"workflow_id"`
+	RunID      string    `json:"run_id"`
 }
 
 func newScheduleDescribeCmd() *cobra.Command {
@@ -339,12 +381,19 @@ func scheduleError(name, doing string, err error) error {
 
 func scheduleDescription(name string, d *client.ScheduleDescription) scheduleJSON {
 	s := scheduleJSON{ID: name, Actions: d.Info.NumActions, SkippedOverlap: d.Info.NumActionsSkippedOverlap,
-		MissedCatchup: d.Info.NumActionsMissedCatchupWindow, Recent: d.Info.RecentActions, Next: d.Info.NextActionTimes}
+		MissedCatchup: d.Info.NumActionsMissedCatchupWindow, Next: d.Info.NextActionTimes, Running: []string{}}
+	for _, r := range d.Info.RecentActions {
+		run := scheduledRun{Scheduled: r.ScheduleTime.UTC(), Started: r.ActualTime.UTC()}
+		if w := r.StartWorkflowResult; w != nil {
+			run.WorkflowID, run.RunID = w.WorkflowID, w.FirstExecutionRunID
+		}
+		s.Recent = append(s.Recent, run)
+	}
 	if d.Schedule.Spec != nil {
 		s.Spec = describeSpec(d.Schedule.Spec)
 	}
 	if p := d.Schedule.Policy; p != nil {
-		s.Overlap, s.CatchupWindow = overlapName(p.Overlap), p.CatchupWindow
+		s.Overlap, s.CatchupWindow = overlapName(p.Overlap), p.CatchupWindow.String()
 	}
 	if st := d.Schedule.State; st != nil {
 		s.Paused, s.Note = st.Paused, st.Note
@@ -388,14 +437,10 @@ func printSchedule(w io.Writer, s scheduleJSON) {
 		fmt.Fprintf(w, "  running         %s\n", id)
 	}
 	for _, r := range s.Recent {
-		id := ""
-		if r.StartWorkflowResult != nil {
-			id = r.StartWorkflowResult.WorkflowID
-		}
-		fmt.Fprintf(w, "  recent          scheduled %s, started %s: %s\n", r.ScheduleTime.UTC().Format(time.RFC3339), r.ActualTime.UTC().Format(time.RFC3339), id)
+		fmt.Fprintf(w, "  recent          scheduled %s, started %s: %s\n", r.Scheduled.Format(time.RFC3339), r.Started.Format(time.RFC3339), r.WorkflowID)
 	}
 	if !s.Paused {
-		for _, t := range s.Next {
+		for _, t := range s.Next[:min(len(s.Next), 3)] {
 			fmt.Fprintf(w, "  next            %s\n", t.UTC().Format(time.RFC3339))
 		}
 	}

@@ -402,8 +402,15 @@ func progressBar(p workflows.Progress) string {
 
 func printRunResult(w io.Writer, cfg config.Config, res workflows.PipelineResult, link string) {
 	c := res.Accounting
-	fmt.Fprintf(w, "\nRun %s (%s of %s) finished in %s: %s, %s, %s\n",
-		res.WorkflowID, res.Mode, res.Source, res.Duration.Round(time.Millisecond),
+	days := ""
+	switch {
+	case res.From != "" && res.From == res.To:
+		days = ", dt=" + res.From
+	case res.From != "":
+		days = ", dt=" + res.From + " to dt=" + res.To
+	}
+	fmt.Fprintf(w, "\nRun %s (%s of %s%s) finished in %s: %s, %s, %s\n",
+		res.WorkflowID, res.Mode, res.Source, days, res.Duration.Round(time.Millisecond),
 		plural(res.Objects, "object"), humanBytes(res.Bytes), plural(res.Batches, "batch"))
 	fmt.Fprintf(w, "\n  lines   %10d = blank %d + valid sessions %d + rejected sessions %d\n", c.Lines, c.Blank, c.SessionsValid, c.SessionsRejected)
 	fmt.Fprintf(w, "  events  %10d = page views %d + add to cart %d + purchases %d + rejected events %d\n",

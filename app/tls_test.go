@@ -9,7 +9,6 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
-	"fmt"
 	"io"
 	"log/slog"
 	"math/big"
@@ -115,13 +114,9 @@ func TestDialTLS(t *testing.T) {
 		t.Skip("starts a Temporal dev server")
 	}
 	dir := t.TempDir()
-	port, err := devserver.FreePort()
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	srv, err := devserver.Start(ctx, devserver.Options{Address: fmt.Sprintf("127.0.0.1:%d", port), UIPort: -1, DBFile: filepath.Join(dir, "t.db")})
+	srv, err := devserver.StartOnFreePort(ctx, devserver.Options{UIPort: -1, DBFile: filepath.Join(dir, "t.db")})
 	if err != nil {
 		t.Fatal(err)
 	}

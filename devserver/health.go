@@ -2,10 +2,12 @@ package devserver
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"go.temporal.io/api/workflowservice/v1"
@@ -81,4 +83,29 @@ func dial(ctx context.Context, address, namespace string) (client.Client, error)
 		Namespace: namespace,
 		Logger:    sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler)),
 	})
+}
+
+// StartOnFreePort starts a server as Start does, on a free port of
+// 127.0.0.1 (opts.Address is ignored; the UI, if any, on the port + 1000).
+// A free port can be taken by another process before the server binds it,
+// all the more where tests start many servers and listeners side by side:
+// then it tries another, a few times. For tests.
+func StartOnFreePort(ctx context.Context, opts Options) (*Server, error) {
+	var err error
+	for range 5 {
+		var port int
+		if port, err = FreePort(); err != nil {
+			return nil, err
+		}
+		opts.Address = fmt.Sprintf("127.0.0.1:%d", port)
+		var srv *Server
+		srv, err = Start(ctx, opts)
+		if err == nil {
+			return srv, nil
+		}
+		if !errors.Is(err, ErrPortInUse) && !(errors.Is(err, ErrExited) && strings.Contains(err.Error(), "address already in use")) {
+			return nil, err
+		}
+	}
+	return nil, err
 }

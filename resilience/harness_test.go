@@ -93,18 +93,14 @@ func NewEnv(t *testing.T) *Env {
 // file; port 0 picks a free port, otherwise the given one is reused.
 func (e *Env) StartServer(port int) {
 	e.T.Helper()
-	if port == 0 {
-		p, err := devserver.FreePort()
-		if err != nil {
-			e.T.Fatal(err)
-		}
-		port = p
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	srv, err := devserver.Start(ctx, devserver.Options{
-		Address: fmt.Sprintf("127.0.0.1:%d", port), UIPort: -1, DBFile: e.DBFile,
-	})
+	opts := devserver.Options{Address: fmt.Sprintf("127.0.0.1:%d", port), UIPort: -1, DBFile: e.DBFile}
+	start := devserver.Start
+	if port == 0 {
+		start = devserver.StartOnFreePort
+	}
+	srv, err := start(ctx, opts)
 	if err != nil {
 		e.T.Fatal(err)
 	}

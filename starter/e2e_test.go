@@ -47,15 +47,10 @@ func TestMain(m *testing.M) {
 			return m.Run()
 		}
 		defer os.RemoveAll(dir)
-		port, err := devserver.FreePort()
-		if err != nil {
-			server.err = err
-			return m.Run()
-		}
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute) // may build the CLI once
 		defer cancel()
-		srv, err := devserver.Start(ctx, devserver.Options{
-			Address: fmt.Sprintf("127.0.0.1:%d", port), UIPort: -1, DBFile: filepath.Join(dir, "temporal.db"), Log: os.Stderr,
+		srv, err := devserver.StartOnFreePort(ctx, devserver.Options{
+			UIPort: -1, DBFile: filepath.Join(dir, "temporal.db"), Log: os.Stderr,
 		})
 		if err != nil {
 			server.err = err

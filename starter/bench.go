@@ -1,0 +1,429 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"go.temporal.io/sdk/client"
+
+	"github.com/clickstream-platform/clickstream/app"
+	"github.com/clickstream-platform/clickstream/config"
+	"github.com/clickstream-platform/clickstream/devserver"
+	"github.com/clickstream-platform/clickstream/sampledata"
+	"github.com/clickstream-platform/clickstream/workflows"
+)
+
+// benchFlags are the values of `starter bench`'s flags.
+type benchFlags struct {
+	size, data, worker         string
+	gzip, json, scaling        bool
+	files, pairs               int
+	seed                       uint64
+	invalidRate, duplicateRate float64
+}
+
+// benchMinSize keeps data sets large enough to hold a session per file.
+const benchMinSize = 100_000
+
+func newBenchCmd() *cobra.Command {
+	var fl benchFlags
+	cmd := &cobra.Command{
+		Use:   "bench",
+		Short: "Measure the pipeline against DuckDB's own SQL on the same data",
+		Long: `Bench measures the pipeline on the embedded default (the Temporal dev server, one
+worker process, DuckDB) against a reference: DuckDB's own SQL doing the bare transform
+of the same files (read_json, the session key, unnest into the tables; no validation,
+no dedup), in a process of its own with all cores.
+
+The data set is sample data of about --size bytes of JSONL (before compression with
+--gzip), in objects of about 64 MB (at least 8), generated into --data (default
+data/bench/<size>[-gzip]) and reused while its manifest, _bench.json, records the same
+options. Then:
+
+  - the Temporal server answering at temporal.address is used, else a dev server is
+    started on a free port for the bench;
+  - a worker process polls a task queue of its own, with the bench's staging,
+    dead-letter and DuckDB folders (the worker beside this executable, --worker, or
+    one built from source); it runs one small warm-up run first;
+  - --pairs times: the reference, then a replace run of PipelineWorkflow on the data.
+
+Figures per run and their medians: wall s (the reference: opening its fresh database to
+the commit; the pipeline: starting the workflow to its result), MB/s (JSONL bytes before
+compression / wall), events/s (events_seen / wall), peak RSS MB (the pipeline: the
+worker's largest VmRSS sampled every 50 ms during the run; the reference: its VmHWM),
+and the pipeline's steps from its workflow histories: list (the List activities'
+time), transform and load (first start to last end of those activities), orchestration
+(the workflow's time during which no activity executed, and its share of wall). Then
+the ratio median(pipeline wall) / median(reference wall) and the targets: ratio <= 0.5,
+orchestration <= 5%, peak RSS <= 300 MB, and with --scaling time at 4x the input
+<= 4.2x. MB is 10^6 bytes. Progress goes to standard error.`,
+		Example: `  starter bench --size 200MB
+  starter bench --size 200MB --gzip --json > bench-gzip.json
+  starter bench --size 50MB --pairs 5 --scaling
+  go build -o bin/ ./starter ./worker && bin/starter bench     # runs bin/worker`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			spec, err := fl.spec()
+			if err != nil {
+				return err
+			}
+			cfg, err := loadConfig(cmd, nil)
+			if err != nil {
+				return err
+			}
+			dir := fl.data
+			if dir == "" {
+				dir = defaultBenchDir(spec.Size, spec.Gen.Gzip)
+			}
+			return runBench(cmd, cfg, fl, spec, dir)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&fl.size, "size", "500MB", "about how much JSONL (before compression) the data set holds, e.g. 200MB, 1GiB")
+	f.BoolVar(&fl.gzip, "gzip", false, "gzip the objects (the same sessions as without)")
+	f.IntVar(&fl.files, "files", 0, "number of objects (default: one per 64 MB, at least 8)")
+	f.StringVar(&fl.data, "data", "", "folder of the data set (default data/bench/<size>[-gzip])")
+	f.IntVar(&fl.pairs, "pairs", 3, "reference and pipeline runs, alternately, at least 1 of each")
+	f.BoolVar(&fl.json, "json", false, "print the figures as one JSON object")
+	f.BoolVar(&fl.scaling, "scaling", false, "also run the pipeline --pairs times on 4x --size and report the time ratio")
+	f.StringVar(&fl.worker, "worker", "", "worker binary to run (default: worker beside this executable, else built from source)")
+	f.Uint64Var(&fl.seed, "seed", 1, "seed of the data set")
+	f.Float64Var(&fl.invalidRate, "invalid-rate", 0, "share of invalid lines and events (the reference does not validate)")
+	f.Float64Var(&fl.duplicateRate, "duplicate-rate", 0.02, "share of lines repeating an earlier session (the reference does not dedup)")
+	return cmd
+}
+
+// spec checks the flags and says what data set they ask for.
+func (fl benchFlags) spec() (benchDataSpec, error) {
+	size, err := config.ParseByteSize(fl.size)
+	if err != nil {
+		return benchDataSpec{}, fmt.Errorf("--size: %w", err)
+	}
+	if size < benchMinSize {
+		return benchDataSpec{}, fmt.Errorf("--size must be at least %s, got %s", genBytes(benchMinSize), fl.size)
+	}
+	if fl.pairs < 1 {
+		return benchDataSpec{}, fmt.Errorf("--pairs must be at least 1, got %d", fl.pairs)
+	}
+	if fl.files < 0 {
+		return benchDataSpec{}, fmt.Errorf("--files must be at least 1 (or 0 for the default), got %d", fl.files)
+	}
+	spec := benchDataSpec{Size: int64(size), Files: fl.files, Gen: benchGenOptions{
+		Days: 3, Start: "2024-01-30", Seed: fl.seed, Gzip: fl.gzip, InvalidRate: fl.invalidRate, DuplicateRate: fl.duplicateRate,
+		Files: max(fl.files, 1),
+	}}
+	if err := spec.Gen.sampledata().Validate(); err != nil {
+		return spec, fmt.Errorf("invalid flags: %w", err)
+	}
+	return spec, nil
+}
+
+// bench is one `starter bench`: its server, worker and client.
+type bench struct {
+	log     io.Writer
+	c       client.Client
+	worker  *benchWorker
+	queue   string
+	scratch string
+	exe     string // this executable, which runs the reference
+	seq     int
+}
+
+func runBench(cmd *cobra.Command, cfg config.Config, fl benchFlags, spec benchDataSpec, dir string) error {
+	ctx := cmd.Context()
+	log := cmd.ErrOrStderr()
+	data, err := prepareBenchData(dir, spec, log)
+	if err != nil {
+		return err
+	}
+	if data.Reused {
+		fmt.Fprintf(log, "bench: reusing the data set in %s (%d objects, %s)\n", dir, len(data.Manifest.Objects), genBytes(data.Manifest.Bytes))
+	}
+	var scaled benchData
+	if fl.scaling {
+		s := spec
+		s.Size *= 4
+		if s.Files > 0 {
+			s.Files *= 4
+		}
+		if scaled, err = prepareBenchData(scaledBenchDir(dir, s.Size, s.Gen.Gzip, fl.data != ""), s, log); err != nil {
+			return err
+		}
+	}
+
+	scratch, err := os.MkdirTemp("", "clickstream-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(scratch)
+	b := &bench{log: log, scratch: scratch, queue: fmt.Sprintf("bench-%d-%d", os.Getpid(), time.Now().UnixNano())}
+	if b.exe, err = os.Executable(); err != nil {
+		return fmt.Errorf("finding this executable, which runs the reference: %w", err)
+	}
+	workerBin, err := benchWorkerBinary(ctx, fl.worker, scratch, log)
+	if err != nil {
+		return err
+	}
+
+	rep := benchReport{Data: newBenchDataReport(data), Setup: benchSetup{
+		Pairs: fl.pairs, CPUs: runtime.NumCPU(), OS: runtime.GOOS + "/" + runtime.GOARCH, Worker: workerBin, TaskQueue: b.queue,
+	}}
+	closeTemporal, err := b.connect(ctx, &cfg, &rep.Setup)
+	if err != nil {
+		return err
+	}
+	defer closeTemporal()
+	if err := b.startWorker(cmd, cfg, workerBin); err != nil {
+		return err
+	}
+	defer b.worker.stop()
+	warm, err := b.warmUp(ctx)
+	if err != nil {
+		return err
+	}
+	rep.Setup.WarmUpS = warm
+
+	for pair := 1; pair <= fl.pairs; pair++ {
+		ref, rr, err := b.reference(ctx, data, pair)
+		if err != nil {
+			return err
+		}
+		rep.Reference.Runs = append(rep.Reference.Runs, ref)
+		rep.Setup.DuckDB, rep.Setup.Threads = rr.DuckDB, rr.Threads
+		pipe, err := b.pipeline(ctx, data, pair)
+		if err != nil {
+			return err
+		}
+		rep.Pipeline.Runs = append(rep.Pipeline.Runs, pipe)
+		fmt.Fprintf(log, "bench: pair %d/%d: reference %.2f s, pipeline %.2f s (ratio %.2f; worker peak RSS %.0f MB)\n",
+			pair, fl.pairs, ref.WallS, pipe.WallS, pipe.WallS/ref.WallS, pipe.PeakRSSMB)
+	}
+	if fl.scaling {
+		if rep.Scaling, err = b.scaling(ctx, scaled, data, rep.Pipeline.Runs, fl.pairs); err != nil {
+			return err
+		}
+	}
+	rep.finish()
+	out := cmd.OutOrStdout()
+	if fl.json {
+		enc := json.NewEncoder(out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	return rep.print(out)
+}
+
+// connect dials the Temporal server answering at cfg's address, or starts a
+// dev server for the bench and points cfg at it. The returned func closes
+// the client and stops the server it started.
+func (b *bench) connect(ctx context.Context, cfg *config.Config, setup *benchSetup) (func(), error) {
+	stopServer := func() {}
+	if devserver.Answering(ctx, cfg.Temporal.Address, 2*time.Second) {
+		setup.Server = "existing"
+		fmt.Fprintf(b.log, "bench: using the Temporal server answering at %s\n", cfg.Temporal.Address)
+	} else {
+		port, err := devserver.FreePort()
+		if err != nil {
+			return nil, err
+		}
+		srv, err := devserver.Start(ctx, devserver.Options{Address: fmt.Sprintf("127.0.0.1:%d", port), UIPort: -1,
+			DBFile: filepath.Join(b.scratch, "temporal.db"), Namespace: cfg.Temporal.Namespace, Log: b.log})
+		if err != nil {
+			return nil, fmt.Errorf("starting a Temporal dev server for the bench: %w", err)
+		}
+		stopServer = func() { srv.Stop() }
+		cfg.Temporal.Address = srv.Address()
+		setup.Server = "embedded"
+	}
+	setup.Temporal = cfg.Temporal.Address
+	logger := slog.New(slog.NewTextHandler(b.log, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	dialCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	c, err := app.Dial(dialCtx, *cfg, logger, nil)
+	if err != nil {
+		stopServer()
+		return nil, err
+	}
+	b.c = c
+	return func() {
+		c.Close()
+		stopServer()
+	}, nil
+}
+
+// scaling runs the pipeline pairs times on the 4× data set and compares
+// its median wall time with the base runs'.
+func (b *bench) scaling(ctx context.Context, scaled, base benchData, baseRuns []benchRun, pairs int) (*benchScaling, error) {
+	s := &benchScaling{Size: scaled.Manifest.Size, Dir: scaled.Dir, Expected: scaled.Manifest.Expected}
+	for i := 1; i <= pairs; i++ {
+		run, err := b.pipeline(ctx, scaled, i)
+		if err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(b.log, "bench: scaling run %d/%d at %s: %.2f s\n", i, pairs, benchSizeLabel(s.Size), run.WallS)
+		s.Runs = append(s.Runs, run)
+	}
+	s.MedianS = medianOf(s.Runs, func(r benchRun) float64 { return r.WallS })
+	s.BaseS = medianOf(baseRuns, func(r benchRun) float64 { return r.WallS })
+	s.InputRatio = float64(scaled.Manifest.UncompressedBytes) / float64(base.Manifest.UncompressedBytes)
+	s.Ratio = s.MedianS / s.BaseS
+	return s, nil
+}
+
+// startWorker starts the worker process on the bench's task queue and
+// folders. The environment's CLICKSTREAM_* settings reach it, and the
+// config file in effect, except for the keys the bench sets.
+func (b *bench) startWorker(cmd *cobra.Command, cfg config.Config, bin string) error {
+	var args []string
+	file := ""
+	if f := cmd.Flag("config"); f != nil {
+		file = f.Value.String()
+	}
+	if file == "" {
+		if _, err := os.Stat("clickstream.yaml"); err == nil {
+			file = "clickstream.yaml"
+		}
+	}
+	if file != "" {
+		abs, err := filepath.Abs(file)
+		if err != nil {
+			return err
+		}
+		args = append(args, "--config", abs)
+	}
+	warmDir := filepath.Join(b.scratch, "warm")
+	env := benchWorkerEnv(map[string]string{
+		"CLICKSTREAM_TEMPORAL_ADDRESS":      cfg.Temporal.Address,
+		"CLICKSTREAM_TEMPORAL_NAMESPACE":    cfg.Temporal.Namespace,
+		"CLICKSTREAM_TEMPORAL_TASK_QUEUE":   b.queue,
+		"CLICKSTREAM_SOURCE_URI":            warmDir,
+		"CLICKSTREAM_STAGING_URI":           filepath.Join(b.scratch, "staging"),
+		"CLICKSTREAM_DEADLETTER_URI":        filepath.Join(b.scratch, "deadletter"),
+		"CLICKSTREAM_WAREHOUSE_KIND":        "duckdb",
+		"CLICKSTREAM_WAREHOUSE_DUCKDB_PATH": filepath.Join(b.scratch, "warehouse.duckdb"),
+		"CLICKSTREAM_PIPELINE_MODE":         "replace",
+		"CLICKSTREAM_METRICS_ADDRESS":       "127.0.0.1:0",
+		"CLICKSTREAM_LOG_LEVEL":             "warn",
+	})
+	w, err := startBenchWorker(bin, b.scratch, args, env)
+	if err != nil {
+		return err
+	}
+	b.worker = w
+	fmt.Fprintf(b.log, "bench: worker %d polling task queue %s\n", w.pid(), b.queue)
+	return nil
+}
+
+// warmUp runs the pipeline once on a small data set, so that the worker,
+// the server and the warehouse file are warm; it returns how long it took.
+func (b *bench) warmUp(ctx context.Context) (float64, error) {
+	dir := filepath.Join(b.scratch, "warm")
+	sum, err := sampledata.Generate(dir, sampledata.Options{Files: 2, Sessions: 500, Days: 1, Seed: 1})
+	if err != nil {
+		return 0, fmt.Errorf("generating the warm-up data: %w", err)
+	}
+	data := benchData{Dir: dir, Manifest: benchManifest{UncompressedBytes: sum.Bytes, Expected: sum.Expected}}
+	run, err := b.pipeline(ctx, data, 0)
+	if err != nil {
+		return 0, fmt.Errorf("warm-up run: %w", err)
+	}
+	fmt.Fprintf(b.log, "bench: warm-up run took %.2f s\n", run.WallS)
+	return run.WallS, nil
+}
+
+// reference runs the reference once on data.
+func (b *bench) reference(ctx context.Context, data benchData, pair int) (benchRun, referenceRun, error) {
+	db := filepath.Join(b.scratch, fmt.Sprintf("reference-%d.duckdb", pair))
+	rr, err := runReference(ctx, b.exe, db, data.Files())
+	if err != nil {
+		return benchRun{}, rr, fmt.Errorf("reference run %d: %w", pair, err)
+	}
+	wall := rr.SQLSeconds
+	return benchRun{
+		Pair: pair, WallS: wall, ProcessS: rr.ProcessSeconds, CloseS: rr.CloseSeconds,
+		MBPerS:    float64(data.Manifest.UncompressedBytes) / 1e6 / wall,
+		EventsPS:  float64(data.Manifest.Expected.EventsSeen) / wall,
+		PeakRSSMB: float64(rr.PeakRSSBytes) / 1e6,
+		Rows:      rr.Rows,
+	}, rr, nil
+}
+
+// pipeline runs PipelineWorkflow in replace mode on data once and reads its
+// steps from the histories.
+func (b *bench) pipeline(ctx context.Context, data benchData, pair int) (benchRun, error) {
+	b.seq++
+	id := fmt.Sprintf("%s-%d", b.queue, b.seq)
+	stop := sampleRSS(b.worker.pid(), rssEvery)
+	start := time.Now()
+	run, err := b.c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: b.queue},
+		workflows.PipelineWorkflow, workflows.PipelineInput{Source: data.Dir, Mode: "replace"})
+	if err != nil {
+		stop()
+		return benchRun{}, fmt.Errorf("starting %s: %w", id, err)
+	}
+	var res workflows.PipelineResult
+	err = b.wait(ctx, run, &res)
+	wall := time.Since(start).Seconds()
+	peak := stop()
+	if err != nil {
+		// On a server that outlives the bench, a run left behind would wait
+		// forever for a worker of the bench's task queue.
+		tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		b.c.TerminateWorkflow(tctx, id, "", "starter bench stopped")
+		cancel()
+		return benchRun{}, fmt.Errorf("pipeline run %s: %w", id, err)
+	}
+	hwm, _ := procStatusBytes(fmt.Sprint(b.worker.pid()), "VmHWM")
+	steps, err := pipelineSteps(ctx, clientHistory(b.c), id, run.GetRunID())
+	if err != nil {
+		return benchRun{}, err
+	}
+	steps.OrchestrationShare = steps.Orchestration / wall
+	b.removeRunFolders(res)
+	return benchRun{
+		Pair: pair, WallS: wall,
+		MBPerS:    float64(data.Manifest.UncompressedBytes) / 1e6 / wall,
+		EventsPS:  float64(res.Accounting.EventsSeen) / wall,
+		PeakRSSMB: float64(peak) / 1e6, VmHWMMB: float64(hwm) / 1e6,
+		Steps: &steps, WorkflowID: id, Batches: res.Batches, Accounting: &res.Accounting, Rows: res.Rows,
+	}, nil
+}
+
+// wait waits for the run's result, or for the worker to die.
+func (b *bench) wait(ctx context.Context, run client.WorkflowRun, res *workflows.PipelineResult) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errc := make(chan error, 1)
+	go func() { errc <- run.Get(ctx, res) }()
+	select {
+	case err := <-errc:
+		if err != nil {
+			return errors.New(rootCause(err))
+		}
+		return nil
+	case <-b.worker.done:
+		cancel()
+		<-errc
+		return b.worker.exited()
+	}
+}
+
+// removeRunFolders deletes a finished run's staged files and rejects, which
+// nothing reads after it, so that the runs do not fill the disk.
+func (b *bench) removeRunFolders(res workflows.PipelineResult) {
+	for _, dir := range []string{res.Staging, res.DeadLetter} {
+		if dir != "" && strings.HasPrefix(filepath.Clean(dir), b.scratch+string(filepath.Separator)) {
+			os.RemoveAll(dir)
+		}
+	}
+}

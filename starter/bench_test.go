@@ -1,0 +1,152 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/clickstream-platform/clickstream/clickstream"
+	"github.com/clickstream-platform/clickstream/sampledata"
+)
+
+// TestBench runs `starter bench --size 2MB --pairs 1 --json` as a process
+// (so that the reference runs as `starter bench-reference`, and the worker
+// built beside it is the one it runs) against the package's dev server, and checks
+// its figures: both sides measured, the ratio theirs, the pipeline's steps,
+// the accounting the generator's, and, on clean input without duplicates,
+// the reference's tables holding as many rows as the pipeline's.
+func TestBench(t *testing.T) {
+	e2eEnv(t, sampledata.Options{Files: 1, Sessions: 1, Seed: 1})
+	if runtime.GOOS != "linux" {
+		t.Skip("peak RSS is read from /proc")
+	}
+	binDir := t.TempDir()
+	bin := filepath.Join(binDir, "starter")
+	build := exec.Command("go", "build", "-o", binDir+string(filepath.Separator), ".", "../worker")
+	build.Dir = pkgDir
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building the starter and the worker: %v\n%s", err, out)
+	}
+	dataDir := filepath.Join(t.TempDir(), "bench")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "bench", "--size", "2MB", "--pairs", "1", "--json",
+		"--invalid-rate", "0", "--duplicate-rate", "0", "--data", dataDir)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("starter bench: %v\n%s", err, stderr.String())
+	}
+	var rep benchReport
+	if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
+		t.Fatalf("decoding %s: %v", stdout.String(), err)
+	}
+	if rep.Setup.Worker != filepath.Join(binDir, "worker") {
+		t.Errorf("bench ran the worker %s, want the one beside it", rep.Setup.Worker)
+	}
+	if rep.Setup.Server != "existing" || rep.Setup.Temporal != server.addr {
+		t.Errorf("bench used server %s (%s), want the package's at %s", rep.Setup.Temporal, rep.Setup.Server, server.addr)
+	}
+	ref, pipe := rep.Reference.Median, rep.Pipeline.Median
+	if len(rep.Reference.Runs) != 1 || len(rep.Pipeline.Runs) != 1 {
+		t.Fatalf("%d reference and %d pipeline runs, want 1 each", len(rep.Reference.Runs), len(rep.Pipeline.Runs))
+	}
+	if ref.WallS <= 0 || pipe.WallS <= 0 {
+		t.Fatalf("median walls: reference %v s, pipeline %v s", ref.WallS, pipe.WallS)
+	}
+	if want := pipe.WallS / ref.WallS; math.Abs(rep.Ratio-want) > 1e-9*want {
+		t.Errorf("ratio %v, want %v / %v = %v", rep.Ratio, pipe.WallS, ref.WallS, want)
+	}
+	if ref.MBPerS <= 0 || pipe.MBPerS <= 0 || ref.EventsPS <= 0 || pipe.EventsPS <= 0 {
+		t.Errorf("MB/s %v and %v, events/s %v and %v: want all > 0", ref.MBPerS, pipe.MBPerS, ref.EventsPS, pipe.EventsPS)
+	}
+	if ref.PeakRSSMB <= 0 || pipe.PeakRSSMB <= 0 {
+		t.Errorf("peak RSS: reference %v MB, pipeline %v MB", ref.PeakRSSMB, pipe.PeakRSSMB)
+	}
+	run := rep.Pipeline.Runs[0]
+	s := run.Steps
+	if s == nil {
+		t.Fatal("the pipeline run has no steps")
+	}
+	if s.List <= 0 || s.Transform <= 0 || s.Load <= 0 || s.Transforms < 1 || s.Loads != len(clickstream.Tables()) {
+		t.Errorf("steps %+v: want list, transform and load > 0, a transform, a load per table", *s)
+	}
+	if s.Orchestration < 0 || s.Orchestration >= run.WallS || s.Workflow > run.WallS {
+		t.Errorf("orchestration %v s, workflow %v s, wall %v s", s.Orchestration, s.Workflow, run.WallS)
+	}
+	if math.Abs(s.OrchestrationShare-s.Orchestration/run.WallS) > 1e-9 {
+		t.Errorf("orchestration share %v, want %v / %v", s.OrchestrationShare, s.Orchestration, run.WallS)
+	}
+
+	// The generator's own accounting for the options the bench recorded.
+	opts := rep.Data.Options.sampledata()
+	sum, err := sampledata.WriteObjects(opts, func(string) (io.WriteCloser, error) { return discardCloser{}, nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Accounting == nil || run.Accounting.EventsSeen != sum.Expected.EventsSeen || *run.Accounting != sum.Expected {
+		t.Errorf("pipeline accounting %+v, generator %+v", run.Accounting, sum.Expected)
+	}
+	if rep.Data.Expected != sum.Expected || rep.Data.Bytes != sum.Bytes {
+		t.Errorf("data: %+v, %d bytes; generator %+v, %d bytes", rep.Data.Expected, rep.Data.Bytes, sum.Expected, sum.Bytes)
+	}
+	for _, table := range clickstream.Tables() {
+		r, p := rep.Reference.Runs[0].Rows[table.Name], run.Rows[table.Name]
+		if r == 0 || r != p {
+			t.Errorf("%s: reference %d rows, pipeline %d", table.Name, r, p)
+		}
+	}
+	for _, c := range rep.Checks {
+		if !c.OK {
+			t.Errorf("check %s failed: %s", c.Name, c.Says)
+		}
+	}
+	if len(rep.Targets) != 3 {
+		t.Errorf("targets %+v, want ratio, orchestration and peak RSS", rep.Targets)
+	}
+	if _, err := os.Stat(filepath.Join(dataDir, benchManifestName)); err != nil {
+		t.Errorf("no manifest beside the data set: %v", err)
+	}
+}
+
+// TestBenchFlagErrors: bad flags fail at once, naming the flag.
+func TestBenchFlagErrors(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name        string
+		args        []string
+		errContains string
+	}{
+		{"size not a size", []string{"--size", "lots"}, `--size: invalid size "lots"`},
+		{"size unit", []string{"--size", "5XB"}, `unknown unit "XB"`},
+		{"size too small", []string{"--size", "10kB"}, "--size must be at least 100.0 kB"},
+		{"no pairs", []string{"--pairs", "0"}, "--pairs must be at least 1, got 0"},
+		{"negative files", []string{"--files", "-2"}, "--files must be at least 1"},
+		{"bad rate", []string{"--invalid-rate", "2"}, "invalid-rate: must be between 0 and 1"},
+		{"pairs not a number", []string{"--pairs", "x"}, `invalid argument "x" for "--pairs"`},
+		{"unwritable data", []string{"--size", "200kB", "--data", filepath.Join(file, "bench")}, "--data " + filepath.Join(file, "bench")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cmd := newRootCmd()
+			cmd.SetOut(io.Discard)
+			cmd.SetErr(io.Discard)
+			cmd.SetArgs(append([]string{"bench"}, tc.args...))
+			err := cmd.ExecuteContext(context.Background())
+			if err == nil || !strings.Contains(err.Error(), tc.errContains) {
+				t.Fatalf("err = %v, want it to contain %q", err, tc.errContains)
+			}
+		})
+	}
+}

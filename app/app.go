@@ -31,7 +31,8 @@ func OpenWarehouse(ctx context.Context, cfg config.Config, stores *Stores) (ware
 	switch cfg.Warehouse.Kind {
 	case "duckdb":
 		return warehouse.OpenDuckDB(warehouse.DuckDBOptions{
-			Path: cfg.Warehouse.DuckDB.Path, LakeDataset: cfg.Warehouse.LakeDataset, DWDataset: cfg.Warehouse.DWDataset,
+			Path: cfg.Warehouse.DuckDB.Path, MemoryLimit: cfg.Warehouse.DuckDB.MemoryLimit,
+			LakeDataset: cfg.Warehouse.LakeDataset, DWDataset: cfg.Warehouse.DWDataset,
 			Fetch: stores.OpenFile,
 		})
 	case "bigquery":

@@ -40,7 +40,8 @@ type Warehouse struct {
 
 // DuckDB configures the embedded warehouse.
 type DuckDB struct {
-	Path string `mapstructure:"path"`
+	Path        string `mapstructure:"path"`
+	MemoryLimit string `mapstructure:"memory_limit"`
 }
 
 // BigQuery configures the BigQuery warehouse.

@@ -46,7 +46,7 @@ func TestConfigCmd(t *testing.T) {
 			name: "defaults",
 			args: []string{"config"},
 			contains: []string{"source:\n  uri: data/source\n", "staging:\n  uri: data/staging\n",
-				"  max_line_bytes: 16MiB\n", "pipeline:\n  batch_bytes: 256MiB\n"},
+				"  max_line_bytes: 16MiB\n", "pipeline:\n  batch_bytes: 64MiB\n"},
 		},
 		{
 			name:  "file, then env, then flags",

@@ -37,6 +37,11 @@ type DuckDBOptions struct {
 	// then copies to a temporary folder for DuckDB to read. Optional: without
 	// it a load of non-local files fails.
 	Fetch func(ctx context.Context, uri string) (io.ReadCloser, error)
+	// MemoryLimit bounds the memory DuckDB's buffer manager uses in this
+	// process, e.g. "256MB" (DuckDB's own spelling); beyond it, loads spill
+	// to a temporary folder beside the file instead of growing the worker.
+	// Optional: default DuckDB's, 80% of the machine's memory.
+	MemoryLimit string
 	// LockWait is how long an operation waits for another process to release
 	// the file before it fails with ErrLocked. Optional: default 10s; a
 	// negative value does not wait.
@@ -60,6 +65,7 @@ type DuckDB struct {
 	lake, dw string
 	readOnly bool
 	lockWait time.Duration
+	memLimit string
 	fetch    func(ctx context.Context, uri string) (io.ReadCloser, error)
 
 	mu     sync.Mutex // held for the whole of an operation
@@ -103,7 +109,7 @@ func OpenDuckDB(opts DuckDBOptions) (*DuckDB, error) {
 		return nil, fmt.Errorf("duckdb warehouse: %w", err)
 	}
 	return &DuckDB{path: path, lake: opts.LakeDataset, dw: opts.DWDataset,
-		readOnly: opts.ReadOnly, lockWait: opts.LockWait, fetch: opts.Fetch}, nil
+		readOnly: opts.ReadOnly, lockWait: opts.LockWait, fetch: opts.Fetch, memLimit: opts.MemoryLimit}, nil
 }
 
 // Path returns the database file's absolute path.
@@ -282,10 +288,20 @@ func (d *DuckDB) open(ctx context.Context) (*sql.DB, error) {
 	if d.readOnly {
 		dsn += "?access_mode=READ_ONLY"
 	}
+	init := initConn
+	if d.memLimit != "" {
+		init = func(execer driver.ExecerContext) error {
+			if err := initConn(execer); err != nil {
+				return err
+			}
+			_, err := execer.ExecContext(context.Background(), "SET memory_limit = '"+strings.ReplaceAll(d.memLimit, "'", "")+"'", nil)
+			return err
+		}
+	}
 	deadline := time.Now().Add(d.lockWait)
 	wait := 20 * time.Millisecond
 	for {
-		c, err := duckdb.NewConnector(dsn, initConn)
+		c, err := duckdb.NewConnector(dsn, init)
 		if err == nil {
 			return sql.OpenDB(c), nil
 		}

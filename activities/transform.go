@@ -26,15 +26,34 @@ type TransformInput struct {
 	BatchID string        `json:"batch_id"`
 	Source  string        `json:"source"`
 	Objects []blob.Object `json:"objects"`
+	// Range, when set, makes the batch one range of its one object (a large
+	// plain object cut by Split, its ranges transformed side by side).
+	Range *Range `json:"range,omitempty"`
+	// SplitBytes and Window, when set, tell BatchWorkflow that its one
+	// object, if larger than SplitBytes and not compressed, is to be cut into
+	// ranges of about SplitBytes, Window of them transformed at once.
+	SplitBytes int64 `json:"split_bytes,omitempty"`
+	Window     int   `json:"window,omitempty"`
+}
+
+// Range is the bytes [Offset, End) of an object, whole lines, after Line
+// lines.
+type Range struct {
+	Offset int64 `json:"offset"`
+	End    int64 `json:"end"`
+	Line   int64 `json:"line"`
 }
 
 // TransformResult refers to the batch's manifest and sums it up.
 type TransformResult struct {
 	// Manifest is the manifest's name in the staging store.
-	Manifest string             `json:"manifest"`
-	Counts   clickstream.Counts `json:"counts"`
-	Objects  int                `json:"objects"`
-	Bytes    int64              `json:"bytes"`
+	Manifest string `json:"manifest"`
+	// Manifests, when set, are the manifests of a batch read in ranges, one
+	// a range; Manifest is then the first.
+	Manifests []string           `json:"manifests,omitempty"`
+	Counts    clickstream.Counts `json:"counts"`
+	Objects   int                `json:"objects"`
+	Bytes     int64              `json:"bytes"`
 	// Reused says the batch had been finished before: its manifest was read
 	// back instead of transforming again.
 	Reused bool `json:"reused,omitempty"`
@@ -67,7 +86,9 @@ type Manifest struct {
 type ObjectManifest struct {
 	blob.Object
 	// URI is the object's full name: the source_object of its rows.
-	URI    string             `json:"uri"`
+	URI string `json:"uri"`
+	// Range is the part of the object the batch read; nil: all of it.
+	Range  *Range             `json:"range,omitempty"`
 	Parts  int                `json:"parts"`
 	Counts clickstream.Counts `json:"counts"`
 }
@@ -185,12 +206,25 @@ func (a *Activities) transformObject(ctx context.Context, tr *clickstream.Transf
 	obj := in.Objects[cp.Object]
 	m := &cp.Manifest
 	if len(m.Objects) == cp.Object { // not begun before
-		m.Objects = append(m.Objects, ObjectManifest{Object: obj, URI: blob.Join(src.URI(), obj.Name)})
+		m.Objects = append(m.Objects, ObjectManifest{Object: obj, URI: blob.Join(src.URI(), obj.Name), Range: in.Range})
+		if r := in.Range; r != nil {
+			cp.Cursor = clickstream.Cursor{Line: r.Line, Offset: r.Offset}
+		}
 	}
 	om := &m.Objects[cp.Object]
+	if r := in.Range; r != nil && cp.Cursor.Offset >= r.End {
+		return nil // a retry after the range's last part
+	}
 	// Read the very version that was listed: a changed object is new input
-	// for a new run, never half of this one.
-	rc, err := src.OpenGeneration(ctx, obj.Name, obj.Generation)
+	// for a new run, never half of this one. A range is read from where it
+	// (or its checkpoint) starts, to its end.
+	var rc io.ReadCloser
+	var err error
+	if in.Range != nil {
+		rc, err = blob.OpenGenerationAt(ctx, src, obj.Name, obj.Generation, cp.Cursor.Offset)
+	} else {
+		rc, err = src.OpenGeneration(ctx, obj.Name, obj.Generation)
+	}
 	if err != nil {
 		return classify(fmt.Errorf("opening %s: %w", om.URI, err))
 	}
@@ -203,8 +237,10 @@ func (a *Activities) transformObject(ctx context.Context, tr *clickstream.Transf
 		m.StorageRetries += n - counted
 		counted = n
 	}
-	or, err := tr.Open(rc, om.URI, cp.Cursor)
-	if err != nil {
+	var or *clickstream.ObjectReader
+	if r := in.Range; r != nil {
+		or = tr.OpenAt(io.LimitReader(rc, r.End-cp.Cursor.Offset), om.URI, cp.Cursor)
+	} else if or, err = tr.Open(rc, om.URI, cp.Cursor); err != nil {
 		return classify(err)
 	}
 	defer or.Close()
@@ -241,9 +277,19 @@ func (a *Activities) transformObject(ctx context.Context, tr *clickstream.Transf
 }
 
 func summarize(name string, m Manifest) TransformResult {
-	res := TransformResult{Manifest: name, Counts: m.Counts, Objects: len(m.Objects), StorageRetries: m.StorageRetries}
+	res := TransformResult{Manifest: name, Counts: m.Counts, StorageRetries: m.StorageRetries}
 	for _, o := range m.Objects {
-		res.Bytes += o.Size
+		switch r := o.Range; {
+		case r == nil:
+			res.Objects++
+			res.Bytes += o.Size
+		default:
+			// An object read in ranges counts once, with its first range.
+			if r.Offset == 0 {
+				res.Objects++
+			}
+			res.Bytes += r.End - r.Offset
+		}
 	}
 	return res
 }

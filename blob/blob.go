@@ -3,6 +3,7 @@ package blob
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"time"
 )
@@ -76,3 +77,26 @@ var (
 	// file where a folder must be).
 	ErrPermission = errors.New("permission denied")
 )
+
+// OpenGenerationAt opens the version generation of an object, as
+// OpenGeneration does, for reading from byte offset on (offset less than
+// the object's size): a range of a large
+// object that several workers read in parallel. Stores that can start a
+// read anywhere (a local file, a GCS range read) do; for others the bytes
+// before offset are read and thrown away.
+func OpenGenerationAt(ctx context.Context, s Store, name string, generation, offset int64) (io.ReadCloser, error) {
+	if ro, ok := s.(interface {
+		openGenerationAt(ctx context.Context, name string, generation, offset int64) (io.ReadCloser, error)
+	}); ok {
+		return ro.openGenerationAt(ctx, name, generation, offset)
+	}
+	rc, err := s.OpenGeneration(ctx, name, generation)
+	if err != nil || offset == 0 {
+		return rc, err
+	}
+	if _, err := io.CopyN(io.Discard, rc, offset); err != nil {
+		rc.Close()
+		return nil, fmt.Errorf("reading %s up to offset %d: %w", Join(s.URI(), name), offset, err)
+	}
+	return rc, nil
+}

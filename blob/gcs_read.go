@@ -40,7 +40,20 @@ func (s *GCS) OpenGeneration(ctx context.Context, name string, generation int64)
 	return s.open(ctx, name, generation)
 }
 
+// openGenerationAt is OpenGeneration from byte offset on (see
+// OpenGenerationAt): a range read, resumed like any other.
+func (s *GCS) openGenerationAt(ctx context.Context, name string, generation, offset int64) (io.ReadCloser, error) {
+	if generation <= 0 {
+		return nil, fmt.Errorf("opening %s: invalid generation %d", Join(s.uri, name), generation)
+	}
+	return s.openFrom(ctx, name, generation, offset)
+}
+
 func (s *GCS) open(ctx context.Context, name string, generation int64) (io.ReadCloser, error) {
+	return s.openFrom(ctx, name, generation, 0)
+}
+
+func (s *GCS) openFrom(ctx context.Context, name string, generation, offset int64) (io.ReadCloser, error) {
 	if err := validateName(name); err != nil {
 		return nil, err
 	}
@@ -51,6 +64,7 @@ func (s *GCS) open(ctx context.Context, name string, generation int64) (io.ReadC
 		gen:    generation,
 		listed: generation > 0,
 		size:   -1,
+		off:    offset,
 	}
 	r.obj = r.retries.count(s.object(name)).ReadCompressed(true)
 	if err := r.reopen(); err != nil {

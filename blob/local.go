@@ -82,6 +82,20 @@ func (l *Local) OpenGeneration(ctx context.Context, name string, generation int6
 	return f, nil
 }
 
+// openGenerationAt is OpenGeneration from byte offset on (see
+// OpenGenerationAt).
+func (l *Local) openGenerationAt(ctx context.Context, name string, generation, offset int64) (io.ReadCloser, error) {
+	rc, err := l.OpenGeneration(ctx, name, generation)
+	if err != nil || offset == 0 {
+		return rc, err
+	}
+	if _, err := rc.(*os.File).Seek(offset, io.SeekStart); err != nil {
+		rc.Close()
+		return nil, fmt.Errorf("reading %s from offset %d: %w", Join(l.uri, name), offset, err)
+	}
+	return rc, nil
+}
+
 // open opens the file of the object name and returns it with its
 // information, read from the open file.
 func (l *Local) open(ctx context.Context, name string) (*os.File, fs.FileInfo, error) {

@@ -164,6 +164,17 @@ func (t *Transformer) Open(r io.Reader, object string, from Cursor) (*ObjectRead
 	return o, nil
 }
 
+// OpenAt prepares to read a range of a plain (uncompressed) object from r,
+// which delivers the object's content from byte from.Offset on, where from
+// is a line boundary: Line lines precede it. Several workers can so read the
+// ranges of one large object at once, each numbering its lines from the
+// right place. The range ends where r does.
+func (t *Transformer) OpenAt(r io.Reader, object string, from Cursor) *ObjectReader {
+	o := &ObjectReader{name: object, src: &readErrs{r: r}, lr: t.lr, cur: from}
+	o.lr.reset(o.src)
+	return o
+}
+
 // Transform reads one whole object from r (see Open) and writes its rows and
 // rejects to out. It returns the object's counts. An error means the object
 // could not be read to its end or an output failed; errors.Is(err,

@@ -128,7 +128,7 @@ var keys = []Key{
 	{
 		Name:    "pipeline.batch_bytes",
 		Default: "64MiB",
-		Doc:     "Most input bytes in one batch; an object larger than this is a batch of its own. 64MiB is about a quarter second of transform: enough to keep a batch's orchestration (some 60 ms) small, small enough that 200 MB of input keeps two cores busy (starter bench: transform 1.9 s at 256MiB, 1.2 s at 64MiB).",
+		Doc:     "Most input bytes in one batch; a larger plain object is cut into line-aligned ranges of about this size that batches transform side by side (a gzip object is read whole, a batch of its own). 64MiB is about a quarter second of transform: enough to keep a batch's orchestration (some 60 ms) small, small enough that 200 MB of input keeps two cores busy (starter bench: transform 1.9 s at 256MiB, 1.2 s at 64MiB).",
 	},
 	{
 		Name:    "pipeline.window",

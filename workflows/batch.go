@@ -1,18 +1,78 @@
 package workflows
 
 import (
+	"fmt"
+
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/clickstream-platform/clickstream/activities"
 )
 
 // BatchWorkflow transforms one batch of objects into staged files and a
-// manifest, and returns the manifest's reference.
+// manifest, and returns the manifest's reference. A batch of one large
+// plain object (in.SplitBytes) is cut into line-aligned ranges that are
+// transformed side by side, a manifest each.
 func BatchWorkflow(ctx workflow.Context, in activities.TransformInput) (activities.TransformResult, error) {
 	var a *activities.Activities
+	if in.SplitBytes > 0 && len(in.Objects) == 1 && in.Objects[0].Size > in.SplitBytes && in.Range == nil {
+		var split activities.SplitResult
+		err := workflow.ExecuteActivity(withLongOptions(ctx), a.Split, activities.SplitInput{
+			Source: in.Source, Object: in.Objects[0], RangeBytes: in.SplitBytes,
+		}).Get(ctx, &split)
+		if err != nil {
+			return activities.TransformResult{}, err
+		}
+		if len(split.Ranges) > 1 {
+			return transformRanges(ctx, in, split.Ranges)
+		}
+	}
 	var res activities.TransformResult
 	err := workflow.ExecuteActivity(withLongOptions(ctx), a.Transform, in).Get(ctx, &res)
 	return res, err
+}
+
+// transformRanges transforms the ranges of the batch's object, at most
+// in.Window at once, and sums up their results in range order.
+func transformRanges(ctx workflow.Context, in activities.TransformInput, ranges []activities.Range) (activities.TransformResult, error) {
+	var a *activities.Activities
+	window := max(in.Window, 1)
+	results := make([]activities.TransformResult, len(ranges))
+	sel := workflow.NewSelector(ctx)
+	pending := 0
+	var failed error
+	for i := range ranges {
+		for pending >= window && failed == nil {
+			sel.Select(ctx)
+		}
+		if failed != nil {
+			break
+		}
+		r := in
+		r.BatchID = fmt.Sprintf("%s-r%04d", in.BatchID, i)
+		r.Range, r.SplitBytes, r.Window = &ranges[i], 0, 0
+		pending++
+		sel.AddFuture(workflow.ExecuteActivity(withLongOptions(ctx), a.Transform, r), func(f workflow.Future) {
+			pending--
+			if err := f.Get(ctx, &results[i]); err != nil && failed == nil {
+				failed = failure(err, "range %d of %s", i, in.Objects[0].Name)
+			}
+		})
+	}
+	for pending > 0 {
+		sel.Select(ctx)
+	}
+	if failed != nil {
+		return activities.TransformResult{}, failed
+	}
+	sum := activities.TransformResult{Manifest: results[0].Manifest}
+	for _, r := range results {
+		sum.Manifests = append(sum.Manifests, r.Manifest)
+		sum.Counts.Add(r.Counts)
+		sum.Objects += r.Objects
+		sum.Bytes += r.Bytes
+		sum.StorageRetries += r.StorageRetries
+	}
+	return sum, nil
 }
 
 // RecreateTablesWorkflow drops and creates every table with its schema,

@@ -384,8 +384,12 @@ func (r *pipelineRun) startBatch(ctx workflow.Context, sel workflow.Selector, ob
 	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
 		WorkflowID: workflow.GetInfo(ctx).WorkflowExecution.ID + "/batch-" + id,
 	})
+	// A batch of one object larger than a batch is read in ranges, side by
+	// side (BatchWorkflow). Only the child's input changes: the parent's
+	// commands stay those of runs recorded before.
 	f := workflow.ExecuteChildWorkflow(cctx, BatchWorkflow, activities.TransformInput{
 		RunID: r.cp.RunID, BatchID: id, Source: r.cp.Plan.Source, Objects: objs,
+		SplitBytes: r.cp.Plan.BatchBytes, Window: r.cp.Plan.Window,
 	})
 	*pending++
 	r.progress.BatchesRunning = *pending
@@ -399,7 +403,11 @@ func (r *pipelineRun) startBatch(ctx workflow.Context, sel workflow.Selector, ob
 			}
 			return
 		}
-		r.cp.Manifests = append(r.cp.Manifests, res.Manifest)
+		if len(res.Manifests) > 0 {
+			r.cp.Manifests = append(r.cp.Manifests, res.Manifests...)
+		} else {
+			r.cp.Manifests = append(r.cp.Manifests, res.Manifest)
+		}
 		r.cp.Accounting.Add(res.Counts)
 		r.cp.Objects += res.Objects
 		r.cp.Bytes += res.Bytes

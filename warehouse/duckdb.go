@@ -322,10 +322,21 @@ func (d *DuckDB) open(ctx context.Context) (*sql.DB, error) {
 }
 
 // initConn prepares every connection: timestamps are shown and truncated in
-// UTC, whatever the machine's time zone.
+// UTC, whatever the machine's time zone; and a commit checkpoints at once
+// once its write-ahead log passes 1MB. By default DuckDB estimates the size
+// of a load of fewer rows than a row group (122,880) far below its 16MB
+// threshold, so such a load went through the WAL (101 MB for the visits of
+// 150 MB of input) and was written again by the checkpoint when the file
+// closed: writing it once saves about a fifth of such a load (measured:
+// 3.8 s to 3.1 s for the five tables of 150 MB of input; nothing for loads
+// of more rows, which skip the WAL anyway).
 func initConn(execer driver.ExecerContext) error {
-	_, err := execer.ExecContext(context.Background(), "SET TimeZone = 'UTC'", nil)
-	return err
+	for _, q := range []string{"SET TimeZone = 'UTC'", "SET checkpoint_threshold = '1MB'"} {
+		if _, err := execer.ExecContext(context.Background(), q, nil); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // isLockError tells DuckDB's refusal to open a file another process holds;

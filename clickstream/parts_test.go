@@ -21,16 +21,7 @@ func (b *outputBuffers) outputs() clickstream.Outputs {
 // resumed from the previous part's cursor by a fresh reader (as a retried
 // activity does), gives exactly the rows, rejects and counts of one pass.
 func TestTransformInParts(t *testing.T) {
-	var plain bytes.Buffer
-	_, err := sampledata.WriteObjects(sampledata.Options{Files: 1, Sessions: 400, Seed: 9, InvalidRate: 0.2, DuplicateRate: 0.1},
-		func(string) (io.WriteCloser, error) { return nopCloser{&plain}, nil })
-	if err != nil {
-		t.Fatal(err)
-	}
-	// A BOM, CRLF endings, an over-long line and no final newline exercise the
-	// cursor's arithmetic.
-	content := "\xEF\xBB\xBF" + strings.ReplaceAll(plain.String(), "}\n{", "}\r\n{") +
-		`{"session_id":"` + strings.Repeat("x", 3000) + `"}` + "\n" + sessionWith(pageView)
+	content := awkwardObject(t, 9, "}\r\n{")
 	inputs := map[string][]byte{"plain": []byte(content), "gzip": gzipped(t, content)}
 	for name, data := range inputs {
 		t.Run(name, func(t *testing.T) {
@@ -92,4 +83,20 @@ func TestOpenBeyondTheEnd(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "changed since") {
 		t.Fatalf("err = %v, want the object to be reported as changed", err)
 	}
+}
+
+// awkwardObject is generated sessions with invalid lines and duplicates,
+// plus what exercises a cursor's arithmetic: a BOM, CRLF endings (sep
+// between sessions), an over-long line (for MaxLineBytes 2048) and no final
+// newline.
+func awkwardObject(t *testing.T, seed uint64, sep string) string {
+	t.Helper()
+	var plain bytes.Buffer
+	_, err := sampledata.WriteObjects(sampledata.Options{Files: 1, Sessions: 400, Seed: seed, InvalidRate: 0.2, DuplicateRate: 0.1},
+		func(string) (io.WriteCloser, error) { return nopCloser{&plain}, nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return "\xEF\xBB\xBF" + strings.ReplaceAll(plain.String(), "}\n{", sep) +
+		`{"session_id":"` + strings.Repeat("x", 3000) + `"}` + "\n" + sessionWith(pageView)
 }

@@ -3,12 +3,9 @@ package clickstream_test
 import (
 	"bytes"
 	"context"
-	"io"
-	"strings"
 	"testing"
 
 	"github.com/clickstream-platform/clickstream/clickstream"
-	"github.com/clickstream-platform/clickstream/sampledata"
 )
 
 // TestTransformInRanges: an object cut by Split into ranges, each read on
@@ -16,16 +13,8 @@ import (
 // rejects (line numbers included) and counts of one pass, whatever the
 // range size; the cuts are line starts, in order, from the beginning.
 func TestTransformInRanges(t *testing.T) {
-	var plain bytes.Buffer
-	_, err := sampledata.WriteObjects(sampledata.Options{Files: 1, Sessions: 400, Seed: 4, InvalidRate: 0.2, DuplicateRate: 0.1},
-		func(string) (io.WriteCloser, error) { return nopCloser{&plain}, nil })
-	if err != nil {
-		t.Fatal(err)
-	}
-	// A BOM, CRLF endings, blank lines, an over-long line and no final
-	// newline.
-	content := []byte("\xEF\xBB\xBF" + strings.ReplaceAll(plain.String(), "}\n{", "}\r\n\n{") +
-		`{"session_id":"` + strings.Repeat("x", 3000) + `"}` + "\n" + sessionWith(pageView))
+	// Blank lines too, between the sessions.
+	content := []byte(awkwardObject(t, 4, "}\r\n\n{"))
 	opts := clickstream.Options{RunID: "r", MaxLineBytes: 2048}
 	whole, _ := clickstream.NewTransformer(opts)
 	var want outputBuffers

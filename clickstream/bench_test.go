@@ -27,29 +27,47 @@ func generated(b *testing.B, opts sampledata.Options) ([]byte, clickstream.Count
 	return buf.Bytes(), sum.Expected
 }
 
+// countingDiscard counts and discards what is written to it.
+type countingDiscard struct{ n int64 }
+
+func (c *countingDiscard) Write(p []byte) (int, error) { c.n += int64(len(p)); return len(p), nil }
+
 // BenchmarkTransform measures the transform of one in-memory object into
-// discarded outputs: MB/s of uncompressed input and heap
-// allocations per event. The transform runs on one goroutine; run with
-// -cpu 1 for the one-core figure.
+// discarded outputs: MB/s of uncompressed input, heap allocations per event,
+// and staged bytes (all tables) per input byte, for NDJSON and for Parquet
+// with each codec. The transform runs on one goroutine; run with -cpu 1 for
+// the one-core figure.
 //
 //	go test ./clickstream -run '^$' -bench Transform -cpu 1
 func BenchmarkTransform(b *testing.B) {
+	clean := sampledata.Options{Files: 1, Sessions: 40000, Seed: 1}
+	dirty := sampledata.Options{Files: 1, Sessions: 40000, Seed: 1, InvalidRate: 0.05, DuplicateRate: 0.05}
+	gz := sampledata.Options{Files: 1, Sessions: 40000, Seed: 1, Gzip: true}
 	for _, bc := range []struct {
-		name string
-		opts sampledata.Options
+		name  string
+		opts  sampledata.Options
+		trans clickstream.Options
 	}{
-		{"clean", sampledata.Options{Files: 1, Sessions: 40000, Seed: 1}},
-		{"dirty", sampledata.Options{Files: 1, Sessions: 40000, Seed: 1, InvalidRate: 0.05, DuplicateRate: 0.05}},
-		{"gzip", sampledata.Options{Files: 1, Sessions: 40000, Seed: 1, Gzip: true}},
+		{"clean", clean, clickstream.Options{}},
+		{"dirty", dirty, clickstream.Options{}},
+		{"gzip", gz, clickstream.Options{}},
+		{"parquet/clean", clean, clickstream.Options{Format: clickstream.Parquet}},
+		{"parquet/dirty", dirty, clickstream.Options{Format: clickstream.Parquet}},
+		{"parquet/gzip", gz, clickstream.Options{Format: clickstream.Parquet}},
+		{"parquet-none/clean", clean, clickstream.Options{Format: clickstream.Parquet, ParquetCompression: "none"}},
+		{"parquet-zstd/clean", clean, clickstream.Options{Format: clickstream.Parquet, ParquetCompression: "zstd"}},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			data, want := generated(b, bc.opts)
-			tr, err := clickstream.NewTransformer(clickstream.Options{RunID: "bench"})
+			opts := bc.trans
+			opts.RunID = "bench"
+			tr, err := clickstream.NewTransformer(opts)
 			if err != nil {
 				b.Fatal(err)
 			}
-			out := clickstream.Outputs{Visits: io.Discard, Sessions: io.Discard, Pageviews: io.Discard,
-				Addtocarts: io.Discard, Purchases: io.Discard, DeadLetter: io.Discard}
+			var staged countingDiscard
+			out := clickstream.Outputs{Visits: &staged, Sessions: &staged, Pageviews: &staged,
+				Addtocarts: &staged, Purchases: &staged, DeadLetter: io.Discard}
 			ctx := context.Background()
 			// Warm the transformer's buffers so the figure is the steady state.
 			if _, err := tr.Transform(ctx, bytes.NewReader(data), "bench.jsonl", out); err != nil {
@@ -69,6 +87,7 @@ func BenchmarkTransform(b *testing.B) {
 				}
 			}
 			b.SetBytes(size)
+			staged.n = 0
 			b.ResetTimer()
 			for b.Loop() {
 				c, err := tr.Transform(ctx, bytes.NewReader(data), "bench.jsonl", out)
@@ -81,6 +100,7 @@ func BenchmarkTransform(b *testing.B) {
 			events := float64(want.EventsSeen) * float64(b.N)
 			b.ReportMetric(float64(after.Mallocs-before.Mallocs)/events, "allocs/event")
 			b.ReportMetric(float64(want.EventsSeen)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+			b.ReportMetric(float64(staged.n)/float64(b.N)/float64(size), "staged/input")
 			if bc.opts.Gzip {
 				b.ReportMetric(float64(len(data))/float64(size), "gzip-ratio")
 			}

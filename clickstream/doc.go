@@ -47,6 +47,24 @@
 // TIMESTAMPs as UTC with six fraction digits (2024-01-30T10:00:00.000000Z).
 // The lake table keeps, for each valid event, only the detail fields it had.
 //
+// # Parquet
+//
+// With [Options.Format] set to [Parquet], the staged rows are Parquet
+// instead: each call of [Transformer.Transform] or [Transformer.TransformPart]
+// writes one complete file to each table output that gets at least one row
+// and nothing at all to the others, so outputs are not shared between calls.
+// The rows are those of the NDJSON staging, value for value (event_id is
+// still the hash of the canonical NDJSON members), in a schema derived from
+// [Tables]: columns in table order under the same names, REQUIRED columns
+// required and NULLABLE ones optional, STRING as BYTE_ARRAY (STRING),
+// INTEGER as INT64, FLOAT as DOUBLE, TIMESTAMP as INT64
+// TIMESTAMP(isAdjustedToUTC=true, MICROS), a RECORD as a group and a
+// REPEATED RECORD as the standard three-level LIST. Where the NDJSON lake
+// row leaves out an absent detail field, the Parquet row holds null; an
+// absent details.items is a null list, an empty one an empty list. Pages are
+// version 1, compressed with [Options.ParquetCompression], encoded PLAIN or
+// RLE_DICTIONARY. The dead letter stays NDJSON.
+//
 // # Dead letter
 //
 // Every rejected line or event is one JSON object of [DeadLetter]: source

@@ -149,6 +149,26 @@ func (w *rowWriter) items(dst []byte, d *details) []byte {
 func (w *rowWriter) eventRow(dst []byte, e *event, line int64) []byte {
 	dst = append(dst, '{')
 	start := len(dst)
+	dst = w.eventMembers(dst, e)
+	w.hashEvent(e.typ, dst[start:])
+	dst = append(dst, `,"event_id":"`...)
+	dst = hex.AppendEncode(dst, w.sum)
+	dst = append(dst, '"')
+	return w.endRow(dst, line)
+}
+
+// hashEvent sets w.sum to the SHA-256 of the canonical form of an event of
+// type typ whose row members (see eventMembers) are members.
+func (w *rowWriter) hashEvent(typ EventType, members []byte) {
+	w.h.Reset()
+	w.h.Write(canonicalPrefix[typ])
+	w.h.Write(members)
+	w.sum = w.h.Sum(w.sum[:0])
+}
+
+// eventMembers appends the members of e's row that its event_id covers: from
+// "session_key" to the last detail column, without braces or commas around.
+func (w *rowWriter) eventMembers(dst []byte, e *event) []byte {
 	dst = append(dst, `"session_key":"`...)
 	dst = append(dst, w.key[:]...)
 	dst = append(dst, `","timestamp":"`...)
@@ -182,14 +202,7 @@ func (w *rowWriter) eventRow(dst []byte, e *event, line int64) []byte {
 		dst = append(dst, `,"items":`...)
 		dst = w.items(dst, d)
 	}
-	w.h.Reset()
-	w.h.Write(canonicalPrefix[e.typ])
-	w.h.Write(dst[start:])
-	w.sum = w.h.Sum(w.sum[:0])
-	dst = append(dst, `,"event_id":"`...)
-	dst = hex.AppendEncode(dst, w.sum)
-	dst = append(dst, '"')
-	return w.endRow(dst, line)
+	return dst
 }
 
 // visitRow appends the lake row: the session as it arrived, with only its

@@ -28,10 +28,20 @@ type Options struct {
 	// MaxLineBytes is the longest line read; a longer line is dead-lettered
 	// with its first TooLongPrefix bytes. Optional: default DefaultMaxLineBytes.
 	MaxLineBytes int
+	// Format is the format of the staged rows: NDJSON or Parquet. The dead
+	// letter is NDJSON either way. Optional: default NDJSON.
+	Format Format
+	// ParquetCompression is the codec of Parquet pages: "snappy", "zstd" or
+	// "none". Optional: default DefaultParquetCompression ("snappy").
+	ParquetCompression string
 }
 
 // Outputs are where one object's staged rows and dead-letter records go.
-// Every writer is required; they may be shared between objects.
+// Every writer is required. With NDJSON they may be shared between calls
+// and objects. With Parquet each call of Transform or TransformPart writes
+// one complete Parquet file to each table output that gets at least one row
+// (and nothing to the others), so table outputs must not be shared between
+// calls: give every call, every part, its own.
 type Outputs struct {
 	Visits, Sessions, Pageviews, Addtocarts, Purchases io.Writer
 	DeadLetter                                         io.Writer
@@ -62,6 +72,7 @@ type Transformer struct {
 	p     parser
 	v     validator
 	w     *rowWriter
+	pq    *pqWriter   // nil unless the format is Parquet
 	lr    *lineReader // shared by the ObjectReaders, which are read one at a time
 	bufs  [nOut][]byte
 	outs  [nOut]io.Writer
@@ -90,9 +101,25 @@ func NewTransformer(opts Options) (*Transformer, error) {
 	if opts.MaxLineBytes < 1 {
 		return nil, fmt.Errorf("transformer: MaxLineBytes must be positive, got %d", opts.MaxLineBytes)
 	}
+	if opts.Format == "" {
+		opts.Format = NDJSON
+	}
+	if _, err := ParseFormat(string(opts.Format)); err != nil {
+		return nil, fmt.Errorf("transformer: %w", err)
+	}
+	if _, err := parquetCodec(opts.ParquetCompression); err != nil {
+		return nil, fmt.Errorf("transformer: %w", err)
+	}
 	t := &Transformer{opts: opts, lr: newLineReader(opts.MaxLineBytes)}
 	t.v.p = &t.p
 	t.w = newRowWriter(&t.p, &t.v)
+	if opts.Format == Parquet {
+		pq, err := newPQWriter(t.w, opts.ParquetCompression, defaultPQLimits)
+		if err != nil {
+			return nil, fmt.Errorf("transformer: %w", err)
+		}
+		t.pq = pq
+	}
 	t.runID = appendJSONString(nil, []byte(opts.RunID))
 	return t, nil
 }
@@ -176,7 +203,8 @@ func (t *Transformer) OpenAt(r io.Reader, object string, from Cursor) *ObjectRea
 }
 
 // Transform reads one whole object from r (see Open) and writes its rows and
-// rejects to out. It returns the object's counts. An error means the object
+// rejects to out (with Parquet, one file per table output that gets rows; see
+// Outputs). It returns the object's counts. An error means the object
 // could not be read to its end or an output failed; errors.Is(err,
 // ErrCorruptObject) tells a damaged object (which no retry will mend) from an
 // I/O failure.
@@ -192,7 +220,9 @@ func (t *Transformer) Transform(ctx context.Context, r io.Reader, object string,
 // TransformPart transforms the lines of o from its cursor on, until at least
 // maxBytes of content have been read or the object ends, and writes their
 // rows and rejects to out. Every part ends at a line boundary, so
-// o.Cursor() afterwards is a checkpoint to resume from.
+// o.Cursor() afterwards is a checkpoint to resume from. With Parquet, each
+// call writes one complete file to each table output that gets rows and
+// nothing to the others, so every part needs outputs of its own.
 func (t *Transformer) TransformPart(ctx context.Context, o *ObjectReader, out Outputs, maxBytes int64) (Counts, error) {
 	var c Counts
 	if o.done {
@@ -206,6 +236,9 @@ func (t *Transformer) TransformPart(ctx context.Context, o *ObjectReader, out Ou
 	}
 	t.obj = appendJSONString(t.obj[:0], []byte(o.name))
 	t.w.setSource(o.name, t.opts.RunID)
+	if t.pq != nil {
+		t.pq.start(&t.outs, o.name, t.opts.RunID)
+	}
 	lr := o.lr
 	start := o.cur.Offset
 	base := o.cur.Offset - lr.consumed // lr counts from where Open left it
@@ -265,7 +298,20 @@ func (t *Transformer) readError(object string, lineNo int64, src *readErrs, err 
 	return fmt.Errorf("transform %s: %w at %s: %v", object, ErrCorruptObject, where, err)
 }
 
+// flush writes out what the buffers hold, all of it at the end of a call
+// (completing the Parquet files), or only what has grown large enough.
 func (t *Transformer) flush(all bool) error {
+	if t.pq != nil {
+		var err error
+		if all {
+			err = t.pq.finish()
+		} else {
+			err = t.pq.lineDone()
+		}
+		if err != nil {
+			return err
+		}
+	}
 	for i := range t.bufs {
 		if len(t.bufs[i]) == 0 || (!all && len(t.bufs[i]) < flushAt) {
 			continue
@@ -316,6 +362,9 @@ func (t *Transformer) line(ln line, lineNo int64, c *Counts) {
 	}
 	c.SessionsValid++
 	t.w.sessionKey(&s)
+	if t.pq != nil {
+		t.pq.beginSession()
+	}
 	t.v.events = t.v.events[:0]
 	t.v.items = t.v.items[:0]
 	if s.events != none {
@@ -341,8 +390,17 @@ func (t *Transformer) line(ln line, lineNo int64, c *Counts) {
 				c.Purchases++
 				out = outPurchases
 			}
+			if t.pq != nil {
+				t.pq.event(e, lineNo)
+				continue
+			}
 			t.bufs[out] = t.w.eventRow(t.bufs[out], e, lineNo)
 		}
+	}
+	if t.pq != nil {
+		t.pq.visit(&s, lineNo)
+		t.pq.session(&s, lineNo)
+		return
 	}
 	t.bufs[outVisits] = t.w.visitRow(t.bufs[outVisits], &s, lineNo)
 	t.bufs[outSessions] = t.w.sessionRow(t.bufs[outSessions], &s, lineNo)

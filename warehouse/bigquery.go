@@ -56,17 +56,26 @@ const DefaultBigQueryLocation = "US"
 //  1. load: the files into a staging table of the target's dataset,
 //     _staging_<run>_<table>_a<attempt>_<hash>, created first with the
 //     target's schema and a one-day expiration (set again after the load),
-//     so that a crashed run leaves nothing behind for long. The load job
-//     reads NEWLINE_DELIMITED_JSON with the schema given, no autodetection,
-//     ignoreUnknownValues=false and maxBadRecords=0, WRITE_TRUNCATE and
-//     CREATE_IF_NEEDED: every staged row must fit the table (a value of the
-//     wrong type, an unknown column or a REQUIRED column missing or null
-//     fails the job, an error wrapping ErrSchema). A load job takes at most
-//     10,000 URIs; more files are loaded by several jobs of up to 10,000
-//     (load-1 WRITE_TRUNCATE, load-2... WRITE_APPEND) rather than by a
-//     wildcard over their common prefix, which could read files the request
-//     does not list. Files listed twice are read once; a URI with '*' is
-//     refused, since BigQuery would take it for a wildcard.
+//     so that a crashed run leaves nothing behind for long. NDJSON files:
+//     the load job reads NEWLINE_DELIMITED_JSON with the schema given, no
+//     autodetection, ignoreUnknownValues=false and maxBadRecords=0,
+//     WRITE_TRUNCATE and CREATE_IF_NEEDED: every staged row must fit the
+//     table (a value of the wrong type, an unknown column or a REQUIRED
+//     column missing or null fails the job, an error wrapping ErrSchema).
+//     Parquet files (every name ends in .parquet; a load of both formats
+//     fails): the load job reads PARQUET with enableListInference (a
+//     3-level LIST is a REPEATED column), gives no schema, and appends
+//     (WRITE_APPEND, CREATE_NEVER) to the staging table created with the
+//     target's schema, since a truncating Parquet load would take the
+//     file's schema for the table; a file that does not fit the table's
+//     schema (a column of another type, a REQUIRED one missing or marked
+//     optional, an unknown one) fails the job, wrapping ErrSchema. A load
+//     job takes at most 10,000 URIs; more files are loaded by several jobs
+//     of up to 10,000 (load-1 WRITE_TRUNCATE for NDJSON, the others
+//     WRITE_APPEND) rather than by a wildcard over their common prefix,
+//     which could read files the request does not list. Files listed twice
+//     are read once; a URI with '*' is refused, since BigQuery would take
+//     it for a wildcard.
 //  2. count-before: the distinct keys of the staging table and the
 //     target's rows.
 //  3. write: in replace mode one multi-statement transaction, BEGIN

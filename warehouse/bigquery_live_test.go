@@ -26,7 +26,8 @@ import (
 // TestBigQueryLive runs the BigQuery warehouse against a real project: it
 // stages generated data in a bucket, loads it into datasets of its own
 // (replace, then merge, then merge again), checks the counts against the
-// generator's, exports the lake table and transforms the export back,
+// generator's, loads the same rows staged as Parquet (merge, then replace)
+// and checks the tables are unchanged, exports the lake table and transforms the export back,
 // records runs in the audit table, then deletes its datasets and objects.
 // Credentials: Application Default Credentials. Optional:
 // CLICKSTREAM_BIGQUERY_TEST_LOCATION (default US), which must suit the
@@ -119,6 +120,48 @@ func TestBigQueryLive(t *testing.T) {
 		if r := res[tbl.Name]; r.Added != 0 {
 			t.Errorf("merging the same files again into %s added %d rows", tbl.Name, r.Added)
 		}
+	}
+
+	// The same rows staged as Parquet: merging them changes nothing, and a
+	// replace from them leaves the tables as the NDJSON loads did.
+	pq := stageSampleAs(t, t.TempDir(), sampledata.Options{Files: 4, Sessions: 400, Days: 3, Seed: 11, InvalidRate: 0.05, DuplicateRate: 0.15},
+		run, clickstream.Parquet)
+	pqURIs := map[string][]string{}
+	for table, files := range pq.files {
+		for _, f := range files {
+			name := prefix + "staged-parquet/" + table + "/" + filepath.Base(f)
+			uploadFile(t, ctx, gcs, bucket, name, f)
+			pqURIs[table] = append(pqURIs[table], "gs://"+bucket+"/"+name)
+		}
+	}
+	fingerprints := func() map[string]string {
+		out := map[string]string{}
+		for _, tbl := range clickstream.Tables() {
+			q := bqc.Query(fmt.Sprintf("SELECT COUNT(*), BIT_XOR(FARM_FINGERPRINT(TO_JSON_STRING(t))) FROM `%s`.`%s`.`%s` AS t",
+				project, map[clickstream.Dataset]string{clickstream.Lake: lake, clickstream.Warehouse: dw}[tbl.Dataset], tbl.Name))
+			q.Location = location
+			it, err := q.Read(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var row []bigquery.Value
+			if err := it.Next(&row); err != nil {
+				t.Fatal(err)
+			}
+			out[tbl.Name] = fmt.Sprint(row)
+		}
+		return out
+	}
+	fromNDJSON := fingerprints()
+	res = loadEvery(warehouse.Merge, run+"-parquet-merge", func(table string) []string { return pqURIs[table] })
+	for _, tbl := range clickstream.Tables() {
+		if r := res[tbl.Name]; r.Added != 0 || r.Staged != staged[tbl.Name] || r.Distinct != distinct[tbl.Name] {
+			t.Errorf("merge of the Parquet files into %s: %+v, want %d staged, %d distinct, none added", tbl.Name, r, staged[tbl.Name], distinct[tbl.Name])
+		}
+	}
+	loadEvery(warehouse.Replace, run+"-parquet-replace", func(table string) []string { return pqURIs[table] })
+	if got := fingerprints(); !maps.Equal(got, fromNDJSON) {
+		t.Errorf("tables replaced from Parquet:\n%v\nfrom NDJSON:\n%v", got, fromNDJSON)
 	}
 
 	// Export the lake and transform it back: every session is valid again.

@@ -23,8 +23,10 @@ const (
 	dropTimeout = time.Minute
 )
 
-// Load loads the staged NDJSON files (gs:// URIs) into req.Table in
-// req.Mode, creating the table first if it is missing (see EnsureTables).
+// Load loads the staged files (gs:// URIs) into req.Table in req.Mode,
+// creating the table first if it is missing (see EnsureTables). The files
+// are Parquet if every name ends in .parquet, NDJSON if none does; a load
+// of both fails before any request.
 // The steps, their jobs and their ids are described at [BigQuery]. Data that
 // does not fit the table is an error wrapping ErrSchema, a missing file one
 // wrapping ErrNotFound; either way the table is left as it was.
@@ -45,13 +47,17 @@ func (b *BigQuery) Load(ctx context.Context, req LoadRequest) (LoadResult, error
 	if err != nil {
 		return res, fmt.Errorf("loading %s: %w", name, err)
 	}
+	format, err := formatOf(uris)
+	if err != nil {
+		return res, fmt.Errorf("loading %s: %w", name, err)
+	}
 	if err := b.ensureDatasets(ctx, b.datasetOf(t)); err != nil {
 		return res, fmt.Errorf("loading %s: %w", name, err)
 	}
 	if err := b.ensureTable(ctx, t); err != nil {
 		return res, fmt.Errorf("loading %s: %w", name, err)
 	}
-	res, err = b.newLoad(t, req, uris).run(ctx)
+	res, err = b.newLoad(t, req, uris, format).run(ctx)
 	if err != nil {
 		return LoadResult{Table: req.Table}, fmt.Errorf("loading %s: %w", name, err)
 	}
@@ -65,6 +71,7 @@ type bqLoad struct {
 	t       clickstream.Table
 	mode    Mode
 	uris    []string
+	format  stagedFormat
 	attempt int32
 	prefix  string // of the job ids: clickstream_<run>_<table>
 	hash    string // digest of the request, ends every name
@@ -74,13 +81,13 @@ type bqLoad struct {
 	keepBefore func(context.Context, int64) (int64, error)
 }
 
-func (b *BigQuery) newLoad(t clickstream.Table, req LoadRequest, uris []string) *bqLoad {
+func (b *BigQuery) newLoad(t clickstream.Table, req LoadRequest, uris []string, format stagedFormat) *bqLoad {
 	attempt := strconv.Itoa(int(req.Attempt))
 	hash := digest(append([]string{b.project, b.datasetOf(t), req.RunID, t.Name, attempt, string(req.Mode)}, uris...)...)
 	staging := fmt.Sprintf("_staging_%s_%s_a%s_%s", sanitizeID(req.RunID, false, maxRunIDBytes),
 		t.Name, sanitizeID(attempt, false, 16), hash)
 	return &bqLoad{
-		b: b, t: t, mode: req.Mode, uris: uris, attempt: req.Attempt,
+		b: b, t: t, mode: req.Mode, uris: uris, format: format, attempt: req.Attempt,
 		prefix:     "clickstream_" + sanitizeID(req.RunID, true, maxRunIDBytes) + "_" + t.Name,
 		hash:       hash,
 		target:     b.sqlName(t),
@@ -150,18 +157,7 @@ func (l *bqLoad) stage(ctx context.Context) (int64, error) {
 		if n > 1 {
 			step = fmt.Sprintf("load-%d", i+1)
 		}
-		src := bigquery.NewGCSReference(uris...)
-		src.SourceFormat = bigquery.JSON
-		src.Schema = BigQuerySchema(l.t)
-		src.AutoDetect = false
-		src.IgnoreUnknownValues = false
-		src.MaxBadRecords = 0
-		loader := l.staging.LoaderFrom(src)
-		loader.CreateDisposition = bigquery.CreateIfNeeded
-		loader.WriteDisposition = bigquery.WriteTruncate
-		if i > 0 {
-			loader.WriteDisposition = bigquery.WriteAppend
-		}
+		loader := l.loader(uris, i == 0)
 		id := l.jobID(step)
 		loader.JobID, loader.Location = id, l.b.location
 		job, err := l.b.runJob(ctx, id, loader.Run)
@@ -177,12 +173,56 @@ func (l *bqLoad) stage(ctx context.Context) (int64, error) {
 		}
 		staged += stats.OutputRows
 	}
-	// A truncating load may replace the table's metadata: set the
-	// expiration again.
+	// A truncating load (NDJSON's first) may replace the table's metadata:
+	// set the expiration again.
 	if _, err := l.staging.Update(ctx, bigquery.TableMetadataToUpdate{ExpirationTime: time.Now().Add(stagingExpiration)}, ""); err != nil {
 		return 0, fmt.Errorf("setting the expiration of %s: %w", l.staging.FullyQualifiedName(), l.b.classify(err))
 	}
 	return staged, nil
+}
+
+// loader returns the job that loads uris into the staging table; first
+// says it is the load's first job.
+//
+// NDJSON is read with the table's schema given, nothing detected, no
+// unknown field or bad record allowed; the first job truncates the staging
+// table (and sets its schema), the others append.
+//
+// Parquet is read with list inference, so that a 3-level LIST is a
+// REPEATED column rather than a RECORD holding a list. A Parquet file
+// carries its own schema, and a load that truncates a table takes the
+// file's schema for it, REQUIRED modes and descriptions included: so every
+// job appends (WRITE_APPEND, without schema update options) to the staging
+// table that stage created with the target's schema, which must already
+// exist (CREATE_NEVER), and gives no schema (the load job's schema may be
+// left out when the destination table exists). Appending without schema
+// update options, BigQuery keeps the table's schema and fails the job on a
+// file that does not fit it: a column of another type, a REQUIRED column
+// missing, a column the table lacks, or a REQUIRED column the file marks
+// optional (that would relax its mode). The transform's writer marks the
+// REQUIRED columns required, so no null can reach them.
+func (l *bqLoad) loader(uris []string, first bool) *bigquery.Loader {
+	src := bigquery.NewGCSReference(uris...)
+	if l.format == formatParquet {
+		src.SourceFormat = bigquery.Parquet
+		src.ParquetOptions = &bigquery.ParquetOptions{EnableListInference: true}
+		loader := l.staging.LoaderFrom(src)
+		loader.CreateDisposition = bigquery.CreateNever
+		loader.WriteDisposition = bigquery.WriteAppend
+		return loader
+	}
+	src.SourceFormat = bigquery.JSON
+	src.Schema = BigQuerySchema(l.t)
+	src.AutoDetect = false
+	src.IgnoreUnknownValues = false
+	src.MaxBadRecords = 0
+	loader := l.staging.LoaderFrom(src)
+	loader.CreateDisposition = bigquery.CreateIfNeeded
+	loader.WriteDisposition = bigquery.WriteTruncate
+	if !first {
+		loader.WriteDisposition = bigquery.WriteAppend
+	}
+	return loader
 }
 
 // dropStaging deletes the staging table, even when ctx is done. A failure

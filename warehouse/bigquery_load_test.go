@@ -167,6 +167,11 @@ func TestBigQueryLoadReplace(t *testing.T) {
 		t.Errorf("load job: format %s, write %s, create %s, autodetect %v, ignoreUnknownValues %v, maxBadRecords %d; want NEWLINE_DELIMITED_JSON, WRITE_TRUNCATE, CREATE_IF_NEEDED, false, false, 0",
 			load.SourceFormat, load.WriteDisposition, load.CreateDisposition, load.Autodetect, load.IgnoreUnknownValues, load.MaxBadRecords)
 	}
+	// Only these members are sent (the false and zero options are left out,
+	// BigQuery's defaults), no Parquet option.
+	if got, want := loadConfigKeys(t, f, "load"), []string{"createDisposition", "destinationTable", "schema", "sourceFormat", "sourceUris", "writeDisposition"}; !slices.Equal(got, want) {
+		t.Errorf("load configuration sends %v, want %v", got, want)
+	}
 	for _, r := range f.Requests(routeJobsInsert) {
 		if strings.Contains(string(r.Body), "autodetect") {
 			t.Errorf("a job insert mentions autodetect: %s", r.Body)
@@ -469,6 +474,9 @@ func TestBigQueryLoadRefuses(t *testing.T) {
 		{"bucket only", warehouse.LoadRequest{Table: "sessions", Mode: warehouse.Merge, RunID: "r", Files: []string{"gs://stage"}}, "gs://bucket/object", true},
 		{"wildcard", warehouse.LoadRequest{Table: "sessions", Mode: warehouse.Merge, RunID: "r", Files: []string{"gs://stage/x*.ndjson"}}, "wildcard", true},
 		{"no run", warehouse.LoadRequest{Table: "sessions", Mode: warehouse.Merge}, "RunID is required", false},
+		{"formats mixed", warehouse.LoadRequest{Table: "sessions", Mode: warehouse.Merge, RunID: "r",
+			Files: []string{"gs://stage/a.parquet", "gs://stage/b.ndjson", "gs://stage/c.parquet"}},
+			"schema mismatch: the staged files mix Parquet (gs://stage/a.parquet) and NDJSON (gs://stage/b.ndjson)", false},
 		{"unknown table", warehouse.LoadRequest{Table: "nope", Mode: warehouse.Merge, RunID: "r"}, "loading nope: no such table", false},
 		{"unknown mode", warehouse.LoadRequest{Table: "sessions", Mode: "upsert", RunID: "r"}, `load mode "upsert"`, false},
 	} {

@@ -2,10 +2,11 @@
 // interface (ensure or recreate the tables, load staged files into a table in
 // a [Mode], count rows) and its two implementations: [DuckDB], embedded, and
 // [BigQuery]. Table schemas come from clickstream.Tables() alone; no column
-// is named here. Both implementations load the same staged NDJSON with the
-// same semantics: one row per key, the copy with the smallest
-// (source_object, source_line) kept, replace or merge, all or nothing per
-// table.
+// is named here. Both implementations load the same staged files, NDJSON or
+// Parquet (told by the names: every file of a load ends in .parquet, or
+// none does), with the same semantics: one row per key, the copy with the
+// smallest (source_object, source_line) kept, replace or merge, all or
+// nothing per table.
 //
 // # The audit table
 //
@@ -54,7 +55,8 @@
 // wrapping [ErrSchema] until RecreateTables drops and recreates it.
 //
 // Loads. Load creates its table first if it is missing (it calls the check
-// of EnsureTables for that table), then, in ONE transaction:
+// of EnsureTables for that table), then, in ONE transaction (for NDJSON;
+// Parquet below):
 //
 //  1. reads the staged files into a temporary table with read_json,
 //     format 'newline_delimited', the columns and types of the table given
@@ -85,6 +87,41 @@
 //
 // A failure anywhere rolls the transaction back: the table stays as it was.
 // LoadRequest.RunID is not needed here (it names BigQuery jobs).
+//
+// Parquet. Staged Parquet files (clickstream's writer: the table's columns
+// in order, REQUIRED ones required) are read with read_parquet, columns
+// picked by name, paths passed and escaped as for read_json, in the same
+// transaction and with the same semantics, but without materialising the
+// rows, in three passes:
+//
+//  1. the footers (parquet_schema): every file must have exactly the
+//     table's columns, in any order, each of the table's type (STRING a
+//     UTF8 BYTE_ARRAY, INTEGER INT64, FLOAT DOUBLE, TIMESTAMP an INT64
+//     TIMESTAMP adjusted to UTC, RECORD a group of its fields in order,
+//     REPEATED a 3-level LIST); the files are grouped by schema, each
+//     schema checked once. A file that differs is an error wrapping
+//     ErrSchema naming it and the column: read_parquet itself would cast
+//     a column of another type silently.
+//  2. the narrow columns: per key, the position of the row to keep, as
+//     file_index << 40 | file_row_number, by arg_min over
+//     (source_object, source_line, position), into a temporary table;
+//     its sum of rows and its count are Staged and Distinct. The REQUIRED
+//     columns that a file marks optional (a writer may) are counted null in
+//     the same pass; a null is an error naming the file and column of the
+//     first such row, as for NDJSON.
+//  3. the rows whose position was kept are inserted (Merge: the supersede
+//     step and the anti-join as above, on the kept rows' lineage).
+//
+// For the Parquet load DuckDB's external file cache is off (it holds every
+// file read until the query ends: 2 GB for 10,000 small files of visits)
+// and insertion order is not preserved (the order rows go into a table does
+// not matter). Each file costs something in each pass, more with wide
+// nested columns, so Parquet loads fastest from few large files. Measured
+// on 2 cores, the five tables of 150 MB of input, fresh: 1.9 s from 8
+// Parquet files per table against 2.8 to 3.3 s from NDJSON (merge of rows
+// already held: 0.8 s against 1.5 s); from 2,000 small files per table
+// about even (4.9 s and 4.7 s); from 10,000 tiny files per table 19.5 s
+// against 7.4 s, in about the same memory (0.55 GB).
 //
 // read_json casts where a cast exists instead of failing, so the check of
 // step 2 is only as strict as DuckDB's casts: 1.5 or true in a BIGINT column

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -18,12 +19,16 @@ import (
 // stagedTable is the temporary table a load reads the staged files into.
 const stagedTable = "temp.main.clickstream_staged"
 
-// Load loads the staged NDJSON files (local paths) into req.Table in one
-// transaction, creating the table first if it is missing (see EnsureTables).
+// Load loads the staged files (local paths, or URIs that DuckDBOptions.Fetch
+// opens) into req.Table in one transaction, creating the table first if it
+// is missing (see EnsureTables). The files are Parquet if every name ends in
+// .parquet, NDJSON if none does; a load of both fails.
 //
-// The files are read with the table's columns and types, nothing detected;
-// a file listed twice is read once. Every staged row must fit the table:
-// the types of its columns, and every REQUIRED column present and not null.
+// NDJSON files are read with the table's columns and types, nothing
+// detected; Parquet files must have the table's columns (by name, in any
+// order) of its types. A file listed twice is read once. Every staged row
+// must fit the table: the types of its columns, and every REQUIRED column
+// present and not null.
 // The rows are deduplicated by the table's key, keeping per key the row with
 // the smallest (source_object, source_line), and of rows equal in those the
 // first in the order of the files and lines. Replace leaves the table
@@ -49,6 +54,10 @@ func (d *DuckDB) Load(ctx context.Context, req LoadRequest) (LoadResult, error) 
 	if _, err := ParseMode(string(req.Mode)); err != nil {
 		return res, fmt.Errorf("loading %s: %w", name, err)
 	}
+	format, err := formatOf(req.Files)
+	if err != nil {
+		return res, fmt.Errorf("loading %s: %w", name, err)
+	}
 	fetched, cleanup, err := d.fetchRemote(ctx, req.Files)
 	defer cleanup()
 	if err != nil {
@@ -64,7 +73,7 @@ func (d *DuckDB) Load(ctx context.Context, req LoadRequest) (LoadResult, error) 
 		}
 		return inTx(ctx, c, func(tx *sql.Tx) error {
 			var err error
-			res, err = d.load(ctx, tx, t, files, req.Mode, req.KeepBefore)
+			res, err = d.load(ctx, tx, t, files, format, req.Mode, req.KeepBefore)
 			return err
 		})
 	})
@@ -75,7 +84,7 @@ func (d *DuckDB) Load(ctx context.Context, req LoadRequest) (LoadResult, error) 
 }
 
 // load does the work of Load inside tx.
-func (d *DuckDB) load(ctx context.Context, tx *sql.Tx, t clickstream.Table, files []string, mode Mode,
+func (d *DuckDB) load(ctx context.Context, tx *sql.Tx, t clickstream.Table, files []string, format stagedFormat, mode Mode,
 	keepBefore func(context.Context, int64) (int64, error)) (LoadResult, error) {
 	res := LoadResult{Table: t.Name}
 	target := d.ident(t)
@@ -88,10 +97,23 @@ func (d *DuckDB) load(ctx context.Context, tx *sql.Tx, t clickstream.Table, file
 			return res, fmt.Errorf("keeping the count before: %w", err)
 		}
 	}
-	if len(files) > 0 {
+	// The staging step leaves in a temporary table the staged rows (NDJSON)
+	// or the positions of those to keep (Parquet); the statements below
+	// write from it.
+	var supersede, insert, temp string
+	switch {
+	case len(files) == 0:
+	case format == formatParquet:
+		defer resetParquetOptions(ctx, tx)
+		if res.Staged, res.Distinct, err = stageParquet(ctx, tx, t, files, mode); err != nil {
+			return res, err
+		}
+		supersede, insert, temp = supersedeSQL(target, t, keepTable), insertParquetSQL(target, t, files, mode), keepTable
+	default:
 		if res.Staged, res.Distinct, err = stage(ctx, tx, t, files); err != nil {
 			return res, err
 		}
+		supersede, insert, temp = supersedeSQL(target, t, stagedTable), insertSQL(target, t, mode), stagedTable
 	}
 	if mode == Replace {
 		if _, err := tx.ExecContext(ctx, "DELETE FROM "+target); err != nil {
@@ -99,15 +121,15 @@ func (d *DuckDB) load(ctx context.Context, tx *sql.Tx, t clickstream.Table, file
 		}
 	}
 	if len(files) > 0 && mode == Merge {
-		if _, err := tx.ExecContext(ctx, supersedeSQL(target, t)); err != nil {
+		if _, err := tx.ExecContext(ctx, supersede); err != nil {
 			return res, fmt.Errorf("superseding rows: %w", classify(err))
 		}
 	}
 	if len(files) > 0 {
-		if _, err := tx.ExecContext(ctx, insertSQL(target, t, mode)); err != nil {
+		if _, err := tx.ExecContext(ctx, insert); err != nil {
 			return res, fmt.Errorf("inserting: %w", classify(err))
 		}
-		if _, err := tx.ExecContext(ctx, "DROP TABLE "+stagedTable); err != nil {
+		if _, err := tx.ExecContext(ctx, "DROP TABLE "+temp); err != nil {
 			return res, fmt.Errorf("dropping the staged rows: %w", err)
 		}
 	}
@@ -215,21 +237,20 @@ func insertSQL(target string, t clickstream.Table, mode Mode) string {
 }
 
 // supersedeSQL deletes, before a merge inserts, the rows of target whose
-// key a staged row has with a smaller (source_object, source_line): the
+// key a staged row (a row of the temporary table staged, which has the key
+// and lineage columns) has with a smaller (source_object, source_line): the
 // insert then puts the staged copy in their place. So which copy of a
 // duplicated session a table keeps is the same whatever order its objects
 // were merged in (a backfill's days run side by side), and the same as one
 // replace run over them all would keep; a row loaded again from the same
 // object and line stays as it is.
-func supersedeSQL(target string, t clickstream.Table) string {
+func supersedeSQL(target string, t clickstream.Table, staged string) string {
 	key := quoteIdent(t.Key)
 	obj, line := quoteIdent(clickstream.ColSourceObject), quoteIdent(clickstream.ColSourceLine)
 	return fmt.Sprintf("DELETE FROM %s AS t WHERE EXISTS (\n\tSELECT 1 FROM %s AS s WHERE s.%s = t.%s\n\tAND (s.%s < t.%s OR (s.%s = t.%s AND s.%s < t.%s)))",
-		target, stagedTable, key, key, obj, obj, obj, obj, line, line)
+		target, staged, key, key, obj, obj, obj, obj, line, line)
 }
 
-// localFiles checks that every file exists and returns their absolute paths,
-// each once, in the order given.
 // fetchRemote copies the files that are not local (gs://...) into a
 // temporary folder with d.fetch, and returns the list with those replaced by
 // their copies, in the same order; cleanup removes the copies.
@@ -250,12 +271,26 @@ func (d *DuckDB) fetchRemote(ctx context.Context, files []string) (_ []string, c
 			}
 			cleanup = func() { os.RemoveAll(dir) }
 		}
-		out[i] = filepath.Join(dir, fmt.Sprintf("%06d.ndjson", i))
+		// The copy keeps the file's extension, which tells DuckDB its
+		// format (and compression).
+		out[i] = filepath.Join(dir, fmt.Sprintf("%06d%s", i, fileExt(f)))
 		if err := copyTo(ctx, d.fetch, f, out[i]); err != nil {
 			return nil, cleanup, fmt.Errorf("reading staged file %s: %w", f, err)
 		}
 	}
 	return out, cleanup, nil
+}
+
+// fileExt is the extension of the object a URI names (".parquet",
+// ".ndjson", ".gz"), or "" if it has none or one unfit for a file name.
+func fileExt(uri string) string {
+	ext := path.Ext(uri)
+	if len(ext) < 2 || strings.ContainsFunc(ext[1:], func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9')
+	}) {
+		return ""
+	}
+	return ext
 }
 
 func copyTo(ctx context.Context, fetch func(context.Context, string) (io.ReadCloser, error), uri, path string) error {
@@ -275,6 +310,8 @@ func copyTo(ctx context.Context, fetch func(context.Context, string) (io.ReadClo
 	return f.Close()
 }
 
+// localFiles checks that every file exists and returns their absolute paths,
+// each once, in the order given.
 func localFiles(files []string) ([]string, error) {
 	out := make([]string, 0, len(files))
 	seen := make(map[string]bool, len(files))

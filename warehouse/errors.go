@@ -4,8 +4,9 @@ import "errors"
 
 var (
 	// ErrSchema is wrapped by errors saying the staged data does not fit a
-	// table (a value of the wrong type, a required column missing or null)
-	// or an existing table's columns differ from clickstream.Tables().
+	// table (a value of the wrong type, a required column missing or null,
+	// a Parquet file whose columns differ, files of both formats in one
+	// load) or an existing table's columns differ from clickstream.Tables().
 	// Retrying cannot fix it: the activity layer makes it non-retryable.
 	// A table that differs needs RecreateTables.
 	ErrSchema = errors.New("schema mismatch")

@@ -1,7 +1,6 @@
 package warehouse_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"fmt"
@@ -41,6 +40,14 @@ func (nopCloser) Close() error { return nil }
 // real transform into dir/<table>/<object number>.ndjson.
 func stageSample(tb testing.TB, dir string, opts sampledata.Options, runID string) staged {
 	tb.Helper()
+	return stageSampleAs(tb, dir, opts, runID, clickstream.NDJSON)
+}
+
+// stageSampleAs is stageSample in format: the files are named
+// <object number><format.Ext()>, and a table that gets no row from an
+// object has no file for it (the Parquet writer writes nothing then).
+func stageSampleAs(tb testing.TB, dir string, opts sampledata.Options, runID string, format clickstream.Format) staged {
+	tb.Helper()
 	objects := make(map[string]*bytes.Buffer)
 	sum, err := sampledata.WriteObjects(opts, func(name string) (io.WriteCloser, error) {
 		b := new(bytes.Buffer)
@@ -50,25 +57,15 @@ func stageSample(tb testing.TB, dir string, opts sampledata.Options, runID strin
 	if err != nil {
 		tb.Fatal(err)
 	}
-	tr, err := clickstream.NewTransformer(clickstream.Options{RunID: runID})
+	tr, err := clickstream.NewTransformer(clickstream.Options{RunID: runID, Format: format})
 	if err != nil {
 		tb.Fatal(err)
 	}
 	s := staged{sum: sum, files: make(map[string][]string)}
 	for i, obj := range sum.Objects {
-		outs := make(map[string]*os.File)
-		bufs := make(map[string]*bufio.Writer)
+		bufs := make(map[string]*bytes.Buffer)
 		for _, t := range clickstream.Tables() {
-			p := filepath.Join(dir, t.Name, fmt.Sprintf("%05d.ndjson", i))
-			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-				tb.Fatal(err)
-			}
-			f, err := os.Create(p)
-			if err != nil {
-				tb.Fatal(err)
-			}
-			outs[t.Name], bufs[t.Name] = f, bufio.NewWriterSize(f, 256<<10)
-			s.files[t.Name] = append(s.files[t.Name], p)
+			bufs[t.Name] = new(bytes.Buffer)
 		}
 		out := clickstream.Outputs{
 			Visits: bufs[clickstream.VisitsTable], Sessions: bufs[clickstream.SessionsTable],
@@ -78,18 +75,20 @@ func stageSample(tb testing.TB, dir string, opts sampledata.Options, runID strin
 		if _, err := tr.Transform(context.Background(), bytes.NewReader(objects[obj.Name].Bytes()), obj.Name, out); err != nil {
 			tb.Fatal(err)
 		}
-		for name, f := range outs {
-			if err := bufs[name].Flush(); err != nil {
+		for _, t := range clickstream.Tables() {
+			b := bufs[t.Name]
+			if b.Len() == 0 && format == clickstream.Parquet {
+				continue
+			}
+			p := filepath.Join(dir, t.Name, fmt.Sprintf("%05d%s", i, format.Ext()))
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 				tb.Fatal(err)
 			}
-			fi, err := f.Stat()
-			if err != nil {
+			if err := os.WriteFile(p, b.Bytes(), 0o644); err != nil {
 				tb.Fatal(err)
 			}
-			s.bytes += fi.Size()
-			if err := f.Close(); err != nil {
-				tb.Fatal(err)
-			}
+			s.files[t.Name] = append(s.files[t.Name], p)
+			s.bytes += int64(b.Len())
 		}
 	}
 	return s

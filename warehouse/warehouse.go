@@ -31,8 +31,10 @@ func ParseMode(s string) (Mode, error) {
 type LoadRequest struct {
 	// Table is one of clickstream.Tables()' names.
 	Table string
-	// Files are the staged NDJSON files of the table: full names as
-	// blob.Store.URI()+"/"+name gives them. May be empty.
+	// Files are the staged files of the table: full names as
+	// blob.Store.URI()+"/"+name gives them. May be empty. All Parquet
+	// (every name ends in .parquet) or all NDJSON (none does): a load of
+	// both fails with ErrSchema.
 	Files []string
 	Mode  Mode
 	// RunID identifies the load (used to name staging tables and jobs).

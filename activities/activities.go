@@ -40,4 +40,6 @@ type RunDefaults struct {
 	Window       int
 	PageSize     int
 	PagesPerRun  int
+	// StagingFormat is a clickstream.Format; empty means NDJSON.
+	StagingFormat string
 }

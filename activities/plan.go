@@ -21,6 +21,8 @@ type PlanInput struct {
 	// both included; To defaults to From. Empty: the whole source.
 	From string `json:"from,omitempty"`
 	To   string `json:"to,omitempty"`
+	// StagingFormat is the staged files' format: parquet or ndjson.
+	StagingFormat string `json:"staging_format,omitempty"`
 }
 
 // Plan is a run's effective settings.
@@ -32,6 +34,10 @@ type Plan struct {
 	Window       int    `json:"window"`
 	PageSize     int    `json:"page_size"`
 	PagesPerRun  int    `json:"pages_per_run"`
+	// StagingFormat is the format of every staged file of the run, so that
+	// each table's load reads one format whichever workers transformed its
+	// batches. Empty in runs planned before it existed: NDJSON.
+	StagingFormat string `json:"staging_format,omitempty"`
 	// From and To are the run's days (YYYY-MM-DD), or empty for the whole
 	// source.
 	From string `json:"from,omitempty"`
@@ -57,7 +63,8 @@ func (a *Activities) Plan(ctx context.Context, in PlanInput) (Plan, error) {
 		BatchObjects: or(in.BatchObjects, d.BatchObjects), BatchBytes: or(in.BatchBytes, d.BatchBytes),
 		Window: or(in.Window, d.Window), PageSize: or(in.PageSize, d.PageSize), PagesPerRun: or(in.PagesPerRun, d.PagesPerRun),
 		From: in.From, To: or(in.To, in.From),
-		Staging: a.Staging.URI(), DeadLetter: a.DeadLetter.URI(),
+		StagingFormat: or(in.StagingFormat, or(d.StagingFormat, string(clickstream.NDJSON))),
+		Staging:       a.Staging.URI(), DeadLetter: a.DeadLetter.URI(),
 		SearchAttributes: a.SearchAttributes,
 	}
 	if p.From == "" && p.To != "" {
@@ -67,6 +74,9 @@ func (a *Activities) Plan(ctx context.Context, in PlanInput) (Plan, error) {
 		if _, err := clickstream.Days(p.From, p.To); err != nil {
 			return p, classify(configError("%v", err))
 		}
+	}
+	if _, err := clickstream.ParseFormat(p.StagingFormat); err != nil {
+		return p, classify(configError("staging_format: %v", err))
 	}
 	if _, err := warehouse.ParseMode(p.Mode); err != nil {
 		return p, classify(configError("mode: %v", err))

@@ -34,6 +34,9 @@ type TransformInput struct {
 	// ranges of about SplitBytes, Window of them transformed at once.
 	SplitBytes int64 `json:"split_bytes,omitempty"`
 	Window     int   `json:"window,omitempty"`
+	// Format is the staged files' format (the run's Plan.StagingFormat);
+	// empty: NDJSON, as in runs planned before it existed.
+	Format string `json:"format,omitempty"`
 }
 
 // Range is the bytes [Offset, End) of an object, whole lines, after Line
@@ -129,7 +132,13 @@ func (a *Activities) Transform(ctx context.Context, in TransformInput) (Transfor
 	if err != nil {
 		return TransformResult{}, classify(configError("source %s: %v", in.Source, err))
 	}
-	tr, err := clickstream.NewTransformer(clickstream.Options{RunID: in.RunID, MaxLineBytes: a.MaxLineBytes})
+	format := clickstream.NDJSON
+	if in.Format != "" {
+		if format, err = clickstream.ParseFormat(in.Format); err != nil {
+			return TransformResult{}, classify(configError("%v", err))
+		}
+	}
+	tr, err := clickstream.NewTransformer(clickstream.Options{RunID: in.RunID, MaxLineBytes: a.MaxLineBytes, Format: format})
 	if err != nil {
 		return TransformResult{}, classify(configError("%v", err))
 	}
@@ -149,7 +158,7 @@ func (a *Activities) Transform(ctx context.Context, in TransformInput) (Transfor
 	}
 	defer hb.stop()
 	for ; cp.Object < len(in.Objects); cp.Object, cp.Parts, cp.Cursor = cp.Object+1, 0, (clickstream.Cursor{}) {
-		if err := a.transformObject(ctx, tr, src, in, &cp, hb); err != nil {
+		if err := a.transformObject(ctx, tr, format, src, in, &cp, hb); err != nil {
 			return TransformResult{}, err
 		}
 	}
@@ -201,7 +210,7 @@ func countBatch(h client.MetricsHandler, res TransformResult, took time.Duration
 
 // transformObject transforms in.Objects[cp.Object] from cp's cursor to its
 // end, a part at a time, heartbeating cp after each part.
-func (a *Activities) transformObject(ctx context.Context, tr *clickstream.Transformer, src blob.Store, in TransformInput,
+func (a *Activities) transformObject(ctx context.Context, tr *clickstream.Transformer, format clickstream.Format, src blob.Store, in TransformInput,
 	cp *TransformCheckpoint, hb *checkpointer) error {
 	obj := in.Objects[cp.Object]
 	m := &cp.Manifest
@@ -249,7 +258,7 @@ func (a *Activities) transformObject(ctx context.Context, tr *clickstream.Transf
 		partBytes = DefaultPartBytes
 	}
 	for !or.Done() {
-		out := a.newPartOutputs(ctx, in.RunID, fmt.Sprintf("%s-%05d-%05d", in.BatchID, cp.Object, cp.Parts))
+		out := a.newPartOutputs(ctx, in.RunID, fmt.Sprintf("%s-%05d-%05d", in.BatchID, cp.Object, cp.Parts), format)
 		c, err := tr.TransformPart(ctx, or, out.outputs(), partBytes)
 		if err == nil {
 			err = out.commit(m)
@@ -336,14 +345,14 @@ var partTables = [6]string{
 	clickstream.AddtocartsTable, clickstream.PurchasesTable, "",
 }
 
-func (a *Activities) newPartOutputs(ctx context.Context, runID, part string) *partOutputs {
+func (a *Activities) newPartOutputs(ctx context.Context, runID, part string, format clickstream.Format) *partOutputs {
 	p := &partOutputs{}
 	for i, table := range partTables {
 		if table == "" {
 			p.files[i] = lazyFile{ctx: ctx, store: a.DeadLetter, name: path.Join(runID, part+".ndjson")}
 			continue
 		}
-		p.files[i] = lazyFile{ctx: ctx, store: a.Staging, name: path.Join(runID, table, part+".ndjson"), table: table}
+		p.files[i] = lazyFile{ctx: ctx, store: a.Staging, name: path.Join(runID, table, part+format.Ext()), table: table}
 	}
 	return p
 }

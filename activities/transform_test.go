@@ -64,6 +64,7 @@ type fixture struct {
 	objects []blob.Object
 	a       *activities.Activities
 	staging string
+	format  string // TransformInput.Format
 }
 
 // input generates the objects the fixtures read; fixtures that compare their
@@ -125,7 +126,7 @@ func (f *fixture) run(t *testing.T, details *activities.TransformCheckpoint) (ac
 		}
 		last = &cp
 	})
-	in := activities.TransformInput{RunID: "run-1", BatchID: "00000-abc", Source: "src", Objects: f.objects}
+	in := activities.TransformInput{RunID: "run-1", BatchID: "00000-abc", Source: "src", Objects: f.objects, Format: f.format}
 	v, err := env.ExecuteActivity(f.a.Transform, in)
 	var res activities.TransformResult
 	if err == nil {
@@ -154,9 +155,20 @@ func outputs(t *testing.T, root string) map[string]string {
 	return files
 }
 
+// stagingFormats are the staged formats the transform tests run in: none
+// (runs planned before the format existed: NDJSON) and both named ones.
+var stagingFormats = []string{"", "ndjson", "parquet"}
+
 func TestTransformResumesFromHeartbeat(t *testing.T) {
 	src := input(t)
+	for _, format := range stagingFormats {
+		t.Run("format "+format, func(t *testing.T) { testTransformResumesFromHeartbeat(t, src, format) })
+	}
+}
+
+func testTransformResumesFromHeartbeat(t *testing.T, src, format string) {
 	clean := newFixture(t, src, t.TempDir())
+	clean.format = format
 	want, _, err := clean.run(t, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -174,6 +186,7 @@ func TestTransformResumesFromHeartbeat(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t, src, t.TempDir())
+			f.format = format
 			f.src.failName, f.src.failAt = f.objects[tt.object].Name, tt.failAt
 			_, cp, err := f.run(t, nil)
 			if err == nil {
@@ -277,7 +290,15 @@ func TestTransformCorruptObjectIsNotRetryable(t *testing.T) {
 }
 
 func TestManifestListsEveryFile(t *testing.T) {
-	f := newFixture(t, input(t), t.TempDir())
+	src := input(t)
+	for _, format := range stagingFormats {
+		t.Run("format "+format, func(t *testing.T) { testManifestListsEveryFile(t, src, format) })
+	}
+}
+
+func testManifestListsEveryFile(t *testing.T, src, format string) {
+	f := newFixture(t, src, t.TempDir())
+	f.format = format
 	res, _, err := f.run(t, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -305,6 +326,28 @@ func TestManifestListsEveryFile(t *testing.T) {
 	}
 	if err := m.Counts.Check(); err != nil || m.Counts != res.Counts {
 		t.Errorf("manifest counts %+v (%v), result %+v", m.Counts, err, res.Counts)
+	}
+	// Every staged file is in the run's format, with its content; the dead
+	// letter is NDJSON whatever the format.
+	ext, magic := ".ndjson", "{"
+	if format == "parquet" {
+		ext, magic = ".parquet", "PAR1"
+	}
+	for table, names := range m.Files {
+		if len(names) == 0 {
+			t.Errorf("%s: no staged files", table)
+		}
+		for _, name := range names {
+			rel, _ := filepath.Rel(f.staging, name)
+			if content := files[filepath.ToSlash(rel)]; !strings.HasSuffix(name, ext) || !strings.HasPrefix(content, magic) {
+				t.Errorf("%s: staged file %s starts %.4q, want a %s file", table, name, content, ext)
+			}
+		}
+	}
+	for _, name := range m.DeadLetter {
+		if !strings.HasSuffix(name, ".ndjson") {
+			t.Errorf("dead-letter file %s is not NDJSON", name)
+		}
 	}
 }
 

@@ -64,6 +64,7 @@ func NewActivities(ctx context.Context, cfg config.Config, wh warehouse.Warehous
 			Source: cfg.Source.URI, Mode: cfg.Pipeline.Mode,
 			BatchObjects: cfg.Pipeline.BatchObjects, BatchBytes: int64(cfg.Pipeline.BatchBytes),
 			Window: cfg.Pipeline.Window, PageSize: cfg.Pipeline.PageSize, PagesPerRun: cfg.Pipeline.PagesPerRun,
+			StagingFormat: cfg.Pipeline.StagingFormat,
 		},
 		MaxLineBytes: int(cfg.Transform.MaxLineBytes),
 		PartBytes:    int64(cfg.Transform.PartBytes),

@@ -35,7 +35,7 @@ import (
 // Abort cancels the upload: nothing of it becomes visible (a resumable
 // upload that was started is left unfinished, and the service discards it).
 // ".ndjson" and ".jsonl" objects are typed application/x-ndjson, ".json"
-// ones application/json.
+// ones application/json, ".parquet" ones application/vnd.apache.parquet.
 func (s *GCS) Create(ctx context.Context, name string) (Writer, error) {
 	if err := validateName(name); err != nil {
 		return nil, err
@@ -76,6 +76,8 @@ func contentType(name string) string {
 		return "application/x-ndjson"
 	case ".json":
 		return "application/json"
+	case ".parquet":
+		return "application/vnd.apache.parquet"
 	}
 	return ""
 }

@@ -98,6 +98,8 @@ type Pipeline struct {
 	Window       int      `mapstructure:"window"`
 	PageSize     int      `mapstructure:"page_size"`
 	PagesPerRun  int      `mapstructure:"pages_per_run"`
+	// StagingFormat is a clickstream.Format.
+	StagingFormat string `mapstructure:"staging_format"`
 }
 
 // Source is where input objects are read from.

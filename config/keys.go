@@ -136,6 +136,11 @@ var keys = []Key{
 		Doc:     "Most batches transformed at once (child workflows in flight).",
 	},
 	{
+		Name:    "pipeline.staging_format",
+		Default: "parquet",
+		Doc:     "File format of the staged rows between transform and load: parquet (snappy-compressed; about a fifth of the NDJSON's bytes, and loaded by DuckDB and BigQuery without parsing JSON) or ndjson (readable with any text tool). The dead letter is always NDJSON. A run may set its own (staging_format in its input).",
+	},
+	{
 		Name:    "pipeline.page_size",
 		Default: "1000",
 		Doc:     "Objects listed per page of the source (one extract activity).",

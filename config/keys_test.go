@@ -43,7 +43,7 @@ func TestDefaultIsValid(t *testing.T) {
 			LakeDataset: "clickstream_lake", DWDataset: "clickstream_dw"},
 		Temporal: Temporal{Address: "127.0.0.1:7233", Namespace: "default", TaskQueue: "clickstream",
 			DevDBFile: "data/temporal.db", DevUIPort: 8233},
-		Pipeline:  Pipeline{Mode: "replace", BatchObjects: 64, BatchBytes: 64 * MiB, Window: 4, PageSize: 1000, PagesPerRun: 20},
+		Pipeline:  Pipeline{Mode: "replace", BatchObjects: 64, BatchBytes: 64 * MiB, Window: 4, PageSize: 1000, PagesPerRun: 20, StagingFormat: "parquet"},
 		Transform: Transform{PartBytes: 64 * MiB, MaxLineBytes: 16 * MiB},
 		Metrics:   Metrics{Address: "127.0.0.1:9464"},
 		Log:       Log{Level: "info", Format: "text"},

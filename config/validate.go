@@ -73,6 +73,9 @@ func (c Config) Validate() error {
 	if c.Pipeline.Mode != "replace" && c.Pipeline.Mode != "merge" {
 		check("pipeline.mode", fmt.Errorf("must be replace or merge, got %q", c.Pipeline.Mode))
 	}
+	if f := c.Pipeline.StagingFormat; f != "parquet" && f != "ndjson" {
+		check("pipeline.staging_format", fmt.Errorf("must be parquet or ndjson, got %q", f))
+	}
 	checkRange := func(key string, v, lo, hi int) {
 		if v < lo || v > hi {
 			check(key, fmt.Errorf("must be between %d and %d, got %d", lo, hi, v))

@@ -109,6 +109,12 @@ func TestValidate(t *testing.T) {
 			edit:        func(c *Config) { c.Log.Format = "logfmt" },
 			errContains: []string{`log.format: must be text or json, got "logfmt"`},
 		},
+		{name: "staging ndjson", edit: func(c *Config) { c.Pipeline.StagingFormat = "ndjson" }},
+		{
+			name:        "staging format unknown",
+			edit:        func(c *Config) { c.Pipeline.StagingFormat = "csv" },
+			errContains: []string{`pipeline.staging_format: must be parquet or ndjson, got "csv"`},
+		},
 		{
 			name: "all errors at once",
 			edit: func(c *Config) { *c = Config{} },

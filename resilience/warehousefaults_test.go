@@ -267,7 +267,8 @@ func TestWarehousePermanentFaults(t *testing.T) {
 			}
 			w := startWarehouseWorker(t, e, fmt.Sprintf("wh-permanent-%d", i), db, &flakyWarehouse{before: tt.before})
 			start := time.Now()
-			res, err := w.run(t, e, "permanent "+tt.name, workflows.PipelineInput{Mode: "replace", BatchObjects: 2})
+			// NDJSON, so that a staged row can be spoiled by editing its text.
+			res, err := w.run(t, e, "permanent "+tt.name, workflows.PipelineInput{Mode: "replace", BatchObjects: 2, StagingFormat: "ndjson"})
 			elapsed := time.Since(start)
 			if err == nil {
 				t.Fatalf("the run succeeded: %+v", res)

@@ -570,7 +570,7 @@ func (w *watch) struck() {
 // manifest exists.
 func (w *watch) batchFiles(batch string) (parts int, manifest bool) {
 	staging := w.e.Vars["CLICKSTREAM_STAGING_URI"]
-	files, _ := filepath.Glob(filepath.Join(staging, "*", clickstream.VisitsTable, batch+"-*.ndjson"))
+	files, _ := filepath.Glob(filepath.Join(staging, "*", clickstream.VisitsTable, batch+"-*"))
 	m, _ := filepath.Glob(filepath.Join(staging, "*", "manifests", batch+".json"))
 	return len(files), len(m) > 0
 }

@@ -215,7 +215,7 @@ func runReference(ctx context.Context, exe, db string, files []string) (referenc
 	stop := sampleRSS(cmd.Process.Pid, rssEvery)
 	err := cmd.Wait()
 	run.ProcessSeconds = time.Since(start).Seconds()
-	run.SampledRSSBytes = stop()
+	run.SampledRSSBytes = stop().peak()
 	os.Remove(db)
 	os.Remove(db + ".wal")
 	if err != nil {

@@ -13,7 +13,7 @@ import (
 const (
 	targetRatio         = 0.5  // pipeline wall / reference wall, at most
 	targetOrchestration = 0.05 // share of the pipeline's wall time, at most
-	targetPeakRSSMB     = 300  // the worker's peak resident memory, MB, at most
+	targetPeakRSSMB     = 300  // the worker's peak resident memory while transforming, MB, at most
 	targetScaling       = 4.2  // time at 4× the input over time at 1×, at most
 )
 
@@ -60,6 +60,8 @@ type benchSetup struct {
 	DuckDB    string  `json:"duckdb"` // the reference's DuckDB version
 	Threads   int64   `json:"duckdb_threads"`
 	WarmUpS   float64 `json:"warm_up_s"`
+	// StagingFormat is the staged files' format of the pipeline runs.
+	StagingFormat string `json:"staging_format"`
 }
 
 // benchRun is one run's figures. MB/s count the input's JSONL bytes
@@ -70,6 +72,10 @@ type benchRun struct {
 	MBPerS    float64 `json:"mb_s"`
 	EventsPS  float64 `json:"events_s"`
 	PeakRSSMB float64 `json:"peak_rss_mb"`
+	// The pipeline's: the worker's largest VmRSS sample while Transform
+	// activities ran (first start to last end), and while Loads ran.
+	TransformRSSMB float64 `json:"transform_peak_rss_mb,omitempty"`
+	LoadRSSMB      float64 `json:"load_peak_rss_mb,omitempty"`
 	// The reference's: its whole process life, and closing its database
 	// after the commit (neither counts in wall_s).
 	ProcessS float64 `json:"process_s,omitempty"`
@@ -146,14 +152,16 @@ func medianRun(runs []benchRun) benchRun {
 		return benchRun{}
 	}
 	m := benchRun{
-		WallS:     medianOf(runs, func(r benchRun) float64 { return r.WallS }),
-		MBPerS:    medianOf(runs, func(r benchRun) float64 { return r.MBPerS }),
-		EventsPS:  medianOf(runs, func(r benchRun) float64 { return r.EventsPS }),
-		PeakRSSMB: medianOf(runs, func(r benchRun) float64 { return r.PeakRSSMB }),
-		ProcessS:  medianOf(runs, func(r benchRun) float64 { return r.ProcessS }),
-		CloseS:    medianOf(runs, func(r benchRun) float64 { return r.CloseS }),
-		VmHWMMB:   medianOf(runs, func(r benchRun) float64 { return r.VmHWMMB }),
-		Batches:   runs[0].Batches, Accounting: runs[0].Accounting, Rows: runs[0].Rows,
+		WallS:          medianOf(runs, func(r benchRun) float64 { return r.WallS }),
+		MBPerS:         medianOf(runs, func(r benchRun) float64 { return r.MBPerS }),
+		EventsPS:       medianOf(runs, func(r benchRun) float64 { return r.EventsPS }),
+		PeakRSSMB:      medianOf(runs, func(r benchRun) float64 { return r.PeakRSSMB }),
+		ProcessS:       medianOf(runs, func(r benchRun) float64 { return r.ProcessS }),
+		CloseS:         medianOf(runs, func(r benchRun) float64 { return r.CloseS }),
+		VmHWMMB:        medianOf(runs, func(r benchRun) float64 { return r.VmHWMMB }),
+		TransformRSSMB: medianOf(runs, func(r benchRun) float64 { return r.TransformRSSMB }),
+		LoadRSSMB:      medianOf(runs, func(r benchRun) float64 { return r.LoadRSSMB }),
+		Batches:        runs[0].Batches, Accounting: runs[0].Accounting, Rows: runs[0].Rows,
 	}
 	if runs[0].Steps != nil {
 		st := func(f func(s *benchSteps) float64) float64 {
@@ -186,7 +194,7 @@ func (r *benchReport) finish() {
 	}
 	peak := 0.0
 	for _, run := range r.Pipeline.Runs {
-		peak = max(peak, run.PeakRSSMB)
+		peak = max(peak, run.TransformRSSMB)
 	}
 	share := 0.0
 	if s := r.Pipeline.Median.Steps; s != nil {
@@ -197,8 +205,8 @@ func (r *benchReport) finish() {
 			fmt.Sprintf("median pipeline wall %.2f s / median reference wall %.2f s", r.Pipeline.Median.WallS, r.Reference.Median.WallS)),
 		newTarget("orchestration_share", share, targetOrchestration,
 			"median share of the pipeline's wall time during which no activity executed"),
-		newTarget("peak_rss_mb", peak, targetPeakRSSMB,
-			"the worker's largest VmRSS sample (every 50 ms) over the pipeline runs, MB"),
+		newTarget("transform_peak_rss_mb", peak, targetPeakRSSMB,
+			"the worker's largest VmRSS sample (every 50 ms) while its Transform activities ran, over the pipeline runs, MB"),
 	}
 	if s := r.Scaling; s != nil {
 		r.Targets = append(r.Targets, newTarget("scaling", s.Ratio, targetScaling,
@@ -265,16 +273,17 @@ func (r *benchReport) print(w io.Writer) error {
 	}
 	fmt.Fprintf(w, "Data: %s, %d objects, %s of JSONL%s, %d sessions, %d events\n",
 		d.Dir, d.Options.Files, genBytes(d.UncompressedBytes), gz, d.Expected.SessionsValid+d.Expected.SessionsRejected, d.Expected.EventsSeen)
-	fmt.Fprintf(w, "Setup: %d CPUs, DuckDB %s with %d threads, worker %s, Temporal %s (%s)\n\n",
-		r.Setup.CPUs, r.Setup.DuckDB, r.Setup.Threads, r.Setup.Worker, r.Setup.Temporal, r.Setup.Server)
+	fmt.Fprintf(w, "Setup: %d CPUs, DuckDB %s with %d threads, worker %s, Temporal %s (%s), staged %s\n\n",
+		r.Setup.CPUs, r.Setup.DuckDB, r.Setup.Threads, r.Setup.Worker, r.Setup.Temporal, r.Setup.Server, r.Setup.StagingFormat)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "run\twall s\tMB/s\tevents/s\tpeak RSS MB\tlist s\ttransform s\tload s\torchestration s\t%\t")
+	fmt.Fprintln(tw, "run\twall s\tMB/s\tevents/s\tpeak RSS MB\tlist s\ttransform s\tRSS MB\tload s\tRSS MB\torchestration s\t%\t")
 	row := func(label string, run benchRun) {
 		fmt.Fprintf(tw, "%s\t%.2f\t%.1f\t%.0f\t%.0f\t", label, run.WallS, run.MBPerS, run.EventsPS, run.PeakRSSMB)
 		if s := run.Steps; s != nil {
-			fmt.Fprintf(tw, "%.3f\t%.2f\t%.2f\t%.2f\t%.1f\t\n", s.List, s.Transform, s.Load, s.Orchestration, 100*s.OrchestrationShare)
+			fmt.Fprintf(tw, "%.3f\t%.2f\t%.0f\t%.2f\t%.0f\t%.2f\t%.1f\t\n", s.List, s.Transform, run.TransformRSSMB, s.Load, run.LoadRSSMB,
+				s.Orchestration, 100*s.OrchestrationShare)
 		} else {
-			fmt.Fprint(tw, "\t\t\t\t\t\n")
+			fmt.Fprint(tw, "\t\t\t\t\t\t\t\n")
 		}
 	}
 	for i := range r.Reference.Runs {

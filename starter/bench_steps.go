@@ -40,6 +40,10 @@ type benchSteps struct {
 	Executions int `json:"executions"`
 	Transforms int `json:"transforms"`
 	Loads      int `json:"loads"`
+
+	// transformAt and loadAt are the first start and last end of the
+	// Transform and of the Load activities, for the memory of each step.
+	transformAt, loadAt [2]time.Time
 }
 
 // historyFetcher returns the events of one workflow execution.
@@ -146,9 +150,23 @@ func pipelineSteps(ctx context.Context, fetch historyFetcher, id, runID string) 
 	}
 	steps.Transform, steps.Transforms = span(transform), len(transform)
 	steps.Load, steps.Loads = span(load), len(load)
+	steps.transformAt, steps.loadAt = bounds(transform), bounds(load)
 	steps.Activities = union(intervals)
 	steps.Orchestration = max(0, steps.Workflow-steps.Activities)
 	return steps, nil
+}
+
+// bounds returns the first start and the last end of ivs.
+func bounds(ivs []interval) (b [2]time.Time) {
+	for _, iv := range ivs {
+		if b[0].IsZero() || iv.start.Before(b[0]) {
+			b[0] = iv.start
+		}
+		if iv.end.After(b[1]) {
+			b[1] = iv.end
+		}
+	}
+	return b
 }
 
 // closedActivity returns the scheduled event id of the activity an event

@@ -72,6 +72,10 @@ func TestBench(t *testing.T) {
 	if ref.PeakRSSMB <= 0 || pipe.PeakRSSMB <= 0 {
 		t.Errorf("peak RSS: reference %v MB, pipeline %v MB", ref.PeakRSSMB, pipe.PeakRSSMB)
 	}
+	// The step peaks are samples within the run's, so at most its peak.
+	if pipe.TransformRSSMB <= 0 || pipe.LoadRSSMB <= 0 || pipe.TransformRSSMB > pipe.PeakRSSMB || pipe.LoadRSSMB > pipe.PeakRSSMB {
+		t.Errorf("peak RSS: transform %v MB, load %v MB, run %v MB", pipe.TransformRSSMB, pipe.LoadRSSMB, pipe.PeakRSSMB)
+	}
 	run := rep.Pipeline.Runs[0]
 	s := run.Steps
 	if s == nil {

@@ -46,14 +46,49 @@ func procStatusBytes(pid, field string) (int64, error) {
 	return 0, fmt.Errorf("/proc/%s/status has no %s", pid, field)
 }
 
-// sampleRSS samples pid's VmRSS every interval until stop is called, which
-// returns the largest sample (0 if none could be read).
-func sampleRSS(pid int, every time.Duration) (stop func() int64) {
-	id := strconv.Itoa(pid)
+// rssSample is one reading of a process's VmRSS.
+type rssSample struct {
+	at    time.Time
+	bytes int64
+}
+
+// rssSamples are a process's VmRSS readings, in time order.
+type rssSamples []rssSample
+
+// peak returns the largest sample, 0 if none.
+func (s rssSamples) peak() int64 { return s.peakIn(time.Time{}, time.Time{}) }
+
+// peakIn returns the largest sample taken in [from, to], counting also the
+// last sample before from and the first after to: a window shorter than the
+// sampling interval still has a figure, never below what the process held.
+// Zero bounds are open; 0 means no samples.
+func (s rssSamples) peakIn(from, to time.Time) int64 {
+	lo, hi := 0, len(s)
+	if !from.IsZero() {
+		for lo+1 < len(s) && !s[lo+1].at.After(from) {
+			lo++
+		}
+	}
+	if !to.IsZero() {
+		for hi = lo; hi < len(s) && !s[hi].at.After(to); hi++ {
+		}
+		hi = min(hi+1, len(s))
+	}
 	var peak int64
+	for _, x := range s[lo:hi] {
+		peak = max(peak, x.bytes)
+	}
+	return peak
+}
+
+// sampleRSS samples pid's VmRSS every interval until stop is called, which
+// returns the samples.
+func sampleRSS(pid int, every time.Duration) (stop func() rssSamples) {
+	id := strconv.Itoa(pid)
+	var samples rssSamples
 	sample := func() {
 		if n, err := procStatusBytes(id, "VmRSS"); err == nil {
-			peak = max(peak, n)
+			samples = append(samples, rssSample{time.Now(), n})
 		}
 	}
 	sample()
@@ -71,11 +106,11 @@ func sampleRSS(pid int, every time.Duration) (stop func() int64) {
 			}
 		}
 	}()
-	return func() int64 {
+	return func() rssSamples {
 		close(done)
 		<-finished
 		sample() // a last look, if it still runs
-		return peak
+		return samples
 	}
 }
 

@@ -39,6 +39,9 @@ type PipelineInput struct {
 	Window       int   `json:"window,omitempty"`
 	PageSize     int   `json:"page_size,omitempty"`
 	PagesPerRun  int   `json:"pages_per_run,omitempty"`
+	// StagingFormat is the staged files' format, parquet or ndjson
+	// (pipeline.staging_format).
+	StagingFormat string `json:"staging_format,omitempty"`
 	// From and To (YYYY-MM-DD) select the source's dt=YYYY-MM-DD/ folders
 	// of these days, both included; To defaults to From. Empty: the whole
 	// source.
@@ -188,6 +191,7 @@ func (r *pipelineRun) run(ctx workflow.Context) (PipelineResult, error) {
 		err := workflow.ExecuteActivity(withShortOptions(ctx), a.Plan, activities.PlanInput{
 			Source: r.in.Source, Mode: r.in.Mode, BatchObjects: r.in.BatchObjects, BatchBytes: r.in.BatchBytes,
 			Window: r.in.Window, PageSize: r.in.PageSize, PagesPerRun: r.in.PagesPerRun, From: from, To: to,
+			StagingFormat: r.in.StagingFormat,
 		}).Get(ctx, &plan)
 		if err != nil {
 			return PipelineResult{}, err
@@ -389,7 +393,7 @@ func (r *pipelineRun) startBatch(ctx workflow.Context, sel workflow.Selector, ob
 	// commands stay those of runs recorded before.
 	f := workflow.ExecuteChildWorkflow(cctx, BatchWorkflow, activities.TransformInput{
 		RunID: r.cp.RunID, BatchID: id, Source: r.cp.Plan.Source, Objects: objs,
-		SplitBytes: r.cp.Plan.BatchBytes, Window: r.cp.Plan.Window,
+		SplitBytes: r.cp.Plan.BatchBytes, Window: r.cp.Plan.Window, Format: r.cp.Plan.StagingFormat,
 	})
 	*pending++
 	r.progress.BatchesRunning = *pending

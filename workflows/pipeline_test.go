@@ -34,10 +34,11 @@ type fakeSource struct {
 	transforms map[string]int // batch id -> Transform calls
 	loads      map[string]int // table -> Load calls
 	listed     []string       // tokens asked for
+	formats    map[string]int // TransformInput.Format -> Transform calls
 }
 
 func newFakeSource(n int) *fakeSource {
-	f := &fakeSource{transforms: map[string]int{}, loads: map[string]int{}}
+	f := &fakeSource{transforms: map[string]int{}, loads: map[string]int{}, formats: map[string]int{}}
 	for i := range n {
 		f.objects = append(f.objects, blob.Object{Name: fmt.Sprintf("dt=2024-01-30/%05d.jsonl", i), Size: 100, Generation: 1})
 	}
@@ -57,6 +58,10 @@ func (f *fakeSource) plan(in activities.PlanInput) activities.Plan {
 	}
 	if in.Window != 0 {
 		p.Window = in.Window
+	}
+	p.StagingFormat = "parquet" // the workers' configuration
+	if in.StagingFormat != "" {
+		p.StagingFormat = in.StagingFormat
 	}
 	return p
 }
@@ -80,6 +85,7 @@ func (f *fakeSource) list(in activities.ListInput) (activities.ListResult, error
 func (f *fakeSource) transform(in activities.TransformInput) (activities.TransformResult, error) {
 	f.mu.Lock()
 	f.transforms[in.BatchID]++
+	f.formats[in.Format]++
 	f.mu.Unlock()
 	var c clickstream.Counts
 	for range in.Objects {
@@ -174,6 +180,23 @@ func TestPipelineEmptyInputUsesDefaults(t *testing.T) {
 	}
 	if res.Rows[clickstream.SessionsTable] != 25 {
 		t.Errorf("rows = %v", res.Rows)
+	}
+}
+
+// TestPipelineStagingFormat: every batch of a run is transformed in the
+// format its plan settled, whatever the worker that runs it would choose,
+// so each table's load reads one format.
+func TestPipelineStagingFormat(t *testing.T) {
+	for _, tt := range []struct{ input, want string }{{"", "parquet"}, {"ndjson", "ndjson"}} {
+		f := newFakeSource(7)
+		env := f.env(t)
+		env.ExecuteWorkflow(workflows.PipelineWorkflow, workflows.PipelineInput{StagingFormat: tt.input})
+		if err := env.GetWorkflowError(); err != nil {
+			t.Fatal(err)
+		}
+		if len(f.formats) != 1 || f.formats[tt.want] != len(f.transforms) {
+			t.Errorf("input %q: transforms by format %v, want all %d in %q", tt.input, f.formats, len(f.transforms), tt.want)
+		}
 	}
 }
 

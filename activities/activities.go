@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/clickstream-platform/clickstream/blob"
+	"github.com/clickstream-platform/clickstream/staging"
 	"github.com/clickstream-platform/clickstream/warehouse"
 )
 
@@ -23,7 +24,7 @@ type Activities struct {
 	// default clickstream.DefaultMaxLineBytes.
 	MaxLineBytes int
 	// PartBytes is the input read between two checkpoints of a transform.
-	// Optional: default 64 MiB.
+	// Optional: default staging.DefaultPartBytes.
 	PartBytes int64
 	// SearchAttributes says the Temporal namespace has the clickstream
 	// search attributes (the worker registers them at start, where it may);
@@ -42,4 +43,9 @@ type RunDefaults struct {
 	PagesPerRun  int
 	// StagingFormat is a clickstream.Format; empty means NDJSON.
 	StagingFormat string
+}
+
+// area is the runs' staging area.
+func (a *Activities) area() staging.Area {
+	return staging.Area{Staging: a.Staging, DeadLetter: a.DeadLetter}
 }

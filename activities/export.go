@@ -3,11 +3,10 @@ package activities
 import (
 	"context"
 	"fmt"
-	"path"
 	"strings"
 
-	"github.com/clickstream-platform/clickstream/blob"
 	"github.com/clickstream-platform/clickstream/config"
+	"github.com/clickstream-platform/clickstream/staging"
 	"github.com/clickstream-platform/clickstream/warehouse"
 )
 
@@ -47,7 +46,7 @@ func (a *Activities) Export(ctx context.Context, in ExportInput) (ExportResult, 
 	if err != nil {
 		return ExportResult{}, classify(configError("source %s: %v", in.Source, err))
 	}
-	dest := blob.Join(a.Staging.URI(), path.Join(in.RunID, "export"))
+	dest := staging.ExportFolder(a.Staging.URI(), in.RunID)
 	if !strings.HasPrefix(dest, "gs://") {
 		return ExportResult{}, classify(configError("source %s: exporting needs a gs:// staging.uri, got %s", in.Source, a.Staging.URI()))
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/clickstream-platform/clickstream/activities"
 	"github.com/clickstream-platform/clickstream/blob"
+	"github.com/clickstream-platform/clickstream/staging"
 )
 
 // slowSource holds the opening of one object back until released.
@@ -60,10 +61,10 @@ func TestTransformHeartbeatsItsCheckpointWhileAPartIsSlow(t *testing.T) {
 	env.RegisterActivity(f.a)
 	env.SetHeartbeatDetails(*resumeFrom)
 	var mu sync.Mutex
-	var whileSlow []activities.TransformCheckpoint
+	var whileSlow []staging.Checkpoint
 	slowNow := false
 	env.SetOnActivityHeartbeatListener(func(_ *activity.Info, d converter.EncodedValues) {
-		var cp activities.TransformCheckpoint
+		var cp staging.Checkpoint
 		if err := d.Get(&cp); err != nil {
 			t.Error(err)
 		}

@@ -2,17 +2,13 @@ package activities
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"path"
 	"time"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
 
-	"github.com/clickstream-platform/clickstream/blob"
 	"github.com/clickstream-platform/clickstream/clickstream"
 	"github.com/clickstream-platform/clickstream/warehouse"
 )
@@ -50,7 +46,7 @@ func (a *Activities) Load(ctx context.Context, in LoadInput) (LoadResult, error)
 	res := LoadResult{}
 	var files []string
 	for _, name := range in.Manifests {
-		m, err := a.readManifest(ctx, name)
+		m, err := a.area().ReadManifest(ctx, name)
 		if err != nil {
 			return res, classify(fmt.Errorf("loading %s: %w", in.Table, err))
 		}
@@ -65,7 +61,7 @@ func (a *Activities) Load(ctx context.Context, in LoadInput) (LoadResult, error)
 	wr, err := a.Warehouse.Load(ctx, warehouse.LoadRequest{Table: in.Table, Files: files, Mode: mode, RunID: in.RunID,
 		Attempt: activity.GetInfo(ctx).Attempt,
 		KeepBefore: func(ctx context.Context, before int64) (int64, error) {
-			return a.keepBefore(ctx, in.RunID, in.Table, before)
+			return a.area().KeepLoadCount(ctx, in.RunID, in.Table, before)
 		}})
 	if err != nil {
 		return res, classify(err)
@@ -88,57 +84,11 @@ const (
 // fewer rows, lost: a counter only grows) and how long this attempt took. It
 // runs when the load succeeds, so a load counts once unless its completion
 // is itself retried (the worker dies, or its answer is lost, after this
-// call): that retry, reporting the same change (see keepBefore), counts it
+// call): that retry, reporting the same change (see staging.Area.KeepLoadCount), counts it
 // again.
 func countLoad(h client.MetricsHandler, table string, wr warehouse.LoadResult, took time.Duration) {
 	h = h.WithTags(map[string]string{"table": table})
 	h.Counter(metricRowsAdded).Inc(max(wr.Added, 0))
 	h.Counter(metricRowsRemoved).Inc(max(-wr.Added, 0))
 	h.Timer(metricLoadTime).Record(took)
-}
-
-// LoadBeforeName is where the Load activity keeps, in the staging store, the
-// row count a table had when the run's load of it first reached its write.
-func LoadBeforeName(runID, table string) string {
-	return path.Join(runID, "loads", table+".json")
-}
-
-// loadBefore is the content of the file LoadBeforeName names.
-type loadBefore struct {
-	Rows int64 `json:"rows"`
-}
-
-// keepBefore returns the row count the table had when this run's load of it
-// first got to write: the one kept by an earlier attempt, or else before,
-// which it keeps. It runs before the write commits, so an attempt that
-// committed has always kept its count, and a retry after it reports the
-// change the run made (the warehouse's Before would be the count the
-// committed attempt left). A load runs once per table per run, so nothing
-// else of the run writes the table in between.
-func (a *Activities) keepBefore(ctx context.Context, runID, table string, before int64) (int64, error) {
-	name := LoadBeforeName(runID, table)
-	rc, err := a.Staging.Open(ctx, name)
-	if err == nil {
-		defer rc.Close()
-		var kept loadBefore
-		if err := json.NewDecoder(rc).Decode(&kept); err != nil {
-			return 0, fmt.Errorf("reading %s: %w", name, err)
-		}
-		return kept.Rows, nil
-	}
-	if !errors.Is(err, blob.ErrNotExist) {
-		return 0, err
-	}
-	w, err := a.Staging.Create(ctx, name)
-	if err != nil {
-		return 0, err
-	}
-	if err := json.NewEncoder(w).Encode(loadBefore{Rows: before}); err != nil {
-		w.Abort()
-		return 0, fmt.Errorf("writing %s: %w", name, err)
-	}
-	if err := w.Close(); err != nil {
-		return 0, fmt.Errorf("writing %s: %w", name, err)
-	}
-	return before, nil
 }

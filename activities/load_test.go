@@ -9,6 +9,7 @@ import (
 
 	"github.com/clickstream-platform/clickstream/activities"
 	"github.com/clickstream-platform/clickstream/blob"
+	"github.com/clickstream-platform/clickstream/staging"
 	"github.com/clickstream-platform/clickstream/warehouse"
 )
 
@@ -31,12 +32,12 @@ func (w *countingWarehouse) Load(ctx context.Context, req warehouse.LoadRequest)
 // got to write, so that a retry after an attempt that committed (the table
 // now holds the run's rows) reports the change the run made.
 func TestLoadKeepsTheCountBefore(t *testing.T) {
-	staging, err := blob.NewLocal(filepath.Join(t.TempDir(), "staging"))
+	store, err := blob.NewLocal(filepath.Join(t.TempDir(), "staging"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	wh := &countingWarehouse{}
-	a := &activities.Activities{Staging: staging, Warehouse: wh}
+	a := &activities.Activities{Staging: store, Warehouse: wh}
 	load := func(run string, rows int64) activities.LoadResult {
 		t.Helper()
 		wh.rows = rows
@@ -63,7 +64,7 @@ func TestLoadKeepsTheCountBefore(t *testing.T) {
 	if res := load("run-2", 25); res.Before != 25 || res.Added != 0 {
 		t.Errorf("another run: %+v, want Before 25", res.LoadResult)
 	}
-	if _, err := staging.Open(context.Background(), activities.LoadBeforeName("run-1", "sessions")); err != nil {
+	if _, err := store.Open(context.Background(), staging.LoadRecordName("run-1", "sessions")); err != nil {
 		t.Errorf("the count is not kept in staging: %v", err)
 	}
 }

@@ -2,10 +2,8 @@ package activities
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"path"
 	"time"
 
 	"github.com/clickstream-platform/clickstream/clickstream"
@@ -67,9 +65,13 @@ func (a *Activities) Reconcile(ctx context.Context, in ReconcileInput) (Reconcil
 	if err != nil {
 		return res, err
 	}
-	res.Summary = path.Join(in.RunID, "summary.json")
-	if err := a.writeSummary(ctx, res.Summary, in, res); err != nil {
-		return res, err
+	res.Summary, err = a.area().WriteSummary(ctx, in.RunID, struct {
+		ReconcileInput
+		Rows      map[string]int64 `json:"rows"`
+		RowsAdded map[string]int64 `json:"rows_added"`
+	}{in, res.Rows, res.RowsAdded})
+	if err != nil {
+		return res, classify(fmt.Errorf("writing run summary: %w", err))
 	}
 	if err := a.Warehouse.RecordRun(ctx, runRecord(in, res, time.Now())); err != nil {
 		return res, classify(err)
@@ -150,24 +152,4 @@ func (a *Activities) reconcile(ctx context.Context, in ReconcileInput) (Reconcil
 		return res, classify(fmt.Errorf("run %s: %w: %w", in.RunID, errReconcile, errors.Join(errs...)))
 	}
 	return res, nil
-}
-
-func (a *Activities) writeSummary(ctx context.Context, name string, in ReconcileInput, res ReconcileResult) error {
-	b, err := json.MarshalIndent(struct {
-		ReconcileInput
-		Rows      map[string]int64 `json:"rows"`
-		RowsAdded map[string]int64 `json:"rows_added"`
-	}{in, res.Rows, res.RowsAdded}, "", "  ")
-	if err != nil {
-		return err
-	}
-	w, err := a.Staging.Create(ctx, name)
-	if err != nil {
-		return classify(fmt.Errorf("writing run summary: %w", err))
-	}
-	if _, err := w.Write(append(b, '\n')); err != nil {
-		w.Abort()
-		return fmt.Errorf("writing run summary: %w", err)
-	}
-	return w.Close()
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/clickstream-platform/clickstream/blob"
 	"github.com/clickstream-platform/clickstream/clickstream"
+	"github.com/clickstream-platform/clickstream/staging"
 )
 
 // SplitInput asks for the ranges of one large object.
@@ -21,8 +22,8 @@ type SplitInput struct {
 // when it is gzip-compressed (a gzip stream can only be read from its
 // start) or no larger than RangeBytes.
 type SplitResult struct {
-	Ranges     []Range `json:"ranges"`
-	Compressed bool    `json:"compressed,omitempty"`
+	Ranges     []staging.Range `json:"ranges"`
+	Compressed bool            `json:"compressed,omitempty"`
 }
 
 // Split cuts a large plain object into line-aligned ranges that batches
@@ -47,7 +48,7 @@ func (a *Activities) Split(ctx context.Context, in SplitInput) (SplitResult, err
 	defer rc.Close()
 	br := bufio.NewReaderSize(rc, 64<<10)
 	if magic, err := br.Peek(2); err == nil && magic[0] == 0x1f && magic[1] == 0x8b {
-		return SplitResult{Compressed: true, Ranges: []Range{{End: in.Object.Size}}}, nil
+		return SplitResult{Compressed: true, Ranges: []staging.Range{{End: in.Object.Size}}}, nil
 	}
 	cuts, size, err := clickstream.Split(br, in.RangeBytes)
 	if err != nil {
@@ -56,13 +57,13 @@ func (a *Activities) Split(ctx context.Context, in SplitInput) (SplitResult, err
 	if size != in.Object.Size {
 		return SplitResult{}, classify(fmt.Errorf("reading %s: %w: %d bytes, listed with %d", uri, blob.ErrChanged, size, in.Object.Size))
 	}
-	res := SplitResult{Ranges: make([]Range, len(cuts))}
+	res := SplitResult{Ranges: make([]staging.Range, len(cuts))}
 	for i, c := range cuts {
 		end := size
 		if i+1 < len(cuts) {
 			end = cuts[i+1].Offset
 		}
-		res.Ranges[i] = Range{Offset: c.Offset, End: end, Line: c.Line}
+		res.Ranges[i] = staging.Range{Offset: c.Offset, End: end, Line: c.Line}
 	}
 	return res, nil
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/clickstream-platform/clickstream/activities"
 	"github.com/clickstream-platform/clickstream/blob"
 	"github.com/clickstream-platform/clickstream/sampledata"
+	"github.com/clickstream-platform/clickstream/staging"
 )
 
 // failFirst answers 503, before the server sees them, to the first n
@@ -110,7 +111,7 @@ func TestTransformCountsStorageRetries(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer rc.Close()
-			var m activities.Manifest
+			var m staging.Manifest
 			if err := json.NewDecoder(rc).Decode(&m); err != nil {
 				t.Fatal(err)
 			}

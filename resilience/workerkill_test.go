@@ -19,9 +19,9 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
-	"github.com/clickstream-platform/clickstream/activities"
 	"github.com/clickstream-platform/clickstream/clickstream"
 	"github.com/clickstream-platform/clickstream/sampledata"
+	"github.com/clickstream-platform/clickstream/staging"
 	"github.com/clickstream-platform/clickstream/workflows"
 )
 
@@ -256,7 +256,7 @@ func (sc *scenario) checkManifests(e *Env, res workflows.PipelineResult) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var m activities.Manifest
+		var m staging.Manifest
 		if err := json.Unmarshal(b, &m); err != nil {
 			t.Fatalf("%s: %v", f, err)
 		}

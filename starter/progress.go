@@ -57,8 +57,8 @@ func startProgress(w io.Writer, total int64) *progress {
 
 func (p *progress) setLabel(s string) { p.label.Store(&s) }
 
-// add records n more bytes done; safe from any goroutine.
-func (p *progress) add(n int64) { p.done.Add(n) }
+// set records n bytes done; safe from any goroutine.
+func (p *progress) set(n int64) { p.done.Store(n) }
 
 func (p *progress) draw() {
 	done := p.done.Load()
@@ -86,18 +86,6 @@ func (p *progress) finish() {
 		close(p.stop)
 	}
 	p.wg.Wait()
-}
-
-// countingReader reports the bytes read through it to a progress.
-type countingReader struct {
-	r io.Reader
-	p *progress
-}
-
-func (c countingReader) Read(b []byte) (int, error) {
-	n, err := c.r.Read(b)
-	c.p.add(int64(n))
-	return n, err
 }
 
 func humanBytes(n int64) string {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -37,13 +38,27 @@ func writeFile(t *testing.T, path string, data []byte) {
 	}
 }
 
-func lineCount(t *testing.T, path string) int64 {
+// stagedLines counts the lines of the files of table (a table name, or
+// "deadletter") that run runID staged under out with --staging-format ndjson.
+func stagedLines(t *testing.T, out, runID, table string) int64 {
 	t.Helper()
-	b, err := os.ReadFile(path)
+	dir := filepath.Join(out, runID, table)
+	if table == "deadletter" {
+		dir = filepath.Join(out, "deadletter", runID)
+	}
+	files, err := filepath.Glob(filepath.Join(dir, "*.ndjson"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return int64(bytes.Count(b, []byte("\n")))
+	var n int64
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n += int64(bytes.Count(b, []byte("\n")))
+	}
+	return n
 }
 
 func goldenInput(t *testing.T) []byte {
@@ -67,7 +82,7 @@ func TestTransformCommand(t *testing.T) {
 	writeFile(t, filepath.Join(src, "_SUCCESS"), nil)
 	writeFile(t, filepath.Join(src, "notes.txt"), []byte("not input"))
 
-	stdout, err := runStarter(t, "transform", "--source", src, "--out", out, "--json", "--run-id", "r1")
+	stdout, err := runStarter(t, "transform", "--source", src, "--out", out, "--json", "--run-id", "r1", "--staging-format", "ndjson")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,47 +109,60 @@ func TestTransformCommand(t *testing.T) {
 	if rep.Accounting != two {
 		t.Fatalf("accounting = %+v, want %+v", rep.Accounting, two)
 	}
-	for file, want := range map[string]int64{
-		"visits.ndjson": two.SessionsValid, "sessions.ndjson": two.SessionsValid, "pageview_events.ndjson": two.Pageviews,
-		"addtocart_events.ndjson": two.Addtocarts, "purchase_events.ndjson": two.Purchases,
-		"deadletter.ndjson": two.SessionsRejected + two.EventsRejected,
+	for table, want := range map[string]int64{
+		"visits": two.SessionsValid, "sessions": two.SessionsValid, "pageview_events": two.Pageviews,
+		"addtocart_events": two.Addtocarts, "purchase_events": two.Purchases,
+		"deadletter": two.SessionsRejected + two.EventsRejected,
 	} {
-		if got := lineCount(t, filepath.Join(out, file)); got != want {
-			t.Errorf("%s has %d lines, want %d", file, got, want)
+		if got := stagedLines(t, out, "r1", table); got != want {
+			t.Errorf("%s has %d lines, want %d", table, got, want)
 		}
 	}
 
-	// A second run replaces the outputs rather than appending to them.
-	if _, err := runStarter(t, "transform", "--source", src, "--out", out, "--run-id", "r2"); err != nil {
+	// A second run stages its own folder rather than adding to the first's.
+	if _, err := runStarter(t, "transform", "--source", src, "--out", out, "--run-id", "r2", "--staging-format", "ndjson"); err != nil {
 		t.Fatal(err)
 	}
-	if got := lineCount(t, filepath.Join(out, "sessions.ndjson")); got != two.SessionsValid {
-		t.Errorf("after a second run sessions.ndjson has %d lines, want %d", got, two.SessionsValid)
+	for _, run := range []string{"r1", "r2"} {
+		if got := stagedLines(t, out, run, "sessions"); got != two.SessionsValid {
+			t.Errorf("after a second run, %s's sessions have %d lines, want %d", run, got, two.SessionsValid)
+		}
+	}
+	// The pipeline's default format, Parquet, stages the same run as files
+	// of that format.
+	if _, err := runStarter(t, "transform", "--source", src, "--out", out, "--run-id", "r3"); err != nil {
+		t.Fatal(err)
+	}
+	if pq, _ := filepath.Glob(filepath.Join(out, "r3", "sessions", "*.parquet")); len(pq) == 0 {
+		t.Error("no Parquet files staged by default")
+	}
+	// A run id already staged is refused, leaving the run as it was.
+	_, err = runStarter(t, "transform", "--source", src, "--out", out, "--run-id", "r1", "--staging-format", "ndjson")
+	if err == nil || !strings.Contains(err.Error(), "already staged") {
+		t.Errorf("err = %v, want a refusal of a run id already staged", err)
+	}
+	if got := stagedLines(t, out, "r1", "sessions"); got != two.SessionsValid {
+		t.Errorf("after a refused run, r1's sessions have %d lines, want %d", got, two.SessionsValid)
 	}
 }
 
 func TestTransformFailureKeepsPreviousOutput(t *testing.T) {
 	src, out := t.TempDir(), t.TempDir()
 	writeFile(t, filepath.Join(src, "a.jsonl"), goldenInput(t))
-	if _, err := runStarter(t, "transform", "--source", src, "--out", out); err != nil {
+	if _, err := runStarter(t, "transform", "--source", src, "--out", out, "--run-id", "r1"); err != nil {
 		t.Fatal(err)
 	}
-	before, _ := os.ReadFile(filepath.Join(out, "sessions.ndjson"))
+	before := filesUnder(out)
 
 	writeFile(t, filepath.Join(src, "b.jsonl.gz"), []byte{0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff, 1, 2, 3}) // damaged gzip
 	_, err := runStarter(t, "transform", "--source", src, "--out", out)
 	if err == nil || !errors.Is(err, clickstream.ErrCorruptObject) || !strings.Contains(err.Error(), "b.jsonl.gz") {
 		t.Fatalf("err = %v, want a corrupt-object error naming b.jsonl.gz", err)
 	}
-	after, _ := os.ReadFile(filepath.Join(out, "sessions.ndjson"))
-	if !bytes.Equal(before, after) {
-		t.Error("a failed run changed the previous output")
-	}
-	entries, _ := os.ReadDir(out)
-	for _, e := range entries {
-		if strings.HasSuffix(e.Name(), ".tmp") {
-			t.Errorf("temporary file %s left behind", e.Name())
-		}
+	// Nothing of the failed run is left, temporary files included, and the
+	// earlier run's files are as they were.
+	if after := filesUnder(out); !slices.Equal(before, after) {
+		t.Errorf("a failed run changed the output folder: %v, before %v", after, before)
 	}
 }
 
@@ -173,23 +201,23 @@ func TestTransformMaxLineFromEnv(t *testing.T) {
 	long := `{"session_id":"s","user_id":"u","device_type":"d","user_agent":"` + strings.Repeat("a", 2048) + `"}`
 	writeFile(t, filepath.Join(src, "a.jsonl"), []byte(long+"\n"))
 	t.Setenv("CLICKSTREAM_TRANSFORM_MAX_LINE_BYTES", "1KiB")
-	if _, err := runStarter(t, "transform", "--source", src, "--out", out); err != nil {
+	if _, err := runStarter(t, "transform", "--source", src, "--out", out, "--run-id", "r1"); err != nil {
 		t.Fatal(err)
 	}
-	dead, _ := os.ReadFile(filepath.Join(out, "deadletter.ndjson"))
+	dead, _ := os.ReadFile(filepath.Join(out, "deadletter", "r1", "local-00000-00000.ndjson"))
 	if !bytes.Contains(dead, []byte(`"code":"line_too_long"`)) {
 		t.Fatalf("dead letter = %s, want a line_too_long record", dead)
 	}
 }
 
 // TestTransformRemovesStaleTemps: a run killed with SIGKILL cannot clean up;
-// the next run removes what it left.
+// a run of the same id removes what it left.
 func TestTransformRemovesStaleTemps(t *testing.T) {
 	src, out := t.TempDir(), t.TempDir()
 	writeFile(t, filepath.Join(src, "a.jsonl"), goldenInput(t))
-	stale := filepath.Join(out, tempPrefix+"visits-123.tmp")
+	stale := filepath.Join(out, "r1", "sessions", ".blob-123.tmp")
 	writeFile(t, stale, []byte("half a file"))
-	if _, err := runStarter(t, "transform", "--source", src, "--out", out); err != nil {
+	if _, err := runStarter(t, "transform", "--source", src, "--out", out, "--run-id", "r1"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(stale); !errors.Is(err, os.ErrNotExist) {

@@ -6,6 +6,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/clickstream-platform/clickstream/activities"
+	"github.com/clickstream-platform/clickstream/staging"
 )
 
 // BatchWorkflow transforms one batch of objects into staged files and a
@@ -33,7 +34,7 @@ func BatchWorkflow(ctx workflow.Context, in activities.TransformInput) (activiti
 
 // transformRanges transforms the ranges of the batch's object, at most
 // in.Window at once, and sums up their results in range order.
-func transformRanges(ctx workflow.Context, in activities.TransformInput, ranges []activities.Range) (activities.TransformResult, error) {
+func transformRanges(ctx workflow.Context, in activities.TransformInput, ranges []staging.Range) (activities.TransformResult, error) {
 	var a *activities.Activities
 	window := max(in.Window, 1)
 	results := make([]activities.TransformResult, len(ranges))

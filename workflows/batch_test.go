@@ -11,6 +11,7 @@ import (
 	"github.com/clickstream-platform/clickstream/activities"
 	"github.com/clickstream-platform/clickstream/blob"
 	"github.com/clickstream-platform/clickstream/clickstream"
+	"github.com/clickstream-platform/clickstream/staging"
 	"github.com/clickstream-platform/clickstream/workflows"
 )
 
@@ -20,7 +21,7 @@ import (
 // object, or a batch of several, is one Transform.
 func TestBatchInRanges(t *testing.T) {
 	big := blob.Object{Name: "big.jsonl", Size: 1000, Generation: 1}
-	ranges := []activities.Range{{Offset: 0, End: 300, Line: 0}, {Offset: 300, End: 610, Line: 3},
+	ranges := []staging.Range{{Offset: 0, End: 300, Line: 0}, {Offset: 300, End: 610, Line: 3},
 		{Offset: 610, End: 900, Line: 6}, {Offset: 900, End: 1000, Line: 9}}
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()

@@ -17,6 +17,7 @@ import (
 	"github.com/clickstream-platform/clickstream/activities"
 	"github.com/clickstream-platform/clickstream/blob"
 	"github.com/clickstream-platform/clickstream/clickstream"
+	"github.com/clickstream-platform/clickstream/staging"
 )
 
 // ProgressQuery is the name of PipelineWorkflow's query handler; it answers
@@ -277,7 +278,7 @@ func (r *pipelineRun) run(ctx workflow.Context) (PipelineResult, error) {
 		Accounting: r.cp.Accounting, Objects: r.cp.Objects, Bytes: r.cp.Bytes, Skipped: r.cp.Skipped,
 		Batches: len(r.cp.Manifests), Executions: r.cp.Executions,
 		Rows: rec.Rows, RowsAdded: rec.RowsAdded, Loads: loads,
-		Staging: plan.Staging + "/" + r.cp.RunID, DeadLetter: plan.DeadLetter + "/" + r.cp.RunID, Summary: rec.Summary, Audit: rec.Audit,
+		Staging: staging.RunFolder(plan.Staging, r.cp.RunID), DeadLetter: staging.RunFolder(plan.DeadLetter, r.cp.RunID), Summary: rec.Summary, Audit: rec.Audit,
 		Duration:       workflow.Now(ctx).Sub(r.cp.Started),
 		StorageRetries: r.cp.StorageRetries,
 	}, nil

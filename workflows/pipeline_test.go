@@ -22,6 +22,7 @@ import (
 	"github.com/clickstream-platform/clickstream/activities"
 	"github.com/clickstream-platform/clickstream/blob"
 	"github.com/clickstream-platform/clickstream/clickstream"
+	"github.com/clickstream-platform/clickstream/staging"
 	"github.com/clickstream-platform/clickstream/warehouse"
 	"github.com/clickstream-platform/clickstream/workflows"
 )
@@ -91,7 +92,7 @@ func (f *fakeSource) transform(in activities.TransformInput) (activities.Transfo
 	for range in.Objects {
 		c.Add(oneEach)
 	}
-	return activities.TransformResult{Manifest: activities.ManifestName(in.RunID, in.BatchID), Counts: c, Objects: len(in.Objects), Bytes: 100 * int64(len(in.Objects)),
+	return activities.TransformResult{Manifest: staging.ManifestName(in.RunID, in.BatchID), Counts: c, Objects: len(in.Objects), Bytes: 100 * int64(len(in.Objects)),
 		StorageRetries: int64(len(in.Objects))}, nil
 }
 

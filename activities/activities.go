@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/clickstream-platform/clickstream/blob"
+	"github.com/clickstream-platform/clickstream/pipeline"
 	"github.com/clickstream-platform/clickstream/staging"
 	"github.com/clickstream-platform/clickstream/warehouse"
 )
@@ -18,8 +19,9 @@ type Activities struct {
 	Staging, DeadLetter blob.Store
 	// Warehouse is where the tables live. Required.
 	Warehouse warehouse.Warehouse
-	// Defaults are what a run's zero-valued input means. Required.
-	Defaults RunDefaults
+	// Defaults are what a run's zero-valued input means (the days apart).
+	// Required.
+	Defaults pipeline.Settings
 	// MaxLineBytes is the longest line the transform reads. Optional:
 	// default clickstream.DefaultMaxLineBytes.
 	MaxLineBytes int
@@ -30,19 +32,6 @@ type Activities struct {
 	// search attributes (the worker registers them at start, where it may);
 	// runs then set them. Optional: default false, memo only.
 	SearchAttributes bool
-}
-
-// RunDefaults are the worker's configured defaults for a run's input.
-type RunDefaults struct {
-	Source       string
-	Mode         string
-	BatchObjects int
-	BatchBytes   int64
-	Window       int
-	PageSize     int
-	PagesPerRun  int
-	// StagingFormat is a clickstream.Format; empty means NDJSON.
-	StagingFormat string
 }
 
 // area is the runs' staging area.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/clickstream-platform/clickstream/activities"
 	"github.com/clickstream-platform/clickstream/blob"
+	"github.com/clickstream-platform/clickstream/pipeline"
 )
 
 // TestPlanStagingFormat: a run's staged format is its input's, else the
@@ -35,13 +36,13 @@ func TestPlanStagingFormat(t *testing.T) {
 		a := &activities.Activities{
 			OpenSource: func(context.Context, string) (blob.Store, error) { return src, nil },
 			Staging:    src, DeadLetter: src,
-			Defaults: activities.RunDefaults{Source: "src", Mode: "replace", BatchObjects: 1, BatchBytes: 1, Window: 1,
+			Defaults: pipeline.Settings{Source: "src", Mode: "replace", BatchObjects: 1, BatchBytes: 1, Window: 1,
 				PageSize: 1, PagesPerRun: 1, StagingFormat: tt.worker},
 		}
 		var s testsuite.WorkflowTestSuite
 		env := s.NewTestActivityEnvironment()
 		env.RegisterActivity(a)
-		v, err := env.ExecuteActivity(a.Plan, activities.PlanInput{StagingFormat: tt.input})
+		v, err := env.ExecuteActivity(a.Plan, activities.PlanInput{Settings: pipeline.Settings{StagingFormat: tt.input}})
 		if tt.err != "" {
 			var appErr *temporal.ApplicationError
 			if !errors.As(err, &appErr) || appErr.Type() != activities.ErrConfig || !appErr.NonRetryable() || !strings.Contains(err.Error(), tt.err) {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/clickstream-platform/clickstream/clickstream"
+	"github.com/clickstream-platform/clickstream/pipeline"
 	"github.com/clickstream-platform/clickstream/warehouse"
 )
 
@@ -23,17 +24,13 @@ type ReconcileInput struct {
 	// Started, TransformDone and LoadDone are when the run started, when
 	// every batch was transformed and when every table was loaded; a zero
 	// time is unknown (a run started before they were recorded).
-	Started        time.Time          `json:"started"`
-	TransformDone  time.Time          `json:"transform_done"`
-	LoadDone       time.Time          `json:"load_done"`
-	Accounting     clickstream.Counts `json:"accounting"`
-	Objects        int                `json:"objects"`
-	Bytes          int64              `json:"bytes"`
-	Skipped        int                `json:"skipped"`
-	Batches        int                `json:"batches"`
-	Executions     int                `json:"executions"`
-	StorageRetries int64              `json:"storage_retries"`
-	Loads          []LoadResult       `json:"loads"`
+	Started       time.Time `json:"started"`
+	TransformDone time.Time `json:"transform_done"`
+	LoadDone      time.Time `json:"load_done"`
+	// Tally is what the run read and counted.
+	pipeline.Tally
+	Executions int          `json:"executions"`
+	Loads      []LoadResult `json:"loads"`
 }
 
 // ReconcileResult is the run summary.

@@ -18,6 +18,7 @@ import (
 	"github.com/clickstream-platform/clickstream/activities"
 	"github.com/clickstream-platform/clickstream/blob"
 	"github.com/clickstream-platform/clickstream/clickstream"
+	"github.com/clickstream-platform/clickstream/pipeline"
 	"github.com/clickstream-platform/clickstream/warehouse"
 )
 
@@ -52,8 +53,7 @@ func loadedRun(t *testing.T, d *warehouse.DuckDB, runID string) activities.Recon
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	in := activities.ReconcileInput{RunID: runID, WorkflowID: "clickstream-replace-test", Source: "data/source", Mode: "replace",
-		Accounting: counts, Objects: 1, Bytes: int64(len(lines)), Batches: 1, Executions: 1}
+	in := activities.ReconcileInput{Tally: pipeline.Tally{Accounting: counts, Objects: 1, Bytes: int64(len(lines)), Batches: 1}, RunID: runID, WorkflowID: "clickstream-replace-test", Source: "data/source", Mode: "replace", Executions: 1}
 	for _, tbl := range clickstream.Tables() {
 		file := filepath.Join(dir, tbl.Name+".ndjson")
 		if err := os.WriteFile(file, bufs[tbl.Name].Bytes(), 0o644); err != nil {

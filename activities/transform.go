@@ -12,6 +12,7 @@ import (
 
 	"github.com/clickstream-platform/clickstream/blob"
 	"github.com/clickstream-platform/clickstream/clickstream"
+	"github.com/clickstream-platform/clickstream/pipeline"
 	"github.com/clickstream-platform/clickstream/staging"
 )
 
@@ -49,6 +50,13 @@ type TransformResult struct {
 	Reused bool `json:"reused,omitempty"`
 	// StorageRetries is the manifest's StorageRetries.
 	StorageRetries int64 `json:"storage_retries,omitempty"`
+}
+
+// Tally is what the batch read and counted; a batch read in ranges counts
+// a batch a range.
+func (r TransformResult) Tally() pipeline.Tally {
+	return pipeline.Tally{Accounting: r.Counts, Objects: r.Objects, Bytes: r.Bytes,
+		Batches: max(len(r.Manifests), 1), StorageRetries: r.StorageRetries}
 }
 
 // Transform turns a batch of objects into staged files per table, dead-letter

@@ -21,6 +21,7 @@ import (
 	"github.com/clickstream-platform/clickstream/activities"
 	"github.com/clickstream-platform/clickstream/config"
 	"github.com/clickstream-platform/clickstream/devserver"
+	"github.com/clickstream-platform/clickstream/pipeline"
 	"github.com/clickstream-platform/clickstream/warehouse"
 	"github.com/clickstream-platform/clickstream/workflows"
 )
@@ -60,7 +61,7 @@ func NewActivities(ctx context.Context, cfg config.Config, wh warehouse.Warehous
 		Staging:    staging,
 		DeadLetter: dead,
 		Warehouse:  wh,
-		Defaults: activities.RunDefaults{
+		Defaults: pipeline.Settings{
 			Source: cfg.Source.URI, Mode: cfg.Pipeline.Mode,
 			BatchObjects: cfg.Pipeline.BatchObjects, BatchBytes: int64(cfg.Pipeline.BatchBytes),
 			Window: cfg.Pipeline.Window, PageSize: cfg.Pipeline.PageSize, PagesPerRun: cfg.Pipeline.PagesPerRun,

@@ -21,6 +21,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/clickstream-platform/clickstream/clickstream"
+	"github.com/clickstream-platform/clickstream/pipeline"
 	"github.com/clickstream-platform/clickstream/sampledata"
 	"github.com/clickstream-platform/clickstream/workflows"
 )
@@ -79,7 +80,7 @@ func TestBadConfiguration(t *testing.T) {
 			e.StartWorker(tc.worker...)
 			before := e.BatchEvents()
 			start := time.Now()
-			_, err := e.Wait(e.StartPipeline(queue, workflows.PipelineInput{Source: tc.source, BatchObjects: 2}), 5*time.Minute)
+			_, err := e.Wait(e.StartPipeline(queue, workflows.PipelineInput{Settings: pipeline.Settings{Source: tc.source, BatchObjects: 2}}), 5*time.Minute)
 			took := time.Since(start)
 			t.Logf("failed after %s", took.Round(time.Millisecond))
 			var appErr *temporal.ApplicationError
@@ -208,7 +209,7 @@ func TestBadInput(t *testing.T) {
 
 	worker := e.StartWorker()
 	start := time.Now()
-	res, err := e.Wait(e.StartPipeline("badinput", workflows.PipelineInput{Mode: "merge", BatchObjects: 2}), 10*time.Minute)
+	res, err := e.Wait(e.StartPipeline("badinput", workflows.PipelineInput{Settings: pipeline.Settings{Mode: "merge", BatchObjects: 2}}), 10*time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/clickstream-platform/clickstream/pipeline"
 	"github.com/clickstream-platform/clickstream/sampledata"
 	"github.com/clickstream-platform/clickstream/workflows"
 )
@@ -14,7 +15,7 @@ func TestHarness(t *testing.T) {
 	e := NewEnv(t)
 	sum := e.Generate(sampledata.Options{Files: 6, Sessions: 600, Seed: 1, InvalidRate: 0.05, DuplicateRate: 0.1})
 	e.StartWorker()
-	res, err := e.Wait(e.StartPipeline("smoke", workflows.PipelineInput{BatchObjects: 2}), 2*time.Minute)
+	res, err := e.Wait(e.StartPipeline("smoke", workflows.PipelineInput{Settings: pipeline.Settings{BatchObjects: 2}}), 2*time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	historypb "go.temporal.io/api/history/v1"
 
 	"github.com/clickstream-platform/clickstream/config"
+	"github.com/clickstream-platform/clickstream/pipeline"
 	"github.com/clickstream-platform/clickstream/sampledata"
 	"github.com/clickstream-platform/clickstream/workflows"
 )
@@ -52,8 +53,8 @@ func TestScaleContinueAsNew(t *testing.T) {
 		batches    int
 	}
 	cases := []scaleCase{
-		{"pages", workflows.PipelineInput{PageSize: 500, PagesPerRun: 2, BatchObjects: 100, Window: 4}, sum, 5, 50},
-		{"one page", workflows.PipelineInput{PageSize: objects, BatchObjects: 4, Window: 8}, sum, 3, 1250},
+		{"pages", workflows.PipelineInput{Settings: pipeline.Settings{PageSize: 500, PagesPerRun: 2, BatchObjects: 100, Window: 4}}, sum, 5, 50},
+		{"one page", workflows.PipelineInput{Settings: pipeline.Settings{PageSize: objects, BatchObjects: 4, Window: 8}}, sum, 3, 1250},
 	}
 	if *long {
 		// The defaults (pages of 1000, 20 per execution, batches of 64
@@ -64,7 +65,7 @@ func TestScaleContinueAsNew(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		cases = append(cases, scaleCase{"defaults", workflows.PipelineInput{Source: src}, big, 2, 400})
+		cases = append(cases, scaleCase{"defaults", workflows.PipelineInput{Settings: pipeline.Settings{Source: src}}, big, 2, 400})
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

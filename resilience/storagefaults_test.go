@@ -25,6 +25,7 @@ import (
 	"google.golang.org/api/option"
 
 	"github.com/clickstream-platform/clickstream/blob"
+	"github.com/clickstream-platform/clickstream/pipeline"
 	"github.com/clickstream-platform/clickstream/sampledata"
 	"github.com/clickstream-platform/clickstream/workflows"
 )
@@ -237,7 +238,7 @@ func testStorageFaults(t *testing.T, opts sampledata.Options, share float64, see
 	e.Vars["CLICKSTREAM_SOURCE_URI"] = "gs://raw/sessions"
 	e.Vars["CLICKSTREAM_STAGING_URI"] = "gs://stage/staging"
 	e.Vars["CLICKSTREAM_DEADLETTER_URI"] = "gs://dead/rejects"
-	in := workflows.PipelineInput{BatchObjects: 2, Mode: "replace"}
+	in := workflows.PipelineInput{Settings: pipeline.Settings{BatchObjects: 2, Mode: "replace"}}
 
 	// Each run has its own task queue, so that only its worker, straight
 	// or through the proxy, does its work.

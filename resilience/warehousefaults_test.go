@@ -18,6 +18,7 @@ import (
 	"github.com/clickstream-platform/clickstream/activities"
 	"github.com/clickstream-platform/clickstream/app"
 	"github.com/clickstream-platform/clickstream/config"
+	"github.com/clickstream-platform/clickstream/pipeline"
 	"github.com/clickstream-platform/clickstream/sampledata"
 	"github.com/clickstream-platform/clickstream/warehouse"
 	"github.com/clickstream-platform/clickstream/workflows"
@@ -155,12 +156,12 @@ func TestWarehouseTransientFaults(t *testing.T) {
 	}{
 		// The first day alone into empty tables, then everything merged
 		// over it: the second run's tables already hold some of its keys.
-		{"replace", workflows.PipelineInput{Source: firstDay, Mode: "replace", BatchObjects: 2}},
-		{"merge", workflows.PipelineInput{Source: src, Mode: "merge", BatchObjects: 2}},
+		{"replace", workflows.PipelineInput{Settings: pipeline.Settings{Source: firstDay, Mode: "replace", BatchObjects: 2}}},
+		{"merge", workflows.PipelineInput{Settings: pipeline.Settings{Source: src, Mode: "merge", BatchObjects: 2}}},
 		// The same input again: nothing to add.
-		{"merge again", workflows.PipelineInput{Source: src, Mode: "merge", BatchObjects: 2}},
+		{"merge again", workflows.PipelineInput{Settings: pipeline.Settings{Source: src, Mode: "merge", BatchObjects: 2}}},
 		// The last day alone: the tables lose rows.
-		{"replace last day", workflows.PipelineInput{Source: lastDay, Mode: "replace", BatchObjects: 2}},
+		{"replace last day", workflows.PipelineInput{Settings: pipeline.Settings{Source: lastDay, Mode: "replace", BatchObjects: 2}}},
 	}
 	for _, step := range steps {
 		want, err := clean.run(t, e, "clean "+step.name, step.in)
@@ -268,7 +269,7 @@ func TestWarehousePermanentFaults(t *testing.T) {
 			w := startWarehouseWorker(t, e, fmt.Sprintf("wh-permanent-%d", i), db, &flakyWarehouse{before: tt.before})
 			start := time.Now()
 			// NDJSON, so that a staged row can be spoiled by editing its text.
-			res, err := w.run(t, e, "permanent "+tt.name, workflows.PipelineInput{Mode: "replace", BatchObjects: 2, StagingFormat: "ndjson"})
+			res, err := w.run(t, e, "permanent "+tt.name, workflows.PipelineInput{Settings: pipeline.Settings{Mode: "replace", BatchObjects: 2, StagingFormat: "ndjson"}})
 			elapsed := time.Since(start)
 			if err == nil {
 				t.Fatalf("the run succeeded: %+v", res)

@@ -20,6 +20,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/clickstream-platform/clickstream/clickstream"
+	"github.com/clickstream-platform/clickstream/pipeline"
 	"github.com/clickstream-platform/clickstream/sampledata"
 	"github.com/clickstream-platform/clickstream/staging"
 	"github.com/clickstream-platform/clickstream/workflows"
@@ -88,7 +89,7 @@ const (
 	scenarioBatches   = 10
 )
 
-var scenarioInput = workflows.PipelineInput{BatchObjects: 3, PageSize: 10, PagesPerRun: 2, Window: 3}
+var scenarioInput = workflows.PipelineInput{Settings: pipeline.Settings{BatchObjects: 3, PageSize: 10, PagesPerRun: 2, Window: 3}}
 
 // scenario is the kill and restart tests' input, generated once into a
 // folder that every env reads (the rows name their source object, so a clean

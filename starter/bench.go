@@ -19,6 +19,7 @@ import (
 	"github.com/clickstream-platform/clickstream/app"
 	"github.com/clickstream-platform/clickstream/config"
 	"github.com/clickstream-platform/clickstream/devserver"
+	"github.com/clickstream-platform/clickstream/pipeline"
 	"github.com/clickstream-platform/clickstream/sampledata"
 	"github.com/clickstream-platform/clickstream/workflows"
 )
@@ -371,7 +372,7 @@ func (b *bench) pipeline(ctx context.Context, data benchData, pair int) (benchRu
 	stop := sampleRSS(b.worker.pid(), rssEvery)
 	start := time.Now()
 	run, err := b.c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: b.queue},
-		workflows.PipelineWorkflow, workflows.PipelineInput{Source: data.Dir, Mode: "replace"})
+		workflows.PipelineWorkflow, workflows.PipelineInput{Settings: pipeline.Settings{Source: data.Dir, Mode: "replace"}})
 	if err != nil {
 		stop()
 		return benchRun{}, fmt.Errorf("starting %s: %w", id, err)

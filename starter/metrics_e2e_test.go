@@ -21,6 +21,7 @@ import (
 	"github.com/clickstream-platform/clickstream/app"
 	"github.com/clickstream-platform/clickstream/clickstream"
 	"github.com/clickstream-platform/clickstream/config"
+	"github.com/clickstream-platform/clickstream/pipeline"
 	"github.com/clickstream-platform/clickstream/sampledata"
 	"github.com/clickstream-platform/clickstream/workflows"
 )
@@ -61,7 +62,7 @@ func TestWorkerMetrics(t *testing.T) {
 	defer w.Close()
 
 	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "metrics-" + cfg.Temporal.TaskQueue, TaskQueue: cfg.Temporal.TaskQueue},
-		workflows.PipelineWorkflow, workflows.PipelineInput{BatchObjects: 2})
+		workflows.PipelineWorkflow, workflows.PipelineInput{Settings: pipeline.Settings{BatchObjects: 2}})
 	if err != nil {
 		t.Fatal(err)
 	}

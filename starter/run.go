@@ -25,6 +25,7 @@ import (
 	"github.com/clickstream-platform/clickstream/clickstream"
 	"github.com/clickstream-platform/clickstream/config"
 	"github.com/clickstream-platform/clickstream/devserver"
+	"github.com/clickstream-platform/clickstream/pipeline"
 	"github.com/clickstream-platform/clickstream/sampledata"
 	"github.com/clickstream-platform/clickstream/workflows"
 )
@@ -242,7 +243,7 @@ func runPipeline(ctx context.Context, cmd *cobra.Command, c client.Client, cfg c
 	var res workflows.PipelineResult
 	l := launchSpec{
 		kind: "run", id: id, workflow: workflows.PipelineWorkflow,
-		input:  workflows.PipelineInput{Source: cfg.Source.URI, Mode: cfg.Pipeline.Mode, Recreate: fl.recreate, From: fl.from, To: fl.to},
+		input:  workflows.PipelineInput{Settings: pipeline.Settings{Source: cfg.Source.URI, Mode: cfg.Pipeline.Mode, From: fl.from, To: fl.to}, Recreate: fl.recreate},
 		detach: fl.detach, json: fl.json, ui: ui, render: pipelineProgress,
 		banner: fmt.Sprintf("Running %s: %s of %s", id, cfg.Pipeline.Mode, cfg.Source.URI),
 	}

@@ -18,6 +18,7 @@ import (
 	"go.temporal.io/sdk/converter"
 
 	"github.com/clickstream-platform/clickstream/config"
+	"github.com/clickstream-platform/clickstream/pipeline"
 	"github.com/clickstream-platform/clickstream/workflows"
 )
 
@@ -137,7 +138,7 @@ catch-up window how late a run missed during an outage may still start (default 
 						ID:        "clickstream-scheduled-" + name,
 						Workflow:  workflows.PipelineWorkflow,
 						TaskQueue: cfg.Temporal.TaskQueue,
-						Args: []any{workflows.PipelineInput{Source: cfg.Source.URI, Mode: "merge",
+						Args: []any{workflows.PipelineInput{Settings: pipeline.Settings{Source: cfg.Source.URI, Mode: "merge"},
 							Scheduled: &workflows.ScheduledDays{OffsetDays: fl.offsetDays, Days: fl.days}}},
 					},
 					Overlap:       overlap,

@@ -13,6 +13,7 @@ import (
 
 	"github.com/clickstream-platform/clickstream/activities"
 	"github.com/clickstream-platform/clickstream/clickstream"
+	"github.com/clickstream-platform/clickstream/pipeline"
 )
 
 // DefaultBackfillParallel is how many days a backfill runs at once unless
@@ -56,14 +57,13 @@ const (
 
 // DayResult is one day of a backfill.
 type DayResult struct {
-	Day        string             `json:"day"`
-	Status     string             `json:"status"`
-	WorkflowID string             `json:"workflow_id"`
-	Objects    int                `json:"objects"`
-	Bytes      int64              `json:"bytes"`
-	Accounting clickstream.Counts `json:"accounting"`
-	RowsAdded  map[string]int64   `json:"rows_added,omitempty"`
-	Duration   time.Duration      `json:"duration"`
+	Day        string `json:"day"`
+	Status     string `json:"status"`
+	WorkflowID string `json:"workflow_id"`
+	// Tally is what the day's run read (zero for a day already done).
+	pipeline.Tally
+	RowsAdded map[string]int64 `json:"rows_added,omitempty"`
+	Duration  time.Duration    `json:"duration"`
 }
 
 // BackfillProgress answers a backfill's progress query.
@@ -77,25 +77,23 @@ type BackfillProgress struct {
 	Running []string `json:"running"`
 	// Failed are the days whose run failed; the backfill stops starting
 	// days and fails once the running ones end.
-	Failed     []string           `json:"failed,omitempty"`
-	Accounting clickstream.Counts `json:"accounting"`
-	RowsAdded  map[string]int64   `json:"rows_added"`
-	Objects    int                `json:"objects"`
-	Bytes      int64              `json:"bytes"`
+	Failed []string `json:"failed,omitempty"`
+	// Tally and RowsAdded sum the days finished.
+	pipeline.Tally
+	RowsAdded map[string]int64 `json:"rows_added"`
 }
 
 // BackfillResult is a backfill's summary.
 type BackfillResult struct {
-	WorkflowID string             `json:"workflow_id"`
-	From       string             `json:"from"`
-	To         string             `json:"to"`
-	Days       []DayResult        `json:"days"` // in day order
-	Accounting clickstream.Counts `json:"accounting"`
-	RowsAdded  map[string]int64   `json:"rows_added"`
-	Objects    int                `json:"objects"`
-	Bytes      int64              `json:"bytes"`
-	Executions int                `json:"executions"`
-	Duration   time.Duration      `json:"duration"`
+	WorkflowID string      `json:"workflow_id"`
+	From       string      `json:"from"`
+	To         string      `json:"to"`
+	Days       []DayResult `json:"days"` // in day order
+	// Tally and RowsAdded sum the days.
+	pipeline.Tally
+	RowsAdded  map[string]int64 `json:"rows_added"`
+	Executions int              `json:"executions"`
+	Duration   time.Duration    `json:"duration"`
 }
 
 // maxDaysPerExecution bounds a backfill execution's history (a day costs
@@ -137,7 +135,7 @@ func BackfillWorkflow(ctx workflow.Context, in BackfillInput) (BackfillResult, e
 	progress := func() (BackfillProgress, error) {
 		p := BackfillProgress{From: in.From, To: in.To, Days: len(days), Done: len(cp.Days),
 			Running: slices.Clone(running), Failed: slices.Clone(failed)}
-		p.Accounting, p.RowsAdded, p.Objects, p.Bytes = totals(cp.Days)
+		p.Tally, p.RowsAdded = totals(cp.Days)
 		return p, nil
 	}
 	if err := workflow.SetQueryHandler(ctx, ProgressQuery, progress); err != nil {
@@ -180,7 +178,7 @@ func BackfillWorkflow(ctx workflow.Context, in BackfillInput) (BackfillResult, e
 			WorkflowID:            id,
 			WorkflowIDReusePolicy: reuse,
 		})
-		f := workflow.ExecuteChildWorkflow(cctx, PipelineWorkflow, PipelineInput{Source: in.Source, Mode: "merge", From: day, To: day})
+		f := workflow.ExecuteChildWorkflow(cctx, PipelineWorkflow, PipelineInput{Settings: pipeline.Settings{Source: in.Source, Mode: "merge", From: day, To: day}})
 		running = append(running, day)
 		sel.AddFuture(f, func(f workflow.Future) {
 			running = slices.DeleteFunc(running, func(d string) bool { return d == day })
@@ -195,8 +193,7 @@ func BackfillWorkflow(ctx workflow.Context, in BackfillInput) (BackfillResult, e
 				failures = append(failures, failure(err, "day %s", day))
 			default:
 				cp.Days = append(cp.Days, DayResult{Day: day, Status: DayLoaded, WorkflowID: id,
-					Objects: res.Objects, Bytes: res.Bytes, Accounting: res.Accounting,
-					RowsAdded: res.RowsAdded, Duration: res.Duration})
+					Tally: res.Tally, RowsAdded: res.RowsAdded, Duration: res.Duration})
 			}
 		})
 	}
@@ -224,19 +221,17 @@ func BackfillWorkflow(ctx workflow.Context, in BackfillInput) (BackfillResult, e
 	res := BackfillResult{WorkflowID: info.WorkflowExecution.ID, From: in.From, To: in.To,
 		Days:       slices.SortedFunc(slices.Values(cp.Days), func(a, b DayResult) int { return strings.Compare(a.Day, b.Day) }),
 		Executions: cp.Executions, Duration: workflow.Now(ctx).Sub(cp.Started)}
-	res.Accounting, res.RowsAdded, res.Objects, res.Bytes = totals(cp.Days)
+	res.Tally, res.RowsAdded = totals(cp.Days)
 	return res, nil
 }
 
-func totals(days []DayResult) (c clickstream.Counts, added map[string]int64, objects int, bytes int64) {
+func totals(days []DayResult) (t pipeline.Tally, added map[string]int64) {
 	added = map[string]int64{}
 	for _, d := range days {
-		c.Add(d.Accounting)
-		objects += d.Objects
-		bytes += d.Bytes
-		for _, t := range clickstream.Tables() {
-			added[t.Name] += d.RowsAdded[t.Name]
+		t.Add(d.Tally)
+		for _, table := range clickstream.Tables() {
+			added[table.Name] += d.RowsAdded[table.Name]
 		}
 	}
-	return c, added, objects, bytes
+	return t, added
 }

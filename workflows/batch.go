@@ -6,6 +6,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/clickstream-platform/clickstream/activities"
+	"github.com/clickstream-platform/clickstream/pipeline"
 	"github.com/clickstream-platform/clickstream/staging"
 )
 
@@ -66,13 +67,12 @@ func transformRanges(ctx workflow.Context, in activities.TransformInput, ranges 
 		return activities.TransformResult{}, failed
 	}
 	sum := activities.TransformResult{Manifest: results[0].Manifest}
+	var t pipeline.Tally
 	for _, r := range results {
 		sum.Manifests = append(sum.Manifests, r.Manifest)
-		sum.Counts.Add(r.Counts)
-		sum.Objects += r.Objects
-		sum.Bytes += r.Bytes
-		sum.StorageRetries += r.StorageRetries
+		t.Add(r.Tally())
 	}
+	sum.Counts, sum.Objects, sum.Bytes, sum.StorageRetries = t.Accounting, t.Objects, t.Bytes, t.StorageRetries
 	return sum, nil
 }
 

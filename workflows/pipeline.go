@@ -17,6 +17,7 @@ import (
 	"github.com/clickstream-platform/clickstream/activities"
 	"github.com/clickstream-platform/clickstream/blob"
 	"github.com/clickstream-platform/clickstream/clickstream"
+	"github.com/clickstream-platform/clickstream/pipeline"
 	"github.com/clickstream-platform/clickstream/staging"
 )
 
@@ -27,27 +28,11 @@ const ProgressQuery = "progress"
 // PipelineInput is a run's input. Every field is optional: a zero field
 // takes the worker's configured default, so `{}` is a valid input.
 type PipelineInput struct {
-	// Source is the folder or gs://bucket/prefix to read (source.uri).
-	Source string `json:"source,omitempty"`
-	// Mode is replace or merge (pipeline.mode).
-	Mode string `json:"mode,omitempty"`
+	// Settings are the run's source, mode, days, batching and paging, and
+	// staged format.
+	pipeline.Settings
 	// Recreate drops and creates the tables before loading.
 	Recreate bool `json:"recreate,omitempty"`
-	// Batching and paging (pipeline.batch_objects, pipeline.batch_bytes,
-	// pipeline.window, pipeline.page_size, pipeline.pages_per_run).
-	BatchObjects int   `json:"batch_objects,omitempty"`
-	BatchBytes   int64 `json:"batch_bytes,omitempty"`
-	Window       int   `json:"window,omitempty"`
-	PageSize     int   `json:"page_size,omitempty"`
-	PagesPerRun  int   `json:"pages_per_run,omitempty"`
-	// StagingFormat is the staged files' format, parquet or ndjson
-	// (pipeline.staging_format).
-	StagingFormat string `json:"staging_format,omitempty"`
-	// From and To (YYYY-MM-DD) select the source's dt=YYYY-MM-DD/ folders
-	// of these days, both included; To defaults to From. Empty: the whole
-	// source.
-	From string `json:"from,omitempty"`
-	To   string `json:"to,omitempty"`
 	// Scheduled selects days relative to the run's own scheduled time, for
 	// runs that a Temporal Schedule starts with one fixed input; ignored
 	// when From is set.
@@ -80,21 +65,18 @@ type Checkpoint struct {
 	// PageToken: that page's objects up to this name (in the listing's
 	// lexical order) are in batches, and the next execution lists the page
 	// again and goes on after it.
-	PageAfter   string             `json:"page_after,omitempty"`
-	ListingDone bool               `json:"listing_done,omitempty"`
-	Pages       int                `json:"pages"`
-	Executions  int                `json:"executions"`
-	NextBatch   int                `json:"next_batch"`
-	Manifests   []string           `json:"manifests"`
-	Accounting  clickstream.Counts `json:"accounting"`
-	Objects     int                `json:"objects"`
-	Bytes       int64              `json:"bytes"`
-	Skipped     int                `json:"skipped"`
+	PageAfter   string   `json:"page_after,omitempty"`
+	ListingDone bool     `json:"listing_done,omitempty"`
+	Pages       int      `json:"pages"`
+	Executions  int      `json:"executions"`
+	NextBatch   int      `json:"next_batch"`
+	Manifests   []string `json:"manifests"`
+	// Tally sums the finished batches, and the objects skipped by the
+	// pages listed.
+	pipeline.Tally
 	// Listed and ListedBytes count the objects listed so far, for progress.
 	Listed      int   `json:"listed,omitempty"`
 	ListedBytes int64 `json:"listed_bytes,omitempty"`
-	// StorageRetries sums the finished batches' TransformResult.StorageRetries.
-	StorageRetries int64 `json:"storage_retries,omitempty"`
 	// ExportedFrom is the bq:// source a run exported and now reads from
 	// Plan.Source; empty for other sources.
 	ExportedFrom string `json:"exported_from,omitempty"`
@@ -127,14 +109,12 @@ type PipelineResult struct {
 	Source     string `json:"source"`
 	Mode       string `json:"mode"`
 	// From and To are the days the run read, empty for the whole source.
-	From       string             `json:"from,omitempty"`
-	To         string             `json:"to,omitempty"`
-	Accounting clickstream.Counts `json:"accounting"`
-	Objects    int                `json:"objects"`
-	Bytes      int64              `json:"bytes"`
-	Skipped    int                `json:"skipped"`
-	Batches    int                `json:"batches"`
-	Executions int                `json:"executions"`
+	From string `json:"from,omitempty"`
+	To   string `json:"to,omitempty"`
+	// Tally is what the run read and counted; its storage_retries say how
+	// often a request to a store had to be sent again.
+	pipeline.Tally
+	Executions int `json:"executions"`
 	// Rows is each table's row count after the run; RowsAdded what it gained.
 	Rows      map[string]int64        `json:"rows"`
 	RowsAdded map[string]int64        `json:"rows_added"`
@@ -148,11 +128,6 @@ type PipelineResult struct {
 	// added and timings (pipeline_runs).
 	Audit    string        `json:"audit,omitempty"`
 	Duration time.Duration `json:"duration"`
-	// StorageRetries counts the requests to the stores that the run's
-	// transforms sent again after a transient failure (reading the input,
-	// writing staged and dead-letter files): a run over a flaky store
-	// succeeds, and says so here.
-	StorageRetries int64 `json:"storage_retries"`
 }
 
 // PipelineWorkflow is a whole run: plan, list pages, transform batches in a
@@ -183,17 +158,18 @@ func (r *pipelineRun) run(ctx workflow.Context) (PipelineResult, error) {
 	info := workflow.GetInfo(ctx)
 	if r.in.Checkpoint != nil {
 		r.cp = *r.in.Checkpoint
+		// A checkpoint of an execution that counted no batches kept them
+		// as its manifests only.
+		if r.cp.Batches == 0 {
+			r.cp.Batches = len(r.cp.Manifests)
+		}
 	} else {
-		from, to := r.in.From, r.in.To
-		if from == "" && r.in.Scheduled != nil {
-			from, to = scheduledDays(ctx, *r.in.Scheduled)
+		settings := r.in.Settings
+		if settings.From == "" && r.in.Scheduled != nil {
+			settings.From, settings.To = scheduledDays(ctx, *r.in.Scheduled)
 		}
 		var plan activities.Plan
-		err := workflow.ExecuteActivity(withShortOptions(ctx), a.Plan, activities.PlanInput{
-			Source: r.in.Source, Mode: r.in.Mode, BatchObjects: r.in.BatchObjects, BatchBytes: r.in.BatchBytes,
-			Window: r.in.Window, PageSize: r.in.PageSize, PagesPerRun: r.in.PagesPerRun, From: from, To: to,
-			StagingFormat: r.in.StagingFormat,
-		}).Get(ctx, &plan)
+		err := workflow.ExecuteActivity(withShortOptions(ctx), a.Plan, activities.PlanInput{Settings: settings}).Get(ctx, &plan)
 		if err != nil {
 			return PipelineResult{}, err
 		}
@@ -264,9 +240,9 @@ func (r *pipelineRun) run(ctx workflow.Context) (PipelineResult, error) {
 	var rec activities.ReconcileResult
 	err = workflow.ExecuteActivity(withShortOptions(ctx), a.Reconcile, activities.ReconcileInput{
 		RunID: r.cp.RunID, WorkflowID: info.WorkflowExecution.ID, Source: source, Mode: plan.Mode,
-		Accounting: r.cp.Accounting, Objects: r.cp.Objects, Bytes: r.cp.Bytes, Batches: len(r.cp.Manifests), Loads: loads,
+		Tally: r.cp.Tally, Loads: loads,
 		From: plan.From, To: plan.To, Started: r.cp.Started, TransformDone: transformDone, LoadDone: workflow.Now(ctx),
-		Skipped: r.cp.Skipped, Executions: r.cp.Executions, StorageRetries: r.cp.StorageRetries,
+		Executions: r.cp.Executions,
 	}).Get(ctx, &rec)
 	if err != nil {
 		return PipelineResult{}, err
@@ -275,12 +251,10 @@ func (r *pipelineRun) run(ctx workflow.Context) (PipelineResult, error) {
 	return PipelineResult{
 		WorkflowID: info.WorkflowExecution.ID, RunID: r.cp.RunID, Source: source, Mode: plan.Mode,
 		From: plan.From, To: plan.To,
-		Accounting: r.cp.Accounting, Objects: r.cp.Objects, Bytes: r.cp.Bytes, Skipped: r.cp.Skipped,
-		Batches: len(r.cp.Manifests), Executions: r.cp.Executions,
+		Tally: r.cp.Tally, Executions: r.cp.Executions,
 		Rows: rec.Rows, RowsAdded: rec.RowsAdded, Loads: loads,
 		Staging: staging.RunFolder(plan.Staging, r.cp.RunID), DeadLetter: staging.RunFolder(plan.DeadLetter, r.cp.RunID), Summary: rec.Summary, Audit: rec.Audit,
-		Duration:       workflow.Now(ctx).Sub(r.cp.Started),
-		StorageRetries: r.cp.StorageRetries,
+		Duration: workflow.Now(ctx).Sub(r.cp.Started),
 	}, nil
 }
 
@@ -413,10 +387,7 @@ func (r *pipelineRun) startBatch(ctx workflow.Context, sel workflow.Selector, ob
 		} else {
 			r.cp.Manifests = append(r.cp.Manifests, res.Manifest)
 		}
-		r.cp.Accounting.Add(res.Counts)
-		r.cp.Objects += res.Objects
-		r.cp.Bytes += res.Bytes
-		r.cp.StorageRetries += res.StorageRetries
+		r.cp.Tally.Add(res.Tally())
 		r.syncProgress()
 	})
 }
@@ -428,7 +399,7 @@ func (r *pipelineRun) syncProgress() {
 	p.RunID = r.cp.RunID
 	p.Pages, p.ListingDone = r.cp.Pages, r.cp.ListingDone
 	p.ObjectsListed, p.BytesListed = r.cp.Listed, r.cp.ListedBytes
-	p.ObjectsDone, p.BytesDone, p.BatchesDone = r.cp.Objects, r.cp.Bytes, len(r.cp.Manifests)
+	p.ObjectsDone, p.BytesDone, p.BatchesDone = r.cp.Objects, r.cp.Bytes, r.cp.Batches
 	p.Accounting = c
 	p.Rejects = c.SessionsRejected + c.EventsRejected
 	for _, t := range clickstream.Tables() {

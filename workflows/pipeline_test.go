@@ -22,6 +22,7 @@ import (
 	"github.com/clickstream-platform/clickstream/activities"
 	"github.com/clickstream-platform/clickstream/blob"
 	"github.com/clickstream-platform/clickstream/clickstream"
+	"github.com/clickstream-platform/clickstream/pipeline"
 	"github.com/clickstream-platform/clickstream/staging"
 	"github.com/clickstream-platform/clickstream/warehouse"
 	"github.com/clickstream-platform/clickstream/workflows"
@@ -49,7 +50,7 @@ func newFakeSource(n int) *fakeSource {
 var oneEach = clickstream.Counts{Lines: 1, SessionsValid: 1, EventsSeen: 1, Pageviews: 1}
 
 func (f *fakeSource) plan(in activities.PlanInput) activities.Plan {
-	p := activities.Plan{Source: "src", Mode: "replace", BatchObjects: 3, BatchBytes: 1 << 30, Window: 2, PageSize: 10, PagesPerRun: 100,
+	p := activities.Plan{Settings: pipeline.Settings{Source: "src", Mode: "replace", BatchObjects: 3, BatchBytes: 1 << 30, Window: 2, PageSize: 10, PagesPerRun: 100},
 		Staging: "staging", DeadLetter: "deadletter"}
 	if in.Mode != "" {
 		p.Mode = in.Mode
@@ -191,7 +192,7 @@ func TestPipelineStagingFormat(t *testing.T) {
 	for _, tt := range []struct{ input, want string }{{"", "parquet"}, {"ndjson", "ndjson"}} {
 		f := newFakeSource(7)
 		env := f.env(t)
-		env.ExecuteWorkflow(workflows.PipelineWorkflow, workflows.PipelineInput{StagingFormat: tt.input})
+		env.ExecuteWorkflow(workflows.PipelineWorkflow, workflows.PipelineInput{Settings: pipeline.Settings{StagingFormat: tt.input}})
 		if err := env.GetWorkflowError(); err != nil {
 			t.Fatal(err)
 		}
@@ -225,7 +226,7 @@ func TestPipelineWindow(t *testing.T) {
 					mu.Unlock()
 					return f.transform(in)
 				})
-			env.ExecuteWorkflow(workflows.PipelineWorkflow, workflows.PipelineInput{Window: window})
+			env.ExecuteWorkflow(workflows.PipelineWorkflow, workflows.PipelineInput{Settings: pipeline.Settings{Window: window}})
 			if err := env.GetWorkflowError(); err != nil {
 				t.Fatal(err)
 			}
@@ -245,7 +246,7 @@ func TestPipelineWindow(t *testing.T) {
 // final accounting covers every object.
 func TestPipelineContinueAsNew(t *testing.T) {
 	f := newFakeSource(35)
-	in := workflows.PipelineInput{PagesPerRun: 1}
+	in := workflows.PipelineInput{Settings: pipeline.Settings{PagesPerRun: 1}}
 	var res workflows.PipelineResult
 	executions := 0
 	for {
@@ -370,7 +371,7 @@ func TestPipelineReplaceWithNoInputFails(t *testing.T) {
 
 	f = newFakeSource(0)
 	env = f.env(t)
-	env.ExecuteWorkflow(workflows.PipelineWorkflow, workflows.PipelineInput{Mode: "merge"})
+	env.ExecuteWorkflow(workflows.PipelineWorkflow, workflows.PipelineInput{Settings: pipeline.Settings{Mode: "merge"}})
 	if err := env.GetWorkflowError(); err != nil {
 		t.Fatalf("a merge of nothing should succeed: %v", err)
 	}

@@ -3,9 +3,8 @@ package activities
 import (
 	"context"
 	"fmt"
-	"strings"
 
-	"github.com/clickstream-platform/clickstream/config"
+	"github.com/clickstream-platform/clickstream/location"
 	"github.com/clickstream-platform/clickstream/staging"
 	"github.com/clickstream-platform/clickstream/warehouse"
 )
@@ -34,7 +33,10 @@ type Exporter interface {
 // the run then transforms like any other input. Its first use: rebuilding
 // the warehouse from the lake.
 func (a *Activities) Export(ctx context.Context, in ExportInput) (ExportResult, error) {
-	src, err := config.ParseBigQuerySource(in.Source)
+	src, err := location.Parse(in.Source)
+	if err == nil && src.Scheme != location.BigQuery {
+		err = fmt.Errorf("%q is not a bq://project.dataset.table", in.Source)
+	}
 	if err != nil {
 		return ExportResult{}, classify(configError("source: %v", err))
 	}
@@ -42,19 +44,19 @@ func (a *Activities) Export(ctx context.Context, in ExportInput) (ExportResult, 
 	if !ok {
 		return ExportResult{}, classify(configError("source %s: a bq:// source needs warehouse.kind bigquery", in.Source))
 	}
-	where, err := warehouse.ExtractDaysWhere(src.From, src.To)
+	where, err := warehouse.ExtractDaysWhere(src.Table.From, src.Table.To)
 	if err != nil {
 		return ExportResult{}, classify(configError("source %s: %v", in.Source, err))
 	}
 	dest := staging.ExportFolder(a.Staging.URI(), in.RunID)
-	if !strings.HasPrefix(dest, "gs://") {
+	if location.SchemeOf(dest) != location.GCS {
 		return ExportResult{}, classify(configError("source %s: exporting needs a gs:// staging.uri, got %s", in.Source, a.Staging.URI()))
 	}
 	stop := keepAlive(ctx)
 	defer stop()
-	res, err := ex.Extract(ctx, warehouse.ExtractRequest{Table: src.String(), Where: where, DestinationURI: dest + "/", JobID: in.RunID})
+	res, err := ex.Extract(ctx, warehouse.ExtractRequest{Table: src.Table.ID(), Where: where, DestinationURI: dest + "/", JobID: in.RunID})
 	if err != nil {
-		return ExportResult{}, classify(fmt.Errorf("exporting %s: %w", src, err))
+		return ExportResult{}, classify(fmt.Errorf("exporting %s: %w", src.Table.ID(), err))
 	}
 	return ExportResult{URI: dest, Files: res.Files, Rows: res.Rows}, nil
 }

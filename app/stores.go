@@ -5,12 +5,12 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"sync"
 
 	"cloud.google.com/go/storage"
 
 	"github.com/clickstream-platform/clickstream/blob"
+	"github.com/clickstream-platform/clickstream/location"
 )
 
 // Stores opens stores by URI. It creates the Cloud Storage client on the
@@ -23,7 +23,7 @@ type Stores struct {
 // Open opens the store at uri: a local folder or gs://bucket/prefix.
 func (s *Stores) Open(ctx context.Context, uri string) (blob.Store, error) {
 	o := blob.Opener{}
-	if strings.HasPrefix(uri, "gs://") {
+	if location.SchemeOf(uri) == location.GCS {
 		c, err := s.client(ctx)
 		if err != nil {
 			return nil, err
@@ -49,16 +49,18 @@ func (s *Stores) client(ctx context.Context) (*storage.Client, error) {
 // OpenFile opens one object by its full name, as blob.Join gives it: a local
 // path or gs://bucket/name.
 func (s *Stores) OpenFile(ctx context.Context, uri string) (io.ReadCloser, error) {
-	rest, ok := strings.CutPrefix(uri, "gs://")
-	if !ok {
-		return os.Open(uri)
-	}
-	bucket, name, _ := strings.Cut(rest, "/")
-	store, err := s.Open(ctx, "gs://"+bucket)
+	l, err := location.Parse(uri)
 	if err != nil {
 		return nil, err
 	}
-	return store.Open(ctx, name)
+	if l.Scheme != location.GCS {
+		return os.Open(l.Path)
+	}
+	store, err := s.Open(ctx, location.Location{Scheme: location.GCS, Bucket: l.Bucket}.String())
+	if err != nil {
+		return nil, err
+	}
+	return store.Open(ctx, l.Prefix)
 }
 
 // Close closes the Cloud Storage client, if one was made.

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 
@@ -15,6 +14,8 @@ import (
 	"google.golang.org/api/iterator"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+
+	"github.com/clickstream-platform/clickstream/location"
 )
 
 // Defaults of a GCS store.
@@ -57,58 +58,34 @@ func NewGCS(client *storage.Client, uri string) (*GCS, error) {
 	if client == nil {
 		return nil, fmt.Errorf("opening store %q: gs:// needs a GCS client", uri)
 	}
-	bucket, prefix, err := parseGCSURI(uri)
+	l, err := location.Parse(uri)
+	if err == nil && l.Scheme != location.GCS {
+		err = errors.New("want gs://bucket[/prefix]")
+	}
 	if err != nil {
 		return nil, fmt.Errorf("opening store %q: %w", uri, err)
 	}
+	return newGCS(client, l)
+}
+
+func newGCS(client *storage.Client, l location.Location) (*GCS, error) {
+	if l.Prefix != "" {
+		if err := validateName(l.Prefix); err != nil {
+			return nil, fmt.Errorf("opening store %q: prefix: %w", l, err)
+		}
+	}
 	s := &GCS{
-		bucket:       client.Bucket(bucket),
-		bucketName:   bucket,
-		uri:          "gs://" + bucket,
+		bucket:       client.Bucket(l.Bucket),
+		bucketName:   l.Bucket,
+		uri:          l.String(),
 		chunkSize:    DefaultGCSChunkSize,
 		readAttempts: defaultReadAttempts,
 		backoff:      backoff{initial: 200 * time.Millisecond, max: 10 * time.Second},
 	}
-	if prefix != "" {
-		s.root = prefix + "/"
-		s.uri += "/" + prefix
+	if l.Prefix != "" {
+		s.root = l.Prefix + "/"
 	}
 	return s, nil
-}
-
-// parseGCSURI splits gs://bucket/prefix, checking both parts.
-func parseGCSURI(uri string) (bucket, prefix string, err error) {
-	scheme, rest, ok := strings.Cut(uri, "://")
-	if !ok || !strings.EqualFold(scheme, "gs") {
-		return "", "", errors.New("want gs://bucket[/prefix]")
-	}
-	bucket, prefix, _ = strings.Cut(rest, "/")
-	if err := validateBucket(bucket); err != nil {
-		return "", "", err
-	}
-	prefix = strings.TrimSuffix(prefix, "/")
-	if prefix != "" {
-		if err := validateName(prefix); err != nil {
-			return "", "", fmt.Errorf("prefix: %w", err)
-		}
-	}
-	return bucket, prefix, nil
-}
-
-// validateBucket checks the shape of a Cloud Storage bucket name: 3 to 222
-// characters of a-z, 0-9, '-', '_' and '.', starting and ending with a letter
-// or digit. It catches typos early; the service has the last word. (The rule
-// of config.validateBucket, which this package cannot import.)
-func validateBucket(name string) error {
-	alnum := func(c byte) bool { return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' }
-	ok := len(name) >= 3 && len(name) <= 222 && alnum(name[0]) && alnum(name[len(name)-1])
-	for i := 0; ok && i < len(name); i++ {
-		ok = alnum(name[i]) || strings.IndexByte("-_.", name[i]) >= 0
-	}
-	if !ok {
-		return fmt.Errorf("invalid bucket name %q: want 3 to 222 lower-case letters, digits, '-', '_' or '.', starting and ending with a letter or digit", name)
-	}
-	return nil
 }
 
 // URI returns gs://bucket or gs://bucket/prefix, without a trailing "/".

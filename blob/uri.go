@@ -4,27 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
-	"runtime"
 	"strings"
 
 	"cloud.google.com/go/storage"
+
+	"github.com/clickstream-platform/clickstream/location"
 )
-
-// scheme is a kind of store URI that Open knows.
-type scheme struct {
-	name    string // "gs" in gs://bucket/prefix
-	example string // shown in the error about an unknown scheme
-	// open opens uri; o is nil when Open (not an Opener) is called.
-	open func(o *Opener, uri string) (Store, error)
-}
-
-// schemes are the URI schemes Open knows besides plain local paths; adding
-// one is adding a line.
-var schemes = []scheme{
-	{"file", "file:///abs/path", openFileURI},
-	{"gs", "gs://bucket/prefix", openGCS},
-}
 
 // Opener opens stores by URI with the clients it holds. The zero value opens
 // local folders only.
@@ -54,22 +39,17 @@ func Open(uri string) (Store, error) {
 }
 
 func open(o *Opener, uri string) (Store, error) {
-	if uri == "" {
-		return nil, errors.New("opening store: empty URI")
+	l, err := location.Parse(uri)
+	if err != nil {
+		return nil, fmt.Errorf("opening store: %w", err)
 	}
-	name, _, ok := strings.Cut(uri, "://")
-	if !ok || !isSchemeName(name) {
-		return NewLocal(uri)
+	switch l.Scheme {
+	case location.GCS:
+		return openGCS(o, uri, l)
+	case location.BigQuery:
+		return nil, fmt.Errorf("opening store %q: a BigQuery table is not a folder or bucket", uri)
 	}
-	name = strings.ToLower(name)
-	forms := []string{"a local folder path"}
-	for _, s := range schemes {
-		if s.name == name {
-			return s.open(o, uri)
-		}
-		forms = append(forms, s.example)
-	}
-	return nil, fmt.Errorf("opening store %q: unsupported scheme %q: use %s", uri, name, strings.Join(forms, ", "))
+	return NewLocal(l.Path)
 }
 
 // Join returns the full name of the object name in the store whose URI() is
@@ -79,48 +59,12 @@ func Join(storeURI, name string) string {
 	return strings.TrimSuffix(storeURI, "/") + "/" + name
 }
 
-func openFileURI(_ *Opener, uri string) (Store, error) {
-	u, err := url.Parse(uri)
-	if err != nil {
-		return nil, fmt.Errorf("opening store: %w", err)
-	}
-	p := u.Path
-	switch {
-	case u.Host != "" && u.Host != "localhost":
-		return nil, fmt.Errorf("opening store %q: file URIs of another host are not supported", uri)
-	case u.RawQuery != "" || u.Fragment != "" || u.User != nil:
-		return nil, fmt.Errorf("opening store %q: a file URI has no user, query or fragment (escape '?' as %%3F, '#' as %%23)", uri)
-	case !strings.HasPrefix(p, "/"):
-		return nil, fmt.Errorf("opening store %q: want file:///absolute/path", uri)
-	}
-	if runtime.GOOS == "windows" && len(p) >= 3 && p[2] == ':' { // file:///C:/data
-		p = p[1:]
-	}
-	return NewLocal(p)
-}
-
-func openGCS(o *Opener, uri string) (Store, error) {
+func openGCS(o *Opener, uri string, l location.Location) (Store, error) {
 	switch {
 	case o == nil:
 		return nil, fmt.Errorf("opening store %q: gs:// needs a GCS client: open it with a blob.Opener holding one (blob.NewGCSClient): %w", uri, errors.ErrUnsupported)
 	case o.GCS == nil:
 		return nil, fmt.Errorf("opening store %q: gs:// needs a GCS client", uri)
 	}
-	return NewGCS(o.GCS, uri)
-}
-
-// isSchemeName reports whether s is a URI scheme (RFC 3986: a letter, then
-// letters, digits, '+', '-' or '.'). One letter is a Windows drive, not a
-// scheme.
-func isSchemeName(s string) bool {
-	if len(s) < 2 {
-		return false
-	}
-	for i, c := range []byte(s) {
-		letter := 'a' <= c|0x20 && c|0x20 <= 'z'
-		if !letter && (i == 0 || !('0' <= c && c <= '9' || c == '+' || c == '-' || c == '.')) {
-			return false
-		}
-	}
-	return true
+	return newGCS(o.GCS, l)
 }

@@ -5,7 +5,8 @@ import (
 	"fmt"
 	"net"
 	"strconv"
-	"strings"
+
+	"github.com/clickstream-platform/clickstream/location"
 )
 
 // Limits of transform.max_line_bytes.
@@ -38,13 +39,13 @@ func (c Config) Validate() error {
 		if c.Warehouse.BigQuery.Location == "" {
 			check("warehouse.bigquery.location", errors.New("must be set when warehouse.kind is bigquery"))
 		}
-		if !strings.HasPrefix(c.Staging.URI, "gs://") {
+		if location.SchemeOf(c.Staging.URI) != location.GCS {
 			check("staging.uri", fmt.Errorf("must be gs://bucket/prefix when warehouse.kind is bigquery (its load jobs read the staged files from Cloud Storage), got %q", c.Staging.URI))
 		}
 	default:
 		check("warehouse.kind", fmt.Errorf("must be duckdb or bigquery, got %q", c.Warehouse.Kind))
 	}
-	if strings.HasPrefix(c.Source.URI, "bq://") && c.Warehouse.Kind != "bigquery" {
+	if location.SchemeOf(c.Source.URI) == location.BigQuery && c.Warehouse.Kind != "bigquery" {
 		check("source.uri", fmt.Errorf("a bq:// source is exported by BigQuery: it needs warehouse.kind bigquery, got %q", c.Warehouse.Kind))
 	}
 	check("warehouse.lake_dataset", validateDataset(c.Warehouse.LakeDataset))
@@ -134,46 +135,26 @@ func validateDataset(name string) error {
 	return nil
 }
 
-// validateSource accepts what validateURI does, and a BigQuery table to
-// rebuild from: bq://project.dataset.table[?from=YYYY-MM-DD&to=YYYY-MM-DD].
+// validateSource accepts a local folder, gs://bucket[/prefix], or a
+// BigQuery table to rebuild from:
+// bq://project.dataset.table[?from=YYYY-MM-DD&to=YYYY-MM-DD].
 func validateSource(uri string) error {
-	if !strings.HasPrefix(uri, "bq://") {
-		return validateURI(uri)
+	if uri == "" {
+		return errors.New("must not be empty")
 	}
-	_, err := ParseBigQuerySource(uri)
+	_, err := location.Parse(uri)
 	return err
 }
 
-// validateURI accepts a local path or gs://bucket[/prefix].
+// validateURI accepts a local folder or gs://bucket[/prefix]: a place to
+// write files to.
 func validateURI(uri string) error {
 	if uri == "" {
 		return errors.New("must not be empty")
 	}
-	scheme, rest, ok := strings.Cut(uri, "://")
-	if !ok {
-		return nil // a local path
+	l, err := location.Parse(uri)
+	if err == nil && l.Scheme == location.BigQuery {
+		err = fmt.Errorf("%q is a BigQuery table: want a local folder or gs://bucket[/prefix]", uri)
 	}
-	if scheme != "gs" {
-		return fmt.Errorf("unsupported scheme %q in %q: want a local path or gs://bucket[/prefix]", scheme, uri)
-	}
-	bucket, _, _ := strings.Cut(rest, "/")
-	if bucket == "" {
-		return fmt.Errorf("%q has no bucket: want gs://bucket[/prefix]", uri)
-	}
-	return validateBucket(bucket)
-}
-
-// validateBucket checks the shape of a Cloud Storage bucket name: 3 to 222
-// characters of a-z, 0-9, '-', '_' and '.', starting and ending with a letter
-// or digit. It catches typos early; the service has the last word.
-func validateBucket(name string) error {
-	alnum := func(c byte) bool { return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' }
-	ok := len(name) >= 3 && len(name) <= 222 && alnum(name[0]) && alnum(name[len(name)-1])
-	for i := 0; ok && i < len(name); i++ {
-		ok = alnum(name[i]) || strings.IndexByte("-_.", name[i]) >= 0
-	}
-	if !ok {
-		return fmt.Errorf("invalid bucket name %q: want 3 to 222 lower-case letters, digits, '-', '_' or '.', starting and ending with a letter or digit", name)
-	}
-	return nil
+	return err
 }

@@ -19,6 +19,9 @@ func TestValidate(t *testing.T) {
 		{name: "defaults", edit: func(*Config) {}},
 		{name: "gs URIs", edit: func(c *Config) { c.Source.URI = "gs://raw-bucket/in/2024"; c.Staging.URI = "gs://stage_1" }},
 		{name: "gs bucket without prefix but slash", edit: func(c *Config) { c.Source.URI = "gs://raw.example.com/" }},
+		// The stores open file URIs as the folders they name, so the
+		// configuration accepts them too.
+		{name: "file URI", edit: func(c *Config) { c.Source.URI = "file:///tmp/x" }},
 		{name: "absolute path", edit: func(c *Config) { c.Source.URI = "/var/lib/clickstream/in" }},
 		{name: "min line", edit: func(c *Config) { c.Transform.MaxLineBytes = KiB }},
 		{name: "max line", edit: func(c *Config) { c.Transform.MaxLineBytes = GiB }},
@@ -33,9 +36,9 @@ func TestValidate(t *testing.T) {
 			errContains: []string{`staging.uri: unsupported scheme "s3" in "s3://bucket/x"`, "gs://bucket[/prefix]"},
 		},
 		{
-			name:        "file scheme",
-			edit:        func(c *Config) { c.Source.URI = "file:///tmp/x" },
-			errContains: []string{`source.uri: unsupported scheme "file"`},
+			name:        "a BigQuery table to stage into",
+			edit:        func(c *Config) { c.Staging.URI = "bq://p.d.t" },
+			errContains: []string{`staging.uri: "bq://p.d.t" is a BigQuery table`},
 		},
 		{
 			name:        "gs without bucket",

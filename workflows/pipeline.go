@@ -17,6 +17,7 @@ import (
 	"github.com/clickstream-platform/clickstream/activities"
 	"github.com/clickstream-platform/clickstream/blob"
 	"github.com/clickstream-platform/clickstream/clickstream"
+	"github.com/clickstream-platform/clickstream/location"
 	"github.com/clickstream-platform/clickstream/pipeline"
 	"github.com/clickstream-platform/clickstream/staging"
 )
@@ -181,7 +182,7 @@ func (r *pipelineRun) run(ctx workflow.Context) (PipelineResult, error) {
 				return PipelineResult{}, err
 			}
 		}
-		if strings.HasPrefix(plan.Source, "bq://") {
+		if location.SchemeOf(plan.Source) == location.BigQuery {
 			// A BigQuery source is exported to staging first; the run then
 			// lists and transforms the export like any other input.
 			r.progress.Phase = "exporting"

@@ -28,7 +28,7 @@ type Exporter interface {
 	Extract(ctx context.Context, req warehouse.ExtractRequest) (warehouse.ExtractResult, error)
 }
 
-// Export is the extract step for a BigQuery source (seed 001's path): it
+// Export is the extract step for a BigQuery source: it
 // exports the table, e.g. the lake's visits, to staging/<run>/export/, which
 // the run then transforms like any other input. Its first use: rebuilding
 // the warehouse from the lake.

@@ -15,7 +15,7 @@ type RecreateResult struct {
 }
 
 // Recreate drops and creates the tables with their schemas, partitioning and
-// clustering (seed 000's --force-recreate), so that such changes take effect.
+// clustering, so that changes of them take effect.
 func (a *Activities) Recreate(ctx context.Context, _ RecreateInput) (RecreateResult, error) {
 	stop := keepAlive(ctx)
 	defer stop()

@@ -59,7 +59,8 @@ type Table struct {
 	Clustering   []string
 }
 
-// Table names, as in seed 000.
+// Table names: those the warehouse datasets of the Beam pipeline this
+// platform replaced used, kept so that its queries keep working.
 const (
 	VisitsTable     = "visits"
 	SessionsTable   = "sessions"

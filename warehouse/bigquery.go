@@ -182,7 +182,7 @@ func (b *BigQuery) Close() error { return b.client.Close() }
 // TableName returns the full name of a clickstream table or of RunsTable,
 // project.dataset.table, as errors name it.
 func (b *BigQuery) TableName(table string) string {
-	t, _ := lookupTable(table)
+	t, _ := LookupTable(table)
 	return b.project + "." + b.datasetOf(t) + "." + table
 }
 

@@ -47,7 +47,7 @@ func (b *BigQuery) Load(ctx context.Context, req LoadRequest) (LoadResult, error
 	if err != nil {
 		return res, fmt.Errorf("loading %s: %w", name, err)
 	}
-	format, err := formatOf(uris)
+	format, err := FormatOf(uris)
 	if err != nil {
 		return res, fmt.Errorf("loading %s: %w", name, err)
 	}
@@ -71,7 +71,7 @@ type bqLoad struct {
 	t       clickstream.Table
 	mode    Mode
 	uris    []string
-	format  stagedFormat
+	format  clickstream.Format
 	attempt int32
 	prefix  string // of the job ids: clickstream_<run>_<table>
 	hash    string // digest of the request, ends every name
@@ -81,7 +81,7 @@ type bqLoad struct {
 	keepBefore func(context.Context, int64) (int64, error)
 }
 
-func (b *BigQuery) newLoad(t clickstream.Table, req LoadRequest, uris []string, format stagedFormat) *bqLoad {
+func (b *BigQuery) newLoad(t clickstream.Table, req LoadRequest, uris []string, format clickstream.Format) *bqLoad {
 	attempt := strconv.Itoa(int(req.Attempt))
 	hash := digest(append([]string{b.project, b.datasetOf(t), req.RunID, t.Name, attempt, string(req.Mode)}, uris...)...)
 	staging := fmt.Sprintf("_staging_%s_%s_a%s_%s", sanitizeID(req.RunID, false, maxRunIDBytes),
@@ -203,7 +203,7 @@ func (l *bqLoad) stage(ctx context.Context) (int64, error) {
 // REQUIRED columns required, so no null can reach them.
 func (l *bqLoad) loader(uris []string, first bool) *bigquery.Loader {
 	src := bigquery.NewGCSReference(uris...)
-	if l.format == formatParquet {
+	if l.format == clickstream.Parquet {
 		src.SourceFormat = bigquery.Parquet
 		src.ParquetOptions = &bigquery.ParquetOptions{EnableListInference: true}
 		loader := l.staging.LoaderFrom(src)

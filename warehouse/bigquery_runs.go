@@ -26,11 +26,11 @@ func (b *BigQuery) RecordRun(ctx context.Context, r RunRecord) error {
 	if r.Finished.IsZero() {
 		r.Finished = time.Now()
 	}
-	cols, vals, err := runValues(r)
+	vals, err := RunValues(r)
 	if err != nil {
 		return fmt.Errorf("recording run %s in %s: %w", r.RunID, name, err)
 	}
-	params, err := runParameters(cols, vals)
+	params, err := runParameters(vals)
 	if err != nil {
 		return fmt.Errorf("recording run %s in %s: %w", r.RunID, name, err)
 	}
@@ -42,7 +42,7 @@ func (b *BigQuery) RecordRun(ctx context.Context, r RunRecord) error {
 	}
 	id := fmt.Sprintf("clickstream_%s_%s_record_%s", sanitizeID(r.RunID, true, maxRunIDBytes), RunsTable,
 		digest(b.project, b.dw, r.RunID, strconv.FormatInt(r.Finished.UnixNano(), 10)))
-	q := b.client.Query(b.mergeRunSQL(cols))
+	q := b.client.Query(b.mergeRunSQL())
 	q.JobID, q.Location, q.Parameters = id, b.location, params
 	if _, err := b.runJob(ctx, id, q.Run); err != nil {
 		return fmt.Errorf("recording run %s in %s: %w", r.RunID, name, err)
@@ -52,12 +52,12 @@ func (b *BigQuery) RecordRun(ctx context.Context, r RunRecord) error {
 
 // mergeRunSQL inserts the row of the parameters @<column> unless the table
 // has its run_id.
-func (b *BigQuery) mergeRunSQL(cols []runColumn) string {
+func (b *BigQuery) mergeRunSQL() string {
 	t := RunsTableSchema()
-	sel := make([]string, len(cols))
-	names := make([]string, len(cols))
-	vals := make([]string, len(cols))
-	for i, c := range cols {
+	sel := make([]string, len(t.Fields))
+	names := make([]string, len(t.Fields))
+	vals := make([]string, len(t.Fields))
+	for i, c := range t.Fields {
 		sel[i] = "@" + c.Name + " AS " + bqIdent(c.Name)
 		names[i] = bqIdent(c.Name)
 		vals[i] = "s." + bqIdent(c.Name)
@@ -67,10 +67,12 @@ func (b *BigQuery) mergeRunSQL(cols []runColumn) string {
 		strings.Join(names, ", "), strings.Join(vals, ", "))
 }
 
-// runParameters returns the query parameters of a record's values, named
-// after their columns, each typed as its column (a NULL as the Null type of
-// the column's type, so BigQuery knows its type).
-func runParameters(cols []runColumn, vals []any) ([]bigquery.QueryParameter, error) {
+// runParameters returns the query parameters of a record's values (as
+// RunValues gives them), named after their columns, each typed as its
+// column (a NULL as the Null type of the column's type, so BigQuery knows
+// its type).
+func runParameters(vals []any) ([]bigquery.QueryParameter, error) {
+	cols := RunsTableSchema().Fields
 	params := make([]bigquery.QueryParameter, len(cols))
 	for i, c := range cols {
 		v := vals[i]
@@ -94,7 +96,7 @@ func runParameters(cols []runColumn, vals []any) ([]bigquery.QueryParameter, err
 			if c.Mode == clickstream.Required {
 				p = t
 			}
-		case dateType:
+		case DateType:
 			var d civil.Date
 			if s, ok := v.(string); ok {
 				var err error
@@ -133,10 +135,9 @@ func (b *BigQuery) ensureRunsTable(ctx context.Context) error {
 		return fmt.Errorf("reading %s: %w", name, b.classify(err))
 	}
 	want := BigQuerySchema(t)
-	missing, diffs := compareByName(bigQuerySpecs(md.Schema), bigQuerySpecs(want))
-	if len(diffs) > 0 {
-		return fmt.Errorf("%w: table %s differs from the schema (%s); it keeps the history of runs, so recreate "+
-			"leaves it alone: alter it by hand", ErrSchema, name, strings.Join(diffs, "; "))
+	missing, err := CompareRunsColumns(name, bigQuerySpecs(md.Schema), bigQuerySpecs(want))
+	if err != nil {
+		return err
 	}
 	if len(missing) == 0 {
 		return nil
@@ -151,10 +152,10 @@ func (b *BigQuery) ensureRunsTable(ctx context.Context) error {
 	return nil
 }
 
-func bigQuerySpecs(s bigquery.Schema) []columnSpec {
-	specs := make([]columnSpec, len(s))
+func bigQuerySpecs(s bigquery.Schema) []ColumnSpec {
+	specs := make([]ColumnSpec, len(s))
 	for i, f := range s {
-		specs[i] = columnSpec{name: f.Name, spelled: fieldString(f), nullable: !f.Required && !f.Repeated}
+		specs[i] = ColumnSpec{Name: f.Name, Spelled: fieldString(f), Nullable: !f.Required && !f.Repeated}
 	}
 	return specs
 }

@@ -48,7 +48,7 @@ func bigQueryPartitioning(t clickstream.Table) *bigquery.TimePartitioning {
 func bigQueryTableMetadata(t clickstream.Table) *bigquery.TableMetadata {
 	desc := fmt.Sprintf("clickstream %s table %s: one row per %s (SPEC.md).", t.Dataset, t.Name, t.Key)
 	if t.Name == RunsTable {
-		desc = runsTableDescription
+		desc = RunsTableDescription
 	}
 	md := &bigquery.TableMetadata{
 		Description:      desc,

@@ -82,7 +82,7 @@ func CreateTableSQL(schema string, t clickstream.Table) string {
 // tableComment says what BigQuery would hold as table options.
 func tableComment(t clickstream.Table) string {
 	if t.Name == RunsTable {
-		return runsTableDescription
+		return RunsTableDescription
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "clickstream %s table %s: one row per %s.", t.Dataset, t.Name, t.Key)

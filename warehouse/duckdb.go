@@ -48,12 +48,6 @@ type DuckDBOptions struct {
 	LockWait time.Duration
 }
 
-// Default dataset names (SPEC.md).
-const (
-	DefaultLakeDataset = "clickstream_lake"
-	DefaultDWDataset   = "clickstream_dw"
-)
-
 const defaultLockWait = 10 * time.Second
 
 // DuckDB is the embedded warehouse: one DuckDB file, the datasets as schemas.
@@ -118,7 +112,7 @@ func (d *DuckDB) Path() string { return d.path }
 // TableName returns the qualified name of a clickstream table or of
 // RunsTable, e.g. clickstream_dw.sessions, as errors and SQL name it.
 func (d *DuckDB) TableName(table string) string {
-	t, _ := lookupTable(table)
+	t, _ := LookupTable(table)
 	return d.schemaOf(t) + "." + table
 }
 

@@ -54,7 +54,7 @@ func (d *DuckDB) Load(ctx context.Context, req LoadRequest) (LoadResult, error) 
 	if _, err := ParseMode(string(req.Mode)); err != nil {
 		return res, fmt.Errorf("loading %s: %w", name, err)
 	}
-	format, err := formatOf(req.Files)
+	format, err := FormatOf(req.Files)
 	if err != nil {
 		return res, fmt.Errorf("loading %s: %w", name, err)
 	}
@@ -84,7 +84,7 @@ func (d *DuckDB) Load(ctx context.Context, req LoadRequest) (LoadResult, error) 
 }
 
 // load does the work of Load inside tx.
-func (d *DuckDB) load(ctx context.Context, tx *sql.Tx, t clickstream.Table, files []string, format stagedFormat, mode Mode,
+func (d *DuckDB) load(ctx context.Context, tx *sql.Tx, t clickstream.Table, files []string, format clickstream.Format, mode Mode,
 	keepBefore func(context.Context, int64) (int64, error)) (LoadResult, error) {
 	res := LoadResult{Table: t.Name}
 	target := d.ident(t)
@@ -103,7 +103,7 @@ func (d *DuckDB) load(ctx context.Context, tx *sql.Tx, t clickstream.Table, file
 	var supersede, insert, temp string
 	switch {
 	case len(files) == 0:
-	case format == formatParquet:
+	case format == clickstream.Parquet:
 		defer resetParquetOptions(ctx, tx)
 		if res.Staged, res.Distinct, err = stageParquet(ctx, tx, t, files, mode); err != nil {
 			return res, err

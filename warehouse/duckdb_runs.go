@@ -12,7 +12,7 @@ import (
 // the columns it lacks (see EnsureTables).
 func (d *DuckDB) RecordRun(ctx context.Context, r RunRecord) error {
 	name := d.TableName(RunsTable)
-	cols, vals, err := runValues(r)
+	vals, err := RunValues(r)
 	if err != nil {
 		return fmt.Errorf("recording run %s in %s: %w", r.RunID, name, err)
 	}
@@ -21,7 +21,7 @@ func (d *DuckDB) RecordRun(ctx context.Context, r RunRecord) error {
 			if err := d.ensureRunsTable(ctx, tx); err != nil {
 				return err
 			}
-			_, err := tx.ExecContext(ctx, d.insertRunSQL(cols), vals...)
+			_, err := tx.ExecContext(ctx, d.insertRunSQL(), vals...)
 			return err
 		})
 	})
@@ -31,15 +31,16 @@ func (d *DuckDB) RecordRun(ctx context.Context, r RunRecord) error {
 	return nil
 }
 
-// insertRunSQL inserts one row of cols, whose values are the parameters $1
-// ($1 is run_id) to $n, when no row has that run_id.
-func (d *DuckDB) insertRunSQL(cols []runColumn) string {
+// insertRunSQL inserts one row of RunsTable, whose values are the
+// parameters $1 ($1 is run_id) to $n in the order of its columns, when no
+// row has that run_id.
+func (d *DuckDB) insertRunSQL() string {
 	t := RunsTableSchema()
-	names := make([]string, len(cols))
-	params := make([]string, len(cols))
-	for i, c := range cols {
-		names[i] = quoteIdent(c.Name)
-		params[i] = fmt.Sprintf("CAST($%d AS %s)", i+1, DuckDBType(c.Field))
+	names := make([]string, len(t.Fields))
+	params := make([]string, len(t.Fields))
+	for i, f := range t.Fields {
+		names[i] = quoteIdent(f.Name)
+		params[i] = fmt.Sprintf("CAST($%d AS %s)", i+1, DuckDBType(f))
 	}
 	return fmt.Sprintf("INSERT INTO %s (%s)\nSELECT %s\nWHERE NOT EXISTS (SELECT 1 FROM %s WHERE %s = $1)",
 		d.ident(t), strings.Join(names, ", "), strings.Join(params, ", "), d.ident(t), quoteIdent(t.Key))
@@ -68,10 +69,9 @@ func (d *DuckDB) ensureRunsTable(ctx context.Context, q queryer) error {
 	if err != nil {
 		return fmt.Errorf("checking %s: %w", name, err)
 	}
-	missing, diffs := compareByName(duckDBSpecs(have), duckDBSpecs(want))
-	if len(diffs) > 0 {
-		return fmt.Errorf("%w: table %s differs from the schema (%s); it keeps the history of runs, so recreate "+
-			"leaves it alone: alter it by hand", ErrSchema, name, strings.Join(diffs, "; "))
+	missing, err := CompareRunsColumns(name, duckDBSpecs(have), duckDBSpecs(want))
+	if err != nil {
+		return err
 	}
 	for _, i := range missing {
 		f := t.Fields[i]
@@ -86,10 +86,10 @@ func (d *DuckDB) ensureRunsTable(ctx context.Context, q queryer) error {
 	return nil
 }
 
-func duckDBSpecs(cols []column) []columnSpec {
-	specs := make([]columnSpec, len(cols))
+func duckDBSpecs(cols []column) []ColumnSpec {
+	specs := make([]ColumnSpec, len(cols))
 	for i, c := range cols {
-		specs[i] = columnSpec{name: c.name, spelled: c.String(), nullable: !c.notNull}
+		specs[i] = ColumnSpec{Name: c.name, Spelled: c.String(), Nullable: !c.notNull}
 	}
 	return specs
 }

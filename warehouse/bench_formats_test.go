@@ -10,6 +10,7 @@ import (
 
 	"github.com/clickstream-platform/clickstream/clickstream"
 	"github.com/clickstream-platform/clickstream/warehouse"
+	"github.com/clickstream-platform/clickstream/warehouse/warehousetest"
 )
 
 // benchSet is one format's staged files of every table.
@@ -27,9 +28,9 @@ func benchSets(b *testing.B) []benchSet {
 	b.Helper()
 	env := os.Getenv("CLICKSTREAM_BENCH_STAGED")
 	if env == "" {
-		nd := stageSampleAs(b, b.TempDir(), benchSample, "bench", clickstream.NDJSON)
-		pq := stageSampleAs(b, b.TempDir(), benchSample, "bench", clickstream.Parquet)
-		return []benchSet{{"ndjson", nd.files, nd.bytes}, {"parquet", pq.files, pq.bytes}}
+		nd := warehousetest.StageSampleAs(b, b.TempDir(), benchSample, "bench", clickstream.NDJSON)
+		pq := warehousetest.StageSampleAs(b, b.TempDir(), benchSample, "bench", clickstream.Parquet)
+		return []benchSet{{"ndjson", nd.Files, nd.Bytes}, {"parquet", pq.Files, pq.Bytes}}
 	}
 	var sets []benchSet
 	for _, item := range strings.Split(env, ",") {

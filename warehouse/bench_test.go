@@ -8,6 +8,7 @@ import (
 	"github.com/clickstream-platform/clickstream/clickstream"
 	"github.com/clickstream-platform/clickstream/sampledata"
 	"github.com/clickstream-platform/clickstream/warehouse"
+	"github.com/clickstream-platform/clickstream/warehouse/warehousetest"
 )
 
 // benchSample stages about 50 MB of NDJSON for the five tables.
@@ -19,19 +20,19 @@ var benchSample = sampledata.Options{Files: 8, Sessions: 12500, Days: 3, Seed: 1
 //
 //	go test ./warehouse -run '^$' -bench Load -benchtime 5x
 func BenchmarkLoad(b *testing.B) {
-	s := stageSample(b, b.TempDir(), benchSample, "bench")
+	s := warehousetest.StageSample(b, b.TempDir(), benchSample, "bench")
 	var rows int64
-	for _, n := range stagedRows(s.sum.Expected) {
+	for _, n := range warehousetest.StagedRows(s.Sum.Expected) {
 		rows += n
 	}
 	for _, mode := range []warehouse.Mode{warehouse.Replace, warehouse.Merge} {
 		b.Run(string(mode), func(b *testing.B) {
 			d := openTemp(b)
-			loadAll(b, d, warehouse.Replace, func(table string) []string { return s.files[table] })
-			b.SetBytes(s.bytes)
+			loadAll(b, d, warehouse.Replace, func(table string) []string { return s.Files[table] })
+			b.SetBytes(s.Bytes)
 			b.ResetTimer()
 			for b.Loop() {
-				loadAll(b, d, mode, func(table string) []string { return s.files[table] })
+				loadAll(b, d, mode, func(table string) []string { return s.Files[table] })
 			}
 			b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 			if fi, err := os.Stat(d.Path()); err == nil {
@@ -44,9 +45,9 @@ func BenchmarkLoad(b *testing.B) {
 // BenchmarkOpen measures the price of opening the file for an operation:
 // a query of one row from a warehouse holding the benchmark's data.
 func BenchmarkOpen(b *testing.B) {
-	s := stageSample(b, b.TempDir(), benchSample, "bench")
+	s := warehousetest.StageSample(b, b.TempDir(), benchSample, "bench")
 	d := openTemp(b)
-	loadAll(b, d, warehouse.Replace, func(table string) []string { return s.files[table] })
+	loadAll(b, d, warehouse.Replace, func(table string) []string { return s.Files[table] })
 	ctx := context.Background()
 	b.ResetTimer()
 	for b.Loop() {

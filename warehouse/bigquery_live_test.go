@@ -21,6 +21,7 @@ import (
 	"github.com/clickstream-platform/clickstream/clickstream"
 	"github.com/clickstream-platform/clickstream/sampledata"
 	"github.com/clickstream-platform/clickstream/warehouse"
+	"github.com/clickstream-platform/clickstream/warehouse/warehousetest"
 )
 
 // TestBigQueryLive runs the BigQuery warehouse against a real project: it
@@ -67,9 +68,9 @@ func TestBigQueryLive(t *testing.T) {
 	})
 
 	// Stage generated data with the real transform, and upload it.
-	s := stageSample(t, t.TempDir(), sampledata.Options{Files: 4, Sessions: 400, Days: 3, Seed: 11, InvalidRate: 0.05, DuplicateRate: 0.15}, run)
+	s := warehousetest.StageSample(t, t.TempDir(), sampledata.Options{Files: 4, Sessions: 400, Days: 3, Seed: 11, InvalidRate: 0.05, DuplicateRate: 0.15}, run)
 	uris := map[string][]string{}
-	for table, files := range s.files {
+	for table, files := range s.Files {
 		for _, f := range files {
 			name := prefix + "staged/" + table + "/" + filepath.Base(f)
 			uploadFile(t, ctx, gcs, bucket, name, f)
@@ -87,7 +88,7 @@ func TestBigQueryLive(t *testing.T) {
 	if err := b.EnsureTables(ctx); err != nil {
 		t.Fatal(err)
 	}
-	distinct := s.distinct()
+	distinct := s.Distinct()
 	loadEvery := func(mode warehouse.Mode, runID string, files func(string) []string) map[string]warehouse.LoadResult {
 		out := map[string]warehouse.LoadResult{}
 		for _, tbl := range clickstream.Tables() {
@@ -102,7 +103,7 @@ func TestBigQueryLive(t *testing.T) {
 
 	loadEvery(warehouse.Replace, run+"-replace", firstHalf)
 	res := loadEvery(warehouse.Merge, run+"-merge", all)
-	staged := stagedRows(s.sum.Expected)
+	staged := warehousetest.StagedRows(s.Sum.Expected)
 	for _, tbl := range clickstream.Tables() {
 		if r := res[tbl.Name]; r.Staged != staged[tbl.Name] || r.Distinct != distinct[tbl.Name] || r.After != distinct[tbl.Name] {
 			t.Errorf("merge of every file into %s: %+v, want %d staged, %d distinct and after", tbl.Name, r, staged[tbl.Name], distinct[tbl.Name])
@@ -124,10 +125,10 @@ func TestBigQueryLive(t *testing.T) {
 
 	// The same rows staged as Parquet: merging them changes nothing, and a
 	// replace from them leaves the tables as the NDJSON loads did.
-	pq := stageSampleAs(t, t.TempDir(), sampledata.Options{Files: 4, Sessions: 400, Days: 3, Seed: 11, InvalidRate: 0.05, DuplicateRate: 0.15},
+	pq := warehousetest.StageSampleAs(t, t.TempDir(), sampledata.Options{Files: 4, Sessions: 400, Days: 3, Seed: 11, InvalidRate: 0.05, DuplicateRate: 0.15},
 		run, clickstream.Parquet)
 	pqURIs := map[string][]string{}
-	for table, files := range pq.files {
+	for table, files := range pq.Files {
 		for _, f := range files {
 			name := prefix + "staged-parquet/" + table + "/" + filepath.Base(f)
 			uploadFile(t, ctx, gcs, bucket, name, f)
@@ -202,7 +203,7 @@ func TestBigQueryLive(t *testing.T) {
 
 	// The audit table: a run recorded before a recreate is kept, recorded
 	// again (a retried activity) it is still one row.
-	if err := b.RecordRun(ctx, sampleRun(run)); err != nil {
+	if err := b.RecordRun(ctx, warehousetest.SampleRun(run)); err != nil {
 		t.Fatal(err)
 	}
 	if err := b.RecreateTables(ctx); err != nil {
@@ -211,7 +212,7 @@ func TestBigQueryLive(t *testing.T) {
 	if got, err := b.Counts(ctx); err != nil || got[clickstream.SessionsTable] != 0 {
 		t.Errorf("counts after recreate: %v, %v; want empty tables", got, err)
 	}
-	for _, r := range []warehouse.RunRecord{sampleRun(run), {RunID: run + "-bare", Mode: "merge"}} {
+	for _, r := range []warehouse.RunRecord{warehousetest.SampleRun(run), {RunID: run + "-bare", Mode: "merge"}} {
 		if err := b.RecordRun(ctx, r); err != nil {
 			t.Fatal(err)
 		}

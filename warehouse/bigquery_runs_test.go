@@ -14,6 +14,7 @@ import (
 
 	"github.com/clickstream-platform/clickstream/clickstream"
 	"github.com/clickstream-platform/clickstream/warehouse"
+	"github.com/clickstream-platform/clickstream/warehouse/warehousetest"
 )
 
 // checkRunsTableCreated checks the request that created the audit table:
@@ -100,7 +101,7 @@ func recordJobs(t *testing.T, f *fakeBigQuery) []recordJob {
 // wantParams is the parameters of a record, as BigQuery's REST API spells
 // them: type, and value (nil for NULL).
 func wantParams(r warehouse.RunRecord) map[string][2]any {
-	row := wantRunRow(r)
+	row := warehousetest.RunRow(r)
 	out := map[string][2]any{}
 	for _, f := range warehouse.RunsTableSchema().Fields {
 		typ := string(f.Type)
@@ -128,8 +129,8 @@ func TestBigQueryRecordRun(t *testing.T) {
 	f := newFakeBigQuery(t)
 	b := openFake(t, f, warehouse.BigQueryOptions{Location: "EU", DWDataset: "dw"})
 	ctx := context.Background()
-	full := sampleRun("run-'1") // a quote would break SQL built from values
-	full.WorkflowID = ""        // an empty string is a value, not NULL
+	full := warehousetest.SampleRun("run-'1") // a quote would break SQL built from values
+	full.WorkflowID = ""                      // an empty string is a value, not NULL
 	bare := warehouse.RunRecord{RunID: "run-2", WorkflowID: "w", Source: "gs://b/p", Mode: "replace",
 		Finished: time.Date(2024, 3, 1, 12, 0, 0, 5000, time.UTC), Rows: map[string]int64{"sessions": 5}}
 	for _, r := range []warehouse.RunRecord{full, bare} {
@@ -229,7 +230,7 @@ func TestBigQueryRecordRunReattaches(t *testing.T) {
 		return status, body
 	}
 	b := openFake(t, f, warehouse.BigQueryOptions{})
-	if err := b.RecordRun(context.Background(), sampleRun("r")); err != nil {
+	if err := b.RecordRun(context.Background(), warehousetest.SampleRun("r")); err != nil {
 		t.Fatal(err)
 	}
 	var statuses []int
@@ -281,7 +282,7 @@ func TestBigQueryRunsTable(t *testing.T) {
 		// As if created before purchase_events existed.
 		fields := runs().Schema.Fields
 		runs().Schema.Fields = fields[:len(fields)-2]
-		if err := b.RecordRun(ctx, sampleRun("r")); err != nil {
+		if err := b.RecordRun(ctx, warehousetest.SampleRun("r")); err != nil {
 			t.Fatal(err)
 		}
 		patches := f.Requests(routeTablesPatch)
@@ -301,7 +302,7 @@ func TestBigQueryRunsTable(t *testing.T) {
 		jobs := len(recordJobs(t, f))
 		for name, op := range map[string]func(context.Context) error{
 			"EnsureTables": b.EnsureTables, "RecreateTables": b.RecreateTables,
-			"RecordRun": func(ctx context.Context) error { return b.RecordRun(ctx, sampleRun("r2")) },
+			"RecordRun": func(ctx context.Context) error { return b.RecordRun(ctx, warehousetest.SampleRun("r2")) },
 		} {
 			err := op(ctx)
 			if !errors.Is(err, warehouse.ErrSchema) ||
@@ -335,7 +336,7 @@ func TestBigQueryRecordRunErrors(t *testing.T) {
 				return []*bq.ErrorProto{{Reason: tt.reason, Message: tt.message}}
 			}
 			b := openFake(t, f, warehouse.BigQueryOptions{})
-			err := b.RecordRun(context.Background(), sampleRun("r"))
+			err := b.RecordRun(context.Background(), warehousetest.SampleRun("r"))
 			if err == nil || !strings.Contains(err.Error(), "recording run r in test-proj.clickstream_dw.pipeline_runs") ||
 				!strings.Contains(err.Error(), tt.message) {
 				t.Fatalf("RecordRun: %v, want an error naming the run and table, and the cause", err)

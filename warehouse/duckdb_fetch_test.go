@@ -13,17 +13,18 @@ import (
 	"github.com/clickstream-platform/clickstream/clickstream"
 	"github.com/clickstream-platform/clickstream/sampledata"
 	"github.com/clickstream-platform/clickstream/warehouse"
+	"github.com/clickstream-platform/clickstream/warehouse/warehousetest"
 )
 
 // TestLoadFetchesRemoteFiles: staged files named by URI (as in a gs://
 // staging bucket) are fetched through DuckDBOptions.Fetch and load exactly
 // as the local files do.
 func TestLoadFetchesRemoteFiles(t *testing.T) {
-	s := stageSample(t, t.TempDir(), sampledata.Options{Files: 3, Sessions: 300, Seed: 5, InvalidRate: 0.05, DuplicateRate: 0.1}, "run-1")
+	s := warehousetest.StageSample(t, t.TempDir(), sampledata.Options{Files: 3, Sessions: 300, Seed: 5, InvalidRate: 0.05, DuplicateRate: 0.1}, "run-1")
 	remote := map[string]string{} // URI -> local file standing for the bucket
 	uris := func(table string) []string {
 		var out []string
-		for _, f := range s.files[table] {
+		for _, f := range s.Files[table] {
 			u := "gs://stage/run-1/" + table + "/" + filepath.Base(f)
 			remote[u] = f
 			out = append(out, u)
@@ -47,7 +48,7 @@ func TestLoadFetchesRemoteFiles(t *testing.T) {
 	}
 	defer d.Close()
 	loadAll(t, d, warehouse.Replace, uris)
-	if got, want := counts(t, d), s.distinct(); !equalCounts(got, want) {
+	if got, want := counts(t, d), s.Distinct(); !equalCounts(got, want) {
 		t.Fatalf("counts %v, want %v", got, want)
 	}
 	if fetched == 0 {

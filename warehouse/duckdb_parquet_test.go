@@ -15,6 +15,7 @@ import (
 	"github.com/clickstream-platform/clickstream/clickstream"
 	"github.com/clickstream-platform/clickstream/sampledata"
 	"github.com/clickstream-platform/clickstream/warehouse"
+	"github.com/clickstream-platform/clickstream/warehouse/warehousetest"
 )
 
 // TestLoadParquetAsNDJSON: the same staged rows load from Parquet exactly as
@@ -22,22 +23,24 @@ import (
 // Parquet from clickstream's writer (REQUIRED columns required) and from
 // DuckDB (every column optional).
 func TestLoadParquetAsNDJSON(t *testing.T) {
-	nd := stageSample(t, t.TempDir(), sample, "run-1")
+	nd := warehousetest.StageSample(t, t.TempDir(), sample, "run-1")
 	t.Run("writer", func(t *testing.T) {
-		testParquetAsNDJSON(t, nd, stageSampleAs(t, t.TempDir(), sample, "run-1", clickstream.Parquet))
+		testParquetAsNDJSON(t, nd, warehousetest.StageSampleAs(t, t.TempDir(), sample, "run-1", clickstream.Parquet))
 	})
 	t.Run("duckdb", func(t *testing.T) { testParquetAsNDJSON(t, nd, parquetOf(t, nd)) })
 }
 
-func testParquetAsNDJSON(t *testing.T, nd, pq staged) {
-	for table, files := range pq.files {
-		if len(files) != len(nd.files[table]) {
-			t.Fatalf("%s: %d Parquet files, %d NDJSON", table, len(files), len(nd.files[table]))
+func testParquetAsNDJSON(t *testing.T, nd, pq warehousetest.Staged) {
+	for table, files := range pq.Files {
+		if len(files) != len(nd.Files[table]) {
+			t.Fatalf("%s: %d Parquet files, %d NDJSON", table, len(files), len(nd.Files[table]))
 		}
 	}
-	all := func(s staged) func(string) []string { return func(table string) []string { return s.files[table] } }
-	half := func(s staged, first bool) func(string) []string {
-		return func(table string) []string { return s.half(table, first) }
+	all := func(s warehousetest.Staged) func(string) []string {
+		return func(table string) []string { return s.Files[table] }
+	}
+	half := func(s warehousetest.Staged, first bool) func(string) []string {
+		return func(table string) []string { return s.Half(table, first) }
 	}
 
 	dn, dp := openTemp(t), openTemp(t)
@@ -52,7 +55,7 @@ func testParquetAsNDJSON(t *testing.T, nd, pq staged) {
 	}
 
 	t.Run("merge of the same files changes nothing, in either format", func(t *testing.T) {
-		for _, s := range []staged{pq, nd, pq} {
+		for _, s := range []warehousetest.Staged{pq, nd, pq} {
 			res := loadAll(t, dp, warehouse.Merge, all(s))
 			for name, r := range res {
 				if r.Added != 0 || r.Staged != resN[name].Staged || r.Distinct != resN[name].Distinct {
@@ -183,7 +186,7 @@ func TestParquetDedupKeepsFirstCopy(t *testing.T) {
 // TestParquetColumnsByName: a file with the columns in another order loads
 // as one in the table's order.
 func TestParquetColumnsByName(t *testing.T) {
-	nd := stageSample(t, t.TempDir(), sampledata.Options{Files: 2, Sessions: 200, Seed: 3, DuplicateRate: 0.2}, "run-1")
+	nd := warehousetest.StageSample(t, t.TempDir(), sampledata.Options{Files: 2, Sessions: 200, Seed: 3, DuplicateRate: 0.2}, "run-1")
 	c := newConverter(t)
 	reversed := func(table string) string {
 		cols := strings.Split(columns(table), ", ")
@@ -193,10 +196,10 @@ func TestParquetColumnsByName(t *testing.T) {
 		return strings.Join(cols, ", ")
 	}
 	dn, dp := openTemp(t), openTemp(t)
-	loadAll(t, dn, warehouse.Replace, func(table string) []string { return nd.files[table] })
+	loadAll(t, dn, warehouse.Replace, func(table string) []string { return nd.Files[table] })
 	loadAll(t, dp, warehouse.Replace, func(table string) []string {
 		// One file in the table's order, one reversed.
-		f := nd.files[table]
+		f := nd.Files[table]
 		return []string{
 			c.write(table, f[0], strings.TrimSuffix(f[0], ".ndjson")+".parquet", ""),
 			c.write(table, f[1], strings.TrimSuffix(f[1], ".ndjson")+".reversed.parquet", reversed(table)),
@@ -208,13 +211,13 @@ func TestParquetColumnsByName(t *testing.T) {
 }
 
 func TestParquetLoadErrors(t *testing.T) {
-	nd := stageSample(t, t.TempDir(), sampledata.Options{Files: 2, Sessions: 200, Seed: 3, DuplicateRate: 0.2}, "run-1")
+	nd := warehousetest.StageSample(t, t.TempDir(), sampledata.Options{Files: 2, Sessions: 200, Seed: 3, DuplicateRate: 0.2}, "run-1")
 	pq := parquetOf(t, nd)
 	dir := t.TempDir()
 	c := newConverter(t)
 	// bad writes a file of table's first staged rows, selected by sel.
 	bad := func(table, name, sel string, tail ...string) string {
-		return c.write(table, nd.files[table][0], filepath.Join(dir, name), sel, tail...)
+		return c.write(table, nd.Files[table][0], filepath.Join(dir, name), sel, tail...)
 	}
 	replace := func(table, column, expr string) string {
 		return strings.Replace(columns(table), `"`+column+`"`, expr+` AS "`+column+`"`, 1)
@@ -266,18 +269,18 @@ func TestParquetLoadErrors(t *testing.T) {
 		{name: "not Parquet", table: clickstream.SessionsTable,
 			files:    []string{writeFile(t, dir, "text.parquet", `{"session_id": "s"}`)},
 			isSchema: true, errContains: "text.parquet"},
-		{name: "formats mixed", table: clickstream.SessionsTable, files: []string{nd.files[clickstream.SessionsTable][0]},
-			isSchema: true, errContains: "the staged files mix Parquet (" + pq.files[clickstream.SessionsTable][0] + ") and NDJSON (" + nd.files[clickstream.SessionsTable][0] + ")"},
+		{name: "formats mixed", table: clickstream.SessionsTable, files: []string{nd.Files[clickstream.SessionsTable][0]},
+			isSchema: true, errContains: "the staged files mix Parquet (" + pq.Files[clickstream.SessionsTable][0] + ") and NDJSON (" + nd.Files[clickstream.SessionsTable][0] + ")"},
 		{name: "missing file", table: clickstream.SessionsTable, files: []string{filepath.Join(dir, "nope.parquet")},
 			isNotExist: true, errContains: "reading staged file " + filepath.Join(dir, "nope.parquet")},
 	}
 	d := openTemp(t)
-	loadAll(t, d, warehouse.Replace, func(table string) []string { return pq.files[table] })
+	loadAll(t, d, warehouse.Replace, func(table string) []string { return pq.Files[table] })
 	before := fingerprints(t, d)
 	for _, tc := range tests {
 		for _, mode := range []warehouse.Mode{warehouse.Replace, warehouse.Merge} {
 			t.Run(tc.name+"/"+string(mode), func(t *testing.T) {
-				files := append(append([]string(nil), pq.files[tc.table]...), tc.files...)
+				files := append(append([]string(nil), pq.Files[tc.table]...), tc.files...)
 				_, err := d.Load(context.Background(), warehouse.LoadRequest{Table: tc.table, Files: files, Mode: mode})
 				if err == nil {
 					t.Fatal("load succeeded")

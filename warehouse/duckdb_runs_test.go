@@ -13,6 +13,7 @@ import (
 
 	"github.com/clickstream-platform/clickstream/clickstream"
 	"github.com/clickstream-platform/clickstream/warehouse"
+	"github.com/clickstream-platform/clickstream/warehouse/warehousetest"
 )
 
 // runRows returns pipeline_runs' rows by run_id, each by column.
@@ -35,7 +36,7 @@ func runRows(t *testing.T, d *warehouse.DuckDB) map[string]map[string]any {
 
 func checkRunRow(t *testing.T, got map[string]any, want warehouse.RunRecord) {
 	t.Helper()
-	w := wantRunRow(want)
+	w := warehousetest.RunRow(want)
 	if len(got) != len(w) {
 		t.Errorf("run %s: %d columns, want %d", want.RunID, len(got), len(w))
 	}
@@ -63,7 +64,7 @@ func TestDuckDBRecordRun(t *testing.T) {
 		t.Fatalf("pipeline_runs after EnsureTables holds %v, want an empty table", got)
 	}
 
-	full := sampleRun("run-1")
+	full := warehousetest.SampleRun("run-1")
 	if err := d.RecordRun(ctx, full); err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +132,7 @@ func TestDuckDBRecordRunCreatesTheTable(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer d.Close()
-	r := sampleRun("run-x")
+	r := warehousetest.SampleRun("run-x")
 	if err := d.RecordRun(context.Background(), r); err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +150,7 @@ func TestDuckDBRecordRunCreatesTheTable(t *testing.T) {
 func TestDuckDBRunsTableEvolves(t *testing.T) {
 	d := openTemp(t)
 	ctx := context.Background()
-	if err := d.RecordRun(ctx, sampleRun("old")); err != nil {
+	if err := d.RecordRun(ctx, warehousetest.SampleRun("old")); err != nil {
 		t.Fatal(err)
 	}
 	// As if the table had been created before purchase_events existed.
@@ -158,14 +159,14 @@ func TestDuckDBRunsTableEvolves(t *testing.T) {
 	if err := d.EnsureTables(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if err := d.RecordRun(ctx, sampleRun("new")); err != nil {
+	if err := d.RecordRun(ctx, warehousetest.SampleRun("new")); err != nil {
 		t.Fatal(err)
 	}
 	got := runRows(t, d)
 	if got["old"]["purchase_events_rows"] != nil || got["old"]["visits_rows"] != int64(1000) {
 		t.Errorf("the old run's row is %v, want purchase_events_rows NULL and the rest kept", got["old"])
 	}
-	checkRunRow(t, got["new"], sampleRun("new"))
+	checkRunRow(t, got["new"], warehousetest.SampleRun("new"))
 	if rows := query(t, d, `SELECT comment FROM duckdb_columns() WHERE table_name = 'pipeline_runs' AND column_name = 'purchase_events_rows'`); !strings.HasPrefix(fmt.Sprint(rows), "[[Rows purchase_events held") {
 		t.Errorf("the added column's comment is %v", rows)
 	}
@@ -173,7 +174,7 @@ func TestDuckDBRunsTableEvolves(t *testing.T) {
 	query(t, d, "ALTER TABLE clickstream_dw.pipeline_runs ALTER objects TYPE VARCHAR")
 	for name, op := range map[string]func(context.Context) error{
 		"EnsureTables": d.EnsureTables, "RecreateTables": d.RecreateTables,
-		"RecordRun": func(ctx context.Context) error { return d.RecordRun(ctx, sampleRun("third")) },
+		"RecordRun": func(ctx context.Context) error { return d.RecordRun(ctx, warehousetest.SampleRun("third")) },
 	} {
 		err := op(ctx)
 		if !errors.Is(err, warehouse.ErrSchema) || !strings.Contains(err.Error(), "column objects VARCHAR NOT NULL, want objects BIGINT NOT NULL") ||
@@ -213,7 +214,7 @@ func TestDuckDBRecordRunRefuses(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ro.Close()
-	if err := ro.RecordRun(ctx, sampleRun("r")); !errors.Is(err, warehouse.ErrReadOnly) {
+	if err := ro.RecordRun(ctx, warehousetest.SampleRun("r")); !errors.Is(err, warehouse.ErrReadOnly) {
 		t.Errorf("RecordRun read-only: %v, want ErrReadOnly", err)
 	}
 }

@@ -20,22 +20,12 @@ import (
 	"github.com/clickstream-platform/clickstream/clickstream"
 	"github.com/clickstream-platform/clickstream/sampledata"
 	"github.com/clickstream-platform/clickstream/warehouse"
+	"github.com/clickstream-platform/clickstream/warehouse/warehousetest"
 )
 
 // sample is the generated data most tests load: duplicates, invalid lines
 // and events, three days across a month end.
 var sample = sampledata.Options{Files: 6, Sessions: 1500, Days: 3, Seed: 7, InvalidRate: 0.05, DuplicateRate: 0.15}
-
-// stagedRows returns the rows each table's staged files hold, duplicates included.
-func stagedRows(c clickstream.Counts) map[string]int64 {
-	return map[string]int64{
-		clickstream.VisitsTable:     c.SessionsValid,
-		clickstream.SessionsTable:   c.SessionsValid,
-		clickstream.PageviewsTable:  c.Pageviews,
-		clickstream.AddtocartsTable: c.Addtocarts,
-		clickstream.PurchasesTable:  c.Purchases,
-	}
-}
 
 // fingerprint identifies a table's content, whatever the order of its rows.
 func fingerprint(tb testing.TB, d *warehouse.DuckDB, table string) string {
@@ -55,13 +45,13 @@ func fingerprints(tb testing.TB, d *warehouse.DuckDB) map[string]string {
 }
 
 func TestLoadGenerated(t *testing.T) {
-	s := stageSample(t, t.TempDir(), sample, "run-1")
-	if s.sum.DistinctSessions >= s.sum.Expected.SessionsValid {
-		t.Fatalf("the sample has no duplicate sessions: %+v", s.sum)
+	s := warehousetest.StageSample(t, t.TempDir(), sample, "run-1")
+	if s.Sum.DistinctSessions >= s.Sum.Expected.SessionsValid {
+		t.Fatalf("the sample has no duplicate sessions: %+v", s.Sum)
 	}
 	d := openTemp(t)
-	all := func(table string) []string { return s.files[table] }
-	distinct, staged := s.distinct(), stagedRows(s.sum.Expected)
+	all := func(table string) []string { return s.Files[table] }
+	distinct, staged := s.Distinct(), warehousetest.StagedRows(s.Sum.Expected)
 
 	res := loadAll(t, d, warehouse.Replace, all)
 	for _, tbl := range clickstream.Tables() {
@@ -99,8 +89,8 @@ func TestLoadGenerated(t *testing.T) {
 
 	t.Run("merge of two halves equals replace of both", func(t *testing.T) {
 		h := openTemp(t)
-		resA := loadAll(t, h, warehouse.Merge, func(table string) []string { return s.half(table, true) })
-		resB := loadAll(t, h, warehouse.Merge, func(table string) []string { return s.half(table, false) })
+		resA := loadAll(t, h, warehouse.Merge, func(table string) []string { return s.Half(table, true) })
+		resB := loadAll(t, h, warehouse.Merge, func(table string) []string { return s.Half(table, false) })
 		for _, tbl := range clickstream.Tables() {
 			if got := resA[tbl.Name].Added + resB[tbl.Name].Added; got != distinct[tbl.Name] {
 				t.Errorf("%s: halves added %d+%d, want %d", tbl.Name, resA[tbl.Name].Added, resB[tbl.Name].Added, distinct[tbl.Name])
@@ -112,9 +102,9 @@ func TestLoadGenerated(t *testing.T) {
 	})
 
 	t.Run("replace with less data shrinks the tables", func(t *testing.T) {
-		res := loadAll(t, d, warehouse.Replace, func(table string) []string { return s.half(table, true) })
+		res := loadAll(t, d, warehouse.Replace, func(table string) []string { return s.Half(table, true) })
 		h := openTemp(t)
-		loadAll(t, h, warehouse.Replace, func(table string) []string { return s.half(table, true) })
+		loadAll(t, h, warehouse.Replace, func(table string) []string { return s.Half(table, true) })
 		want := fingerprints(t, h)
 		for _, tbl := range clickstream.Tables() {
 			r := res[tbl.Name]
@@ -346,15 +336,15 @@ func firstStaged(tb testing.TB, files []string, key, column string) map[string]a
 }
 
 func TestRepeatedRecordsRoundTrip(t *testing.T) {
-	s := stageSample(t, t.TempDir(), sample, "run-1")
+	s := warehousetest.StageSample(t, t.TempDir(), sample, "run-1")
 	d := openTemp(t)
-	loadAll(t, d, warehouse.Replace, func(table string) []string { return s.files[table] })
+	loadAll(t, d, warehouse.Replace, func(table string) []string { return s.Files[table] })
 	for _, tc := range []struct{ table, key, column string }{
 		{clickstream.PurchasesTable, "event_id", "items"},
 		{clickstream.VisitsTable, "session_key", "events"},
 	} {
 		t.Run(tc.table+"."+tc.column, func(t *testing.T) {
-			want := firstStaged(t, s.files[tc.table], tc.key, tc.column)
+			want := firstStaged(t, s.Files[tc.table], tc.key, tc.column)
 			rows := query(t, d, fmt.Sprintf("SELECT %s, %s FROM %s", tc.key, tc.column, d.TableName(tc.table)))
 			if len(rows) != len(want) {
 				t.Fatalf("%d rows, want %d", len(rows), len(want))
@@ -406,10 +396,10 @@ func TestTimestampsUTCMicroseconds(t *testing.T) {
 }
 
 func TestLoadErrors(t *testing.T) {
-	s := stageSample(t, t.TempDir(), sampledata.Options{Files: 2, Sessions: 200, Seed: 3, DuplicateRate: 0.2}, "run-1")
+	s := warehousetest.StageSample(t, t.TempDir(), sampledata.Options{Files: 2, Sessions: 200, Seed: 3, DuplicateRate: 0.2}, "run-1")
 	dir := t.TempDir()
 	good := func(table string) string {
-		b, err := os.ReadFile(s.files[table][0])
+		b, err := os.ReadFile(s.Files[table][0])
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -467,12 +457,12 @@ func TestLoadErrors(t *testing.T) {
 			errContains: "reading staged file gs://bucket/staging/x.ndjson: the DuckDB warehouse reads local files unless given a Fetch"},
 	}
 	d := openTemp(t)
-	loadAll(t, d, warehouse.Replace, func(table string) []string { return s.files[table] })
+	loadAll(t, d, warehouse.Replace, func(table string) []string { return s.Files[table] })
 	before := fingerprints(t, d)
 	for i, tc := range tests {
 		for _, mode := range []warehouse.Mode{warehouse.Replace, warehouse.Merge} {
 			t.Run(tc.name+"/"+string(mode), func(t *testing.T) {
-				files := append([]string(nil), s.files[tc.table]...)
+				files := append([]string(nil), s.Files[tc.table]...)
 				if tc.lines != nil {
 					files = append(files, writeFile(t, dir, fmt.Sprintf("bad-%d.ndjson", i), tc.lines...))
 				}
@@ -503,7 +493,7 @@ func TestLoadErrors(t *testing.T) {
 		if _, _, err := d.Query(context.Background(), "ALTER TABLE clickstream_dw.sessions ALTER session_id DROP NOT NULL"); err != nil {
 			t.Fatal(err)
 		}
-		_, err := d.Load(context.Background(), warehouse.LoadRequest{Table: clickstream.SessionsTable, Files: s.files[clickstream.SessionsTable], Mode: warehouse.Merge})
+		_, err := d.Load(context.Background(), warehouse.LoadRequest{Table: clickstream.SessionsTable, Files: s.Files[clickstream.SessionsTable], Mode: warehouse.Merge})
 		want := "loading clickstream_dw.sessions: schema mismatch: table clickstream_dw.sessions differs from the schema " +
 			"(column 2 is session_id VARCHAR, want session_id VARCHAR NOT NULL); recreate the tables"
 		if !errors.Is(err, warehouse.ErrSchema) || err.Error() != want {
@@ -569,14 +559,14 @@ func TestManyFiles(t *testing.T) {
 // TestConcurrentUse runs loads, counts and queries at once: the writes are
 // serialised, and each load still sees only its own table.
 func TestConcurrentUse(t *testing.T) {
-	s := stageSample(t, t.TempDir(), sample, "run-1")
+	s := warehousetest.StageSample(t, t.TempDir(), sample, "run-1")
 	d := openTemp(t)
 	var wg sync.WaitGroup
 	errs := make(chan error, 20)
 	for range 2 {
 		for _, tbl := range clickstream.Tables() {
 			wg.Go(func() {
-				_, err := d.Load(context.Background(), warehouse.LoadRequest{Table: tbl.Name, Files: s.files[tbl.Name], Mode: warehouse.Merge})
+				_, err := d.Load(context.Background(), warehouse.LoadRequest{Table: tbl.Name, Files: s.Files[tbl.Name], Mode: warehouse.Merge})
 				errs <- err
 			})
 		}
@@ -592,8 +582,8 @@ func TestConcurrentUse(t *testing.T) {
 			t.Error(err)
 		}
 	}
-	if got := counts(t, d); !maps.Equal(got, s.distinct()) {
-		t.Errorf("counts %v, want %v", got, s.distinct())
+	if got := counts(t, d); !maps.Equal(got, s.Distinct()) {
+		t.Errorf("counts %v, want %v", got, s.Distinct())
 	}
 }
 
@@ -634,11 +624,11 @@ func TestClosed(t *testing.T) {
 }
 
 func TestCanceled(t *testing.T) {
-	s := stageSample(t, t.TempDir(), sampledata.Options{Files: 1, Sessions: 50}, "run-1")
+	s := warehousetest.StageSample(t, t.TempDir(), sampledata.Options{Files: 1, Sessions: 50}, "run-1")
 	d := openTemp(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err := d.Load(ctx, warehouse.LoadRequest{Table: clickstream.SessionsTable, Files: s.files[clickstream.SessionsTable], Mode: warehouse.Merge})
+	_, err := d.Load(ctx, warehouse.LoadRequest{Table: clickstream.SessionsTable, Files: s.Files[clickstream.SessionsTable], Mode: warehouse.Merge})
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("Load with a canceled context: %v, want context.Canceled", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/clickstream-platform/clickstream/warehouse"
+	"github.com/clickstream-platform/clickstream/warehouse/warehousetest"
 )
 
 // keeper is a LoadRequest.KeepBefore that keeps the first count it is given
@@ -31,11 +32,11 @@ func (k *keeper) keep(_ context.Context, before int64) (int64, error) {
 // KeepBefore kept, in both modes; a KeepBefore that fails fails the load
 // before anything is written.
 func TestDuckDBLoadKeepBefore(t *testing.T) {
-	s := stageSample(t, t.TempDir(), sample, "run-1")
+	s := warehousetest.StageSample(t, t.TempDir(), sample, "run-1")
 	d := openTemp(t)
 	ctx := context.Background()
-	first := func(table string) []string { return s.half(table, true) }
-	all := func(table string) []string { return s.files[table] }
+	first := func(table string) []string { return s.Half(table, true) }
+	all := func(table string) []string { return s.Files[table] }
 	loadAll(t, d, warehouse.Replace, first)
 	had := counts(t, d)
 	table := "sessions"

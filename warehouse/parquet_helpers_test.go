@@ -11,6 +11,7 @@ import (
 
 	"github.com/clickstream-platform/clickstream/clickstream"
 	"github.com/clickstream-platform/clickstream/warehouse"
+	"github.com/clickstream-platform/clickstream/warehouse/warehousetest"
 )
 
 // converter writes Parquet files from staged NDJSON files with an in-memory
@@ -88,13 +89,13 @@ func (c *converter) all(table string, files []string) []string {
 }
 
 // parquetOf converts the staged files of every table of s.
-func parquetOf(tb testing.TB, s staged) staged {
+func parquetOf(tb testing.TB, s warehousetest.Staged) warehousetest.Staged {
 	tb.Helper()
 	c := newConverter(tb)
 	p := s
-	p.files = make(map[string][]string)
-	for table, files := range s.files {
-		p.files[table] = c.all(table, files)
+	p.Files = make(map[string][]string)
+	for table, files := range s.Files {
+		p.Files[table] = c.all(table, files)
 	}
 	return p
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/clickstream-platform/clickstream/config"
 	"github.com/clickstream-platform/clickstream/devserver"
 	"github.com/clickstream-platform/clickstream/warehouse"
+	"github.com/clickstream-platform/clickstream/warehouse/duckdb"
 	"github.com/clickstream-platform/clickstream/workflows"
 )
 
@@ -30,7 +31,7 @@ import (
 func OpenWarehouse(ctx context.Context, cfg config.Config, stores *Stores) (warehouse.Warehouse, error) {
 	switch cfg.Warehouse.Kind {
 	case "duckdb":
-		return warehouse.OpenDuckDB(warehouse.DuckDBOptions{
+		return duckdb.Open(duckdb.Options{
 			Path: cfg.Warehouse.DuckDB.Path, MemoryLimit: cfg.Warehouse.DuckDB.MemoryLimit,
 			LakeDataset: cfg.Warehouse.LakeDataset, DWDataset: cfg.Warehouse.DWDataset,
 			Fetch: stores.OpenFile,

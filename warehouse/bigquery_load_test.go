@@ -496,3 +496,32 @@ func TestBigQueryLoadRefuses(t *testing.T) {
 		})
 	}
 }
+
+func TestBigQueryLoadKeepBefore(t *testing.T) {
+	f := newFakeBigQuery(t)
+	b := openFake(t, f, warehouse.BigQueryOptions{})
+	f.values = map[string]int64{"distinct_keys": 3, "rows_before": 7, "rows_after": 3}
+	f.outputRows = func([]string) int64 { return 5 }
+	req := bqRequest("sessions", warehouse.Replace)
+	req.KeepBefore = func(_ context.Context, before int64) (int64, error) {
+		if before != 7 {
+			t.Errorf("KeepBefore(%d), want the count-before's 7", before)
+		}
+		return 9, nil
+	}
+	res := loadOK(t, b, req)
+	if want := (warehouse.LoadResult{Table: "sessions", Staged: 5, Distinct: 3, Before: 9, After: 3, Added: -6}); res != want {
+		t.Errorf("Load: %+v, want %+v", res, want)
+	}
+
+	f = newFakeBigQuery(t)
+	b = openFake(t, f, warehouse.BigQueryOptions{})
+	fail := errors.New("staging unreachable")
+	req.KeepBefore = func(context.Context, int64) (int64, error) { return 0, fail }
+	if _, err := b.Load(context.Background(), req); !errors.Is(err, fail) {
+		t.Fatalf("err = %v, want the KeepBefore's", err)
+	}
+	if _, steps := jobsByStep(t, f); len(steps) != 2 || steps[1] != "count-before" {
+		t.Errorf("jobs %v, want none after count-before", steps)
+	}
+}

@@ -1,4 +1,4 @@
-package warehouse_test
+package duckdb_test
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 
 	"github.com/clickstream-platform/clickstream/clickstream"
 	"github.com/clickstream-platform/clickstream/warehouse"
+	"github.com/clickstream-platform/clickstream/warehouse/duckdb"
 )
 
 func TestDuckDBType(t *testing.T) {
@@ -41,8 +42,8 @@ func TestDuckDBType(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := warehouse.DuckDBType(tc.field); got != tc.want {
-				t.Errorf("DuckDBType = %s, want %s", got, tc.want)
+			if got := duckdb.Type(tc.field); got != tc.want {
+				t.Errorf("Type = %s, want %s", got, tc.want)
 			}
 		})
 	}
@@ -50,7 +51,7 @@ func TestDuckDBType(t *testing.T) {
 
 func TestCreateTableSQL(t *testing.T) {
 	tbl, _ := clickstream.LookupTable(clickstream.PageviewsTable)
-	got := warehouse.CreateTableSQL("my dw", tbl)
+	got := duckdb.CreateTableSQL("my dw", tbl)
 	for _, want := range []string{
 		`CREATE TABLE IF NOT EXISTS "my dw"."pageview_events" (`,
 		`"timestamp" TIMESTAMPTZ NOT NULL,`,
@@ -65,8 +66,24 @@ func TestCreateTableSQL(t *testing.T) {
 	}
 }
 
+// The audit table's DDL, derived from warehouse.RunsTableSchema().
+func TestRunsTableDDL(t *testing.T) {
+	s := warehouse.RunsTableSchema()
+	ddl := duckdb.CreateTableSQL("clickstream_dw", s)
+	for _, want := range []string{
+		`CREATE TABLE IF NOT EXISTS "clickstream_dw"."pipeline_runs" (`,
+		`"run_id" VARCHAR NOT NULL,`, `"from_date" DATE,`, `"finished_at" TIMESTAMPTZ NOT NULL,`,
+		`"duration_ms" BIGINT,`, `"purchase_events_rows" BIGINT` + "\n);",
+		`COMMENT ON TABLE "clickstream_dw"."pipeline_runs" IS 'clickstream audit table pipeline_runs: one row per run_id`,
+	} {
+		if !strings.Contains(ddl, want) {
+			t.Errorf("DDL does not say %s:\n%s", want, ddl)
+		}
+	}
+}
+
 // duckdbName spells a column's type as DuckDB's catalog shows it, written
-// apart from warehouse.DuckDBType so that each checks the other.
+// apart from duckdb.Type so that each checks the other.
 func duckdbName(f clickstream.Field) string {
 	names := map[clickstream.FieldType]string{
 		clickstream.String: "VARCHAR", clickstream.Integer: "BIGINT",
@@ -129,7 +146,7 @@ func TestCreatedColumns(t *testing.T) {
 }
 
 func TestDatasetNames(t *testing.T) {
-	d, err := warehouse.OpenDuckDB(warehouse.DuckDBOptions{Path: t.TempDir() + "/w.duckdb", LakeDataset: "lake", DWDataset: "dw"})
+	d, err := duckdb.Open(duckdb.Options{Path: t.TempDir() + "/w.duckdb", LakeDataset: "lake", DWDataset: "dw"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,18 +167,18 @@ func TestDatasetNames(t *testing.T) {
 func TestOpenOptions(t *testing.T) {
 	tests := []struct {
 		name        string
-		opts        warehouse.DuckDBOptions
+		opts        duckdb.Options
 		errContains string
 	}{
-		{"no path", warehouse.DuckDBOptions{}, "Path is required"},
-		{"question mark", warehouse.DuckDBOptions{Path: t.TempDir() + "/a?b.duckdb"}, "must not contain '?'"},
-		{"read-only missing file", warehouse.DuckDBOptions{Path: t.TempDir() + "/none.duckdb", ReadOnly: true}, "no such file"},
-		{"percent sign", warehouse.DuckDBOptions{Path: t.TempDir() + "/50%/d.duckdb"}, `invalid URL escape "%/d"`},
-		{"parent folders created", warehouse.DuckDBOptions{Path: t.TempDir() + "/a b/#c/%41/d.duckdb"}, ""},
+		{"no path", duckdb.Options{}, "Path is required"},
+		{"question mark", duckdb.Options{Path: t.TempDir() + "/a?b.duckdb"}, "must not contain '?'"},
+		{"read-only missing file", duckdb.Options{Path: t.TempDir() + "/none.duckdb", ReadOnly: true}, "no such file"},
+		{"percent sign", duckdb.Options{Path: t.TempDir() + "/50%/d.duckdb"}, `invalid URL escape "%/d"`},
+		{"parent folders created", duckdb.Options{Path: t.TempDir() + "/a b/#c/%41/d.duckdb"}, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			d, err := warehouse.OpenDuckDB(tc.opts)
+			d, err := duckdb.Open(tc.opts)
 			if tc.errContains == "" {
 				if err != nil {
 					t.Fatal(err)

@@ -1,4 +1,4 @@
-package warehouse_test
+package duckdb_test
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 
 	"github.com/clickstream-platform/clickstream/clickstream"
 	"github.com/clickstream-platform/clickstream/warehouse"
+	"github.com/clickstream-platform/clickstream/warehouse/duckdb"
 	"github.com/clickstream-platform/clickstream/warehouse/warehousetest"
 )
 
@@ -69,14 +70,14 @@ func benchSets(b *testing.B) []benchSet {
 // total (ns/op; MB/s of the staged files): fresh loads into a new file,
 // replace over the full tables, and merge of rows the tables all hold.
 //
-//	go test ./warehouse -run '^$' -bench LoadFormats -benchtime 5x
+//	go test ./warehouse/duckdb -run '^$' -bench LoadFormats -benchtime 5x
 //	CLICKSTREAM_BENCH_STAGED=ndjson=/tmp/exp/staged8,parquet=/tmp/exp/fmtv1/parquet-snappy go test ...
 func BenchmarkLoadFormats(b *testing.B) {
 	for _, set := range benchSets(b) {
 		files := func(table string) []string { return set.files[table] }
 		for _, mode := range []string{"fresh", "replace", "merge"} {
 			b.Run(set.name+"/"+mode, func(b *testing.B) {
-				var d *warehouse.DuckDB
+				var d *duckdb.Warehouse
 				if mode != "fresh" {
 					d = openTemp(b)
 					loadAll(b, d, warehouse.Replace, files)

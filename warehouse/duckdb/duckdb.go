@@ -1,4 +1,4 @@
-package warehouse
+package duckdb
 
 import (
 	"context"
@@ -15,11 +15,12 @@ import (
 	"time"
 
 	"github.com/clickstream-platform/clickstream/clickstream"
-	"github.com/duckdb/duckdb-go/v2"
+	"github.com/clickstream-platform/clickstream/warehouse"
+	duckdbdriver "github.com/duckdb/duckdb-go/v2"
 )
 
-// DuckDBOptions configures the embedded warehouse.
-type DuckDBOptions struct {
+// Options configures the embedded warehouse.
+type Options struct {
 	// Path is the database file, e.g. data/warehouse.duckdb; missing parent
 	// folders are created. Required.
 	Path string
@@ -30,8 +31,8 @@ type DuckDBOptions struct {
 	// Optional: default "clickstream_dw".
 	DWDataset string
 	// ReadOnly opens the file read-only, so that several processes can read
-	// it at once (while none writes); the writing methods return ErrReadOnly.
-	// The file must exist. Optional: default false.
+	// it at once (while none writes); the writing methods return
+	// warehouse.ErrReadOnly. The file must exist. Optional: default false.
 	ReadOnly bool
 	// Fetch opens a staged file that is not local (gs://...), which a load
 	// then copies to a temporary folder for DuckDB to read. Optional: without
@@ -43,18 +44,18 @@ type DuckDBOptions struct {
 	// Optional: default DuckDB's, 80% of the machine's memory.
 	MemoryLimit string
 	// LockWait is how long an operation waits for another process to release
-	// the file before it fails with ErrLocked. Optional: default 10s; a
-	// negative value does not wait.
+	// the file before it fails with warehouse.ErrLocked. Optional: default
+	// 10s; a negative value does not wait.
 	LockWait time.Duration
 }
 
 const defaultLockWait = 10 * time.Second
 
-// DuckDB is the embedded warehouse: one DuckDB file, the datasets as schemas.
-// It opens the file for each operation and closes it afterwards, and runs one
-// operation at a time; it is safe for concurrent use. Use one DuckDB per file
-// in a process.
-type DuckDB struct {
+// Warehouse is the embedded warehouse: one DuckDB file, the datasets as
+// schemas. It opens the file for each operation and closes it afterwards,
+// and runs one operation at a time; it is safe for concurrent use. Use one
+// Warehouse per file in a process.
+type Warehouse struct {
 	path     string // absolute
 	lake, dw string
 	readOnly bool
@@ -66,12 +67,12 @@ type DuckDB struct {
 	closed bool
 }
 
-var _ Warehouse = (*DuckDB)(nil)
+var _ warehouse.Warehouse = (*Warehouse)(nil)
 
-// OpenDuckDB checks opts and prepares the warehouse. It creates the file's
+// Open checks opts and prepares the warehouse. It creates the file's
 // folder but opens nothing: each operation opens the file and closes it when
 // done (see the package documentation).
-func OpenDuckDB(opts DuckDBOptions) (*DuckDB, error) {
+func Open(opts Options) (*Warehouse, error) {
 	if opts.Path == "" {
 		return nil, errors.New("duckdb warehouse: Path is required")
 	}
@@ -83,10 +84,10 @@ func OpenDuckDB(opts DuckDBOptions) (*DuckDB, error) {
 		return nil, fmt.Errorf("duckdb warehouse: path %q cannot be used: %w", opts.Path, err)
 	}
 	if opts.LakeDataset == "" {
-		opts.LakeDataset = DefaultLakeDataset
+		opts.LakeDataset = warehouse.DefaultLakeDataset
 	}
 	if opts.DWDataset == "" {
-		opts.DWDataset = DefaultDWDataset
+		opts.DWDataset = warehouse.DefaultDWDataset
 	}
 	if opts.LockWait == 0 {
 		opts.LockWait = defaultLockWait
@@ -102,31 +103,32 @@ func OpenDuckDB(opts DuckDBOptions) (*DuckDB, error) {
 	} else if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("duckdb warehouse: %w", err)
 	}
-	return &DuckDB{path: path, lake: opts.LakeDataset, dw: opts.DWDataset,
+	return &Warehouse{path: path, lake: opts.LakeDataset, dw: opts.DWDataset,
 		readOnly: opts.ReadOnly, lockWait: opts.LockWait, fetch: opts.Fetch, memLimit: opts.MemoryLimit}, nil
 }
 
 // Path returns the database file's absolute path.
-func (d *DuckDB) Path() string { return d.path }
+func (d *Warehouse) Path() string { return d.path }
 
 // TableName returns the qualified name of a clickstream table or of
-// RunsTable, e.g. clickstream_dw.sessions, as errors and SQL name it.
-func (d *DuckDB) TableName(table string) string {
-	t, _ := LookupTable(table)
+// warehouse.RunsTable, e.g. clickstream_dw.sessions, as errors and SQL name
+// it.
+func (d *Warehouse) TableName(table string) string {
+	t, _ := warehouse.LookupTable(table)
 	return d.schemaOf(t) + "." + table
 }
 
-func (d *DuckDB) schemaOf(t clickstream.Table) string {
+func (d *Warehouse) schemaOf(t clickstream.Table) string {
 	if t.Dataset == clickstream.Lake {
 		return d.lake
 	}
 	return d.dw
 }
 
-func (d *DuckDB) ident(t clickstream.Table) string { return qualified(d.schemaOf(t), t.Name) }
+func (d *Warehouse) ident(t clickstream.Table) string { return qualified(d.schemaOf(t), t.Name) }
 
 // Close ends the use of d; the file is already closed between operations.
-func (d *DuckDB) Close() error {
+func (d *Warehouse) Close() error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.closed = true
@@ -135,9 +137,10 @@ func (d *DuckDB) Close() error {
 
 // EnsureTables creates the two schemas and the five tables where missing, in
 // one transaction, and checks that the tables already there have the columns
-// of clickstream.Tables() (an error wrapping ErrSchema if not). It creates
-// the audit table RunsTable too, or adds the columns it lacks.
-func (d *DuckDB) EnsureTables(ctx context.Context) error {
+// of clickstream.Tables() (an error wrapping warehouse.ErrSchema if not).
+// It creates the audit table warehouse.RunsTable too, or adds the columns it
+// lacks.
+func (d *Warehouse) EnsureTables(ctx context.Context) error {
 	err := d.do(ctx, true, func(ctx context.Context, c *sql.Conn) error {
 		return inTx(ctx, c, func(tx *sql.Tx) error {
 			for _, t := range clickstream.Tables() {
@@ -155,9 +158,9 @@ func (d *DuckDB) EnsureTables(ctx context.Context) error {
 }
 
 // RecreateTables drops the five tables and creates them again, empty, in one
-// transaction. The audit table RunsTable is kept: created if missing, given
-// the columns it lacks.
-func (d *DuckDB) RecreateTables(ctx context.Context) error {
+// transaction. The audit table warehouse.RunsTable is kept: created if
+// missing, given the columns it lacks.
+func (d *Warehouse) RecreateTables(ctx context.Context) error {
 	err := d.do(ctx, true, func(ctx context.Context, c *sql.Conn) error {
 		return inTx(ctx, c, func(tx *sql.Tx) error {
 			for _, t := range clickstream.Tables() {
@@ -181,8 +184,8 @@ func (d *DuckDB) RecreateTables(ctx context.Context) error {
 }
 
 // Counts returns count(*) of the five tables, by table name (not of
-// RunsTable). A missing table is an error.
-func (d *DuckDB) Counts(ctx context.Context) (map[string]int64, error) {
+// warehouse.RunsTable). A missing table is an error.
+func (d *Warehouse) Counts(ctx context.Context) (map[string]int64, error) {
 	counts := make(map[string]int64)
 	err := d.do(ctx, false, func(ctx context.Context, c *sql.Conn) error {
 		for _, t := range clickstream.Tables() {
@@ -206,7 +209,7 @@ func (d *DuckDB) Counts(ctx context.Context) (map[string]int64, error) {
 // is a string YYYY-MM-DD (the driver gives a time.Time, which would not say
 // it is a day). It can write unless d is read-only; it is meant for tests
 // and for inspecting the warehouse.
-func (d *DuckDB) Query(ctx context.Context, query string) ([]string, [][]any, error) {
+func (d *Warehouse) Query(ctx context.Context, query string) ([]string, [][]any, error) {
 	var (
 		cols []string
 		rows [][]any
@@ -250,14 +253,14 @@ func (d *DuckDB) Query(ctx context.Context, query string) ([]string, [][]any, er
 
 // do runs fn on a connection to the file, opened for the call and closed
 // after it, holding d.mu throughout.
-func (d *DuckDB) do(ctx context.Context, write bool, fn func(context.Context, *sql.Conn) error) (err error) {
+func (d *Warehouse) do(ctx context.Context, write bool, fn func(context.Context, *sql.Conn) error) (err error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.closed {
 		return errors.New("duckdb warehouse is closed")
 	}
 	if write && d.readOnly {
-		return ErrReadOnly
+		return warehouse.ErrReadOnly
 	}
 	db, err := d.open(ctx)
 	if err != nil {
@@ -277,7 +280,7 @@ func (d *DuckDB) do(ctx context.Context, write bool, fn func(context.Context, *s
 }
 
 // open opens the file, waiting up to d.lockWait while another process holds it.
-func (d *DuckDB) open(ctx context.Context) (*sql.DB, error) {
+func (d *Warehouse) open(ctx context.Context) (*sql.DB, error) {
 	dsn := d.path
 	if d.readOnly {
 		dsn += "?access_mode=READ_ONLY"
@@ -295,7 +298,7 @@ func (d *DuckDB) open(ctx context.Context) (*sql.DB, error) {
 	deadline := time.Now().Add(d.lockWait)
 	wait := 20 * time.Millisecond
 	for {
-		c, err := duckdb.NewConnector(dsn, init)
+		c, err := duckdbdriver.NewConnector(dsn, init)
 		if err == nil {
 			return sql.OpenDB(c), nil
 		}
@@ -304,7 +307,7 @@ func (d *DuckDB) open(ctx context.Context) (*sql.DB, error) {
 		}
 		left := time.Until(deadline)
 		if left <= 0 {
-			return nil, fmt.Errorf("opening %s: %w: %w", d.path, ErrLocked, err)
+			return nil, fmt.Errorf("opening %s: %w: %w", d.path, warehouse.ErrLocked, err)
 		}
 		select {
 		case <-ctx.Done():
@@ -373,7 +376,7 @@ func countRows(ctx context.Context, q queryer, ident string) (int64, error) {
 	return n, err
 }
 
-func (d *DuckDB) createSchema(ctx context.Context, q queryer, t clickstream.Table) error {
+func (d *Warehouse) createSchema(ctx context.Context, q queryer, t clickstream.Table) error {
 	if _, err := q.ExecContext(ctx, "CREATE SCHEMA IF NOT EXISTS "+quoteIdent(d.schemaOf(t))); err != nil {
 		return fmt.Errorf("creating schema %s: %w", d.schemaOf(t), err)
 	}
@@ -381,7 +384,7 @@ func (d *DuckDB) createSchema(ctx context.Context, q queryer, t clickstream.Tabl
 }
 
 // ensureTable creates t if it is missing, or checks its columns.
-func (d *DuckDB) ensureTable(ctx context.Context, q queryer, t clickstream.Table) error {
+func (d *Warehouse) ensureTable(ctx context.Context, q queryer, t clickstream.Table) error {
 	have, err := tableColumns(ctx, q, d.schemaOf(t), t.Name)
 	if err != nil {
 		return fmt.Errorf("reading the columns of %s: %w", d.TableName(t.Name), err)
@@ -401,7 +404,7 @@ func (d *DuckDB) ensureTable(ctx context.Context, q queryer, t clickstream.Table
 	}
 	if diff := diffColumns(have, want); diff != "" {
 		return fmt.Errorf("%w: table %s differs from the schema (%s); recreate the tables",
-			ErrSchema, d.TableName(t.Name), diff)
+			warehouse.ErrSchema, d.TableName(t.Name), diff)
 	}
 	return nil
 }
@@ -445,7 +448,7 @@ func tableColumns(ctx context.Context, q queryer, schema, table string) ([]colum
 func wantColumns(ctx context.Context, q queryer, t clickstream.Table) ([]column, error) {
 	exprs := make([]string, len(t.Fields))
 	for i, f := range t.Fields {
-		exprs[i] = fmt.Sprintf("typeof(NULL::%s)", DuckDBType(f))
+		exprs[i] = fmt.Sprintf("typeof(NULL::%s)", Type(f))
 	}
 	types := make([]string, len(t.Fields))
 	ptrs := make([]any, len(t.Fields))

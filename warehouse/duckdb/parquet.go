@@ -1,4 +1,4 @@
-package warehouse
+package duckdb
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/clickstream-platform/clickstream/clickstream"
+	"github.com/clickstream-platform/clickstream/warehouse"
 )
 
 // keepTable is the temporary table of a Parquet load: per key of the staged
@@ -68,7 +69,7 @@ func readParquetSQL(files []string) string {
 // preserved insertion order (the order rows go into the table does not
 // matter, and keeping it can hold the rows of many files apart: a plain
 // INSERT from those 10,000 files peaked at 5.7 GB with it, 1.9 GB without).
-func stageParquet(ctx context.Context, tx *sql.Tx, t clickstream.Table, files []string, mode Mode) (staged, distinct int64, err error) {
+func stageParquet(ctx context.Context, tx *sql.Tx, t clickstream.Table, files []string, mode warehouse.Mode) (staged, distinct int64, err error) {
 	optional, err := checkParquetSchemas(ctx, tx, t, files)
 	if err != nil {
 		return 0, 0, err
@@ -114,7 +115,7 @@ func resetParquetOptions(ctx context.Context, tx *sql.Tx) {
 // key, and how many of them hold null in a column of nullable. The position
 // breaks ties as the NDJSON load's rowid does: of rows equal in lineage, the
 // first in the order of the files and rows.
-func pickParquetSQL(t clickstream.Table, files []string, mode Mode, nullable []string) string {
+func pickParquetSQL(t clickstream.Table, files []string, mode warehouse.Mode, nullable []string) string {
 	key := quoteIdent(t.Key)
 	obj, line := quoteIdent(clickstream.ColSourceObject), quoteIdent(clickstream.ColSourceLine)
 	by := fmt.Sprintf("(%s, %s, %s)", obj, line, parquetPosSQL)
@@ -128,7 +129,7 @@ func pickParquetSQL(t clickstream.Table, files []string, mode Mode, nullable []s
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "CREATE OR REPLACE TEMP TABLE %s AS\n", keepTable)
-	if mode == Merge {
+	if mode == warehouse.Merge {
 		fmt.Fprintf(&b, "SELECT %s, m.o AS %s, m.l AS %s, m.p AS %s, n AS %s, z AS %s FROM (\n",
 			key, obj, line, keepPosColumn, keepRowsColumn, keepNullsColumn)
 		fmt.Fprintf(&b, "\tSELECT %s, arg_min({'o': %s, 'l': %s, 'p': %s}, %s) AS m, count(*) AS n, %s AS z\n",
@@ -144,7 +145,7 @@ func pickParquetSQL(t clickstream.Table, files []string, mode Mode, nullable []s
 // insertParquetSQL inserts into target the staged rows whose position
 // keepTable holds: in merge mode only those whose key target does not hold
 // (after the supersede step deleted the rows a kept row replaces).
-func insertParquetSQL(target string, t clickstream.Table, files []string, mode Mode) string {
+func insertParquetSQL(target string, t clickstream.Table, files []string, mode warehouse.Mode) string {
 	cols := make([]string, len(t.Fields))
 	for i, f := range t.Fields {
 		cols[i] = quoteIdent(f.Name)
@@ -154,7 +155,7 @@ func insertParquetSQL(target string, t clickstream.Table, files []string, mode M
 	var b strings.Builder
 	fmt.Fprintf(&b, "INSERT INTO %s (%s)\nSELECT %s FROM %s\n", target, list, list, readParquetSQL(files))
 	fmt.Fprintf(&b, "WHERE %s IN (\n\tSELECT s.%s FROM %s AS s", parquetPosSQL, keepPosColumn, keepTable)
-	if mode == Merge {
+	if mode == warehouse.Merge {
 		fmt.Fprintf(&b, "\n\tWHERE NOT EXISTS (SELECT 1 FROM %s AS t WHERE t.%s = s.%s)", target, key, key)
 	}
 	b.WriteString(")")
@@ -162,7 +163,7 @@ func insertParquetSQL(target string, t clickstream.Table, files []string, mode M
 }
 
 // findNulls returns the error for staged rows that hold null in a REQUIRED
-// column: it wraps ErrSchema and names the file of the first such row (in
+// column: it wraps warehouse.ErrSchema and names the file of the first such row (in
 // the order of the files and rows), its null columns, and how many rows
 // lack one, as checkRequired does for NDJSON. Only the files that mark a
 // REQUIRED column optional are read, their REQUIRED columns only.
@@ -194,7 +195,7 @@ func findNulls(ctx context.Context, tx *sql.Tx, t clickstream.Table, files []str
 		return fmt.Errorf("checking required columns: %w", classify(err))
 	}
 	return fmt.Errorf("reading staged file %s: %w: %d row(s) lack a required column, the first lacks %s",
-		scan[file], ErrSchema, n, missing)
+		scan[file], warehouse.ErrSchema, n, missing)
 }
 
 // pqNode is an element of a Parquet file's schema, as parquet_schema lists
@@ -222,7 +223,7 @@ const (
 // TIMESTAMP an INT64 TIMESTAMP adjusted to UTC, RECORD a group of the
 // record's fields in order, REPEATED a 3-level LIST), and no other column.
 // A failure names the first file (in the order given) that does not fit, and
-// wraps ErrSchema. It returns, by file index, the REQUIRED columns a file
+// wraps warehouse.ErrSchema. It returns, by file index, the REQUIRED columns a file
 // marks optional: those may hold nulls.
 //
 // parquet_schema lists each file's schema elements depth first, each
@@ -279,7 +280,7 @@ func checkParquetSchemas(ctx context.Context, tx *sql.Tx, t clickstream.Table, f
 			checked[sig] = v
 		}
 		if v.problem != "" {
-			return nil, fmt.Errorf("reading staged file %s: %w: %s", files[i], ErrSchema, v.problem)
+			return nil, fmt.Errorf("reading staged file %s: %w: %s", files[i], warehouse.ErrSchema, v.problem)
 		}
 		if len(v.optional) > 0 {
 			optional[i] = v.optional

@@ -1,4 +1,4 @@
-package warehouse
+package duckdb
 
 import (
 	"context"
@@ -13,13 +13,14 @@ import (
 	"strings"
 
 	"github.com/clickstream-platform/clickstream/clickstream"
-	"github.com/duckdb/duckdb-go/v2"
+	"github.com/clickstream-platform/clickstream/warehouse"
+	duckdbdriver "github.com/duckdb/duckdb-go/v2"
 )
 
 // stagedTable is the temporary table a load reads the staged files into.
 const stagedTable = "temp.main.clickstream_staged"
 
-// Load loads the staged files (local paths, or URIs that DuckDBOptions.Fetch
+// Load loads the staged files (local paths, or URIs that Options.Fetch
 // opens) into req.Table in one transaction, creating the table first if it
 // is missing (see EnsureTables). The files are Parquet if every name ends in
 // .parquet, NDJSON if none does; a load of both fails.
@@ -42,19 +43,19 @@ const stagedTable = "temp.main.clickstream_staged"
 // called with it there, before the commit, and what it returns is reported.
 //
 // A missing file is an error naming it (wrapping fs.ErrNotExist); data that
-// does not fit the table is an error wrapping ErrSchema. Either way the
-// table is left as it was.
-func (d *DuckDB) Load(ctx context.Context, req LoadRequest) (LoadResult, error) {
-	res := LoadResult{Table: req.Table}
+// does not fit the table is an error wrapping warehouse.ErrSchema. Either
+// way the table is left as it was.
+func (d *Warehouse) Load(ctx context.Context, req warehouse.LoadRequest) (warehouse.LoadResult, error) {
+	res := warehouse.LoadResult{Table: req.Table}
 	t, ok := clickstream.LookupTable(req.Table)
 	if !ok {
 		return res, fmt.Errorf("loading %s: no such table", req.Table)
 	}
 	name := d.TableName(t.Name)
-	if _, err := ParseMode(string(req.Mode)); err != nil {
+	if _, err := warehouse.ParseMode(string(req.Mode)); err != nil {
 		return res, fmt.Errorf("loading %s: %w", name, err)
 	}
-	format, err := FormatOf(req.Files)
+	format, err := warehouse.FormatOf(req.Files)
 	if err != nil {
 		return res, fmt.Errorf("loading %s: %w", name, err)
 	}
@@ -78,15 +79,15 @@ func (d *DuckDB) Load(ctx context.Context, req LoadRequest) (LoadResult, error) 
 		})
 	})
 	if err != nil {
-		return LoadResult{Table: req.Table}, fmt.Errorf("loading %s: %w", name, err)
+		return warehouse.LoadResult{Table: req.Table}, fmt.Errorf("loading %s: %w", name, err)
 	}
 	return res, nil
 }
 
 // load does the work of Load inside tx.
-func (d *DuckDB) load(ctx context.Context, tx *sql.Tx, t clickstream.Table, files []string, format clickstream.Format, mode Mode,
-	keepBefore func(context.Context, int64) (int64, error)) (LoadResult, error) {
-	res := LoadResult{Table: t.Name}
+func (d *Warehouse) load(ctx context.Context, tx *sql.Tx, t clickstream.Table, files []string, format clickstream.Format, mode warehouse.Mode,
+	keepBefore func(context.Context, int64) (int64, error)) (warehouse.LoadResult, error) {
+	res := warehouse.LoadResult{Table: t.Name}
 	target := d.ident(t)
 	var err error
 	if res.Before, err = countRows(ctx, tx, target); err != nil {
@@ -115,12 +116,12 @@ func (d *DuckDB) load(ctx context.Context, tx *sql.Tx, t clickstream.Table, file
 		}
 		supersede, insert, temp = supersedeSQL(target, t, stagedTable), insertSQL(target, t, mode), stagedTable
 	}
-	if mode == Replace {
+	if mode == warehouse.Replace {
 		if _, err := tx.ExecContext(ctx, "DELETE FROM "+target); err != nil {
 			return res, fmt.Errorf("emptying the table: %w", err)
 		}
 	}
-	if len(files) > 0 && mode == Merge {
+	if len(files) > 0 && mode == warehouse.Merge {
 		if _, err := tx.ExecContext(ctx, supersede); err != nil {
 			return res, fmt.Errorf("superseding rows: %w", classify(err))
 		}
@@ -181,7 +182,7 @@ func stage(ctx context.Context, tx *sql.Tx, t clickstream.Table, files []string)
 	return staged, distinct, nil
 }
 
-// checkRequired fails with ErrSchema if a staged row lacks a REQUIRED
+// checkRequired fails with warehouse.ErrSchema if a staged row lacks a REQUIRED
 // column (null or missing): every staged row must fit the table, not only the
 // ones a load keeps.
 func checkRequired(ctx context.Context, tx *sql.Tx, t clickstream.Table, files []string) error {
@@ -209,7 +210,7 @@ func checkRequired(ctx context.Context, tx *sql.Tx, t clickstream.Table, files [
 		return fmt.Errorf("checking required columns: %w", err)
 	}
 	return fmt.Errorf("reading staged file %s: %w: %d row(s) lack a required column, the first lacks %s",
-		files[file], ErrSchema, rows, missing)
+		files[file], warehouse.ErrSchema, rows, missing)
 }
 
 // insertSQL inserts the staged rows into target, one per key: the one with
@@ -218,7 +219,7 @@ func checkRequired(ctx context.Context, tx *sql.Tx, t clickstream.Table, files [
 // inserted. The choice is made on the narrow columns alone (rowid, key,
 // lineage), then the chosen rows are copied whole: cheaper for the wide
 // visits rows than a window over the whole rows.
-func insertSQL(target string, t clickstream.Table, mode Mode) string {
+func insertSQL(target string, t clickstream.Table, mode warehouse.Mode) string {
 	cols := make([]string, len(t.Fields))
 	for i, f := range t.Fields {
 		cols[i] = quoteIdent(f.Name)
@@ -229,7 +230,7 @@ func insertSQL(target string, t clickstream.Table, mode Mode) string {
 	fmt.Fprintf(&b, "INSERT INTO %s (%s)\nSELECT %s FROM %s\n", target, list, list, stagedTable)
 	fmt.Fprintf(&b, "WHERE rowid IN (\n\tSELECT arg_min(s.rowid, (s.%s, s.%s, s.rowid)) FROM %s AS s\n",
 		quoteIdent(clickstream.ColSourceObject), quoteIdent(clickstream.ColSourceLine), stagedTable)
-	if mode == Merge {
+	if mode == warehouse.Merge {
 		fmt.Fprintf(&b, "\tWHERE NOT EXISTS (SELECT 1 FROM %s AS t WHERE t.%s = s.%s)\n", target, key, key)
 	}
 	fmt.Fprintf(&b, "\tGROUP BY s.%s)", key)
@@ -254,7 +255,7 @@ func supersedeSQL(target string, t clickstream.Table, staged string) string {
 // fetchRemote copies the files that are not local (gs://...) into a
 // temporary folder with d.fetch, and returns the list with those replaced by
 // their copies, in the same order; cleanup removes the copies.
-func (d *DuckDB) fetchRemote(ctx context.Context, files []string) (_ []string, cleanup func(), err error) {
+func (d *Warehouse) fetchRemote(ctx context.Context, files []string) (_ []string, cleanup func(), err error) {
 	cleanup = func() {}
 	out := slices.Clone(files)
 	dir := ""
@@ -339,18 +340,18 @@ func localFiles(files []string) ([]string, error) {
 	return out, nil
 }
 
-// classify marks DuckDB's complaints about the data as ErrSchema: a value
+// classify marks DuckDB's complaints about the data as warehouse.ErrSchema: a value
 // read_json cannot convert to its column's type, a conversion failing, a
 // required column missing or null.
 func classify(err error) error {
-	var de *duckdb.Error
+	var de *duckdbdriver.Error
 	if !errors.As(err, &de) {
 		return err
 	}
 	switch de.Type {
-	case duckdb.ErrorTypeInvalidInput, duckdb.ErrorTypeConversion, duckdb.ErrorTypeConstraint,
-		duckdb.ErrorTypeMismatchType, duckdb.ErrorTypeOutOfRange:
-		return fmt.Errorf("%w: %w", ErrSchema, err)
+	case duckdbdriver.ErrorTypeInvalidInput, duckdbdriver.ErrorTypeConversion, duckdbdriver.ErrorTypeConstraint,
+		duckdbdriver.ErrorTypeMismatchType, duckdbdriver.ErrorTypeOutOfRange:
+		return fmt.Errorf("%w: %w", warehouse.ErrSchema, err)
 	}
 	return err
 }

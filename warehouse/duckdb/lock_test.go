@@ -1,4 +1,4 @@
-package warehouse_test
+package duckdb_test
 
 import (
 	"bufio"
@@ -15,6 +15,7 @@ import (
 
 	"github.com/clickstream-platform/clickstream/clickstream"
 	"github.com/clickstream-platform/clickstream/warehouse"
+	"github.com/clickstream-platform/clickstream/warehouse/duckdb"
 )
 
 const holdEnv = "WAREHOUSE_TEST_HOLD_FILE"
@@ -70,7 +71,7 @@ func TestOtherProcess(t *testing.T) {
 	}
 	go io.Copy(io.Discard, stdout)
 
-	short, err := warehouse.OpenDuckDB(warehouse.DuckDBOptions{Path: d.Path(), LockWait: 300 * time.Millisecond})
+	short, err := duckdb.Open(duckdb.Options{Path: d.Path(), LockWait: 300 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}

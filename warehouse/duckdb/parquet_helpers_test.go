@@ -1,4 +1,4 @@
-package warehouse_test
+package duckdb_test
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 	_ "github.com/duckdb/duckdb-go/v2"
 
 	"github.com/clickstream-platform/clickstream/clickstream"
-	"github.com/clickstream-platform/clickstream/warehouse"
+	"github.com/clickstream-platform/clickstream/warehouse/duckdb"
 	"github.com/clickstream-platform/clickstream/warehouse/warehousetest"
 )
 
@@ -43,7 +43,7 @@ func readJSON(table, src string) string {
 	t, _ := clickstream.LookupTable(table)
 	cols := make([]string, len(t.Fields))
 	for i, f := range t.Fields {
-		cols[i] = fmt.Sprintf("%s: %s", sqlString(f.Name), sqlString(warehouse.DuckDBType(f)))
+		cols[i] = fmt.Sprintf("%s: %s", sqlString(f.Name), sqlString(duckdb.Type(f)))
 	}
 	return fmt.Sprintf("read_json(%s, format = 'newline_delimited', records = 'true', auto_detect = false, columns = {%s})",
 		sqlString(src), strings.Join(cols, ", "))

@@ -1,4 +1,4 @@
-package warehouse_test
+package duckdb_test
 
 import (
 	"bufio"
@@ -20,6 +20,7 @@ import (
 	"github.com/clickstream-platform/clickstream/clickstream"
 	"github.com/clickstream-platform/clickstream/sampledata"
 	"github.com/clickstream-platform/clickstream/warehouse"
+	"github.com/clickstream-platform/clickstream/warehouse/duckdb"
 	"github.com/clickstream-platform/clickstream/warehouse/warehousetest"
 )
 
@@ -28,14 +29,14 @@ import (
 var sample = sampledata.Options{Files: 6, Sessions: 1500, Days: 3, Seed: 7, InvalidRate: 0.05, DuplicateRate: 0.15}
 
 // fingerprint identifies a table's content, whatever the order of its rows.
-func fingerprint(tb testing.TB, d *warehouse.DuckDB, table string) string {
+func fingerprint(tb testing.TB, d *duckdb.Warehouse, table string) string {
 	tb.Helper()
 	rows := query(tb, d, fmt.Sprintf("SELECT count(*), md5(coalesce(string_agg(t::VARCHAR, '\n' ORDER BY t::VARCHAR), '')) FROM %s AS t",
 		d.TableName(table)))
 	return fmt.Sprint(rows[0]...)
 }
 
-func fingerprints(tb testing.TB, d *warehouse.DuckDB) map[string]string {
+func fingerprints(tb testing.TB, d *duckdb.Warehouse) map[string]string {
 	tb.Helper()
 	fp := make(map[string]string)
 	for _, t := range clickstream.Tables() {
@@ -592,7 +593,7 @@ func TestReadOnly(t *testing.T) {
 	if err := rw.EnsureTables(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	ro, err := warehouse.OpenDuckDB(warehouse.DuckDBOptions{Path: rw.Path(), ReadOnly: true})
+	ro, err := duckdb.Open(duckdb.Options{Path: rw.Path(), ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}

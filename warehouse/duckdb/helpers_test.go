@@ -1,4 +1,4 @@
-package warehouse_test
+package duckdb_test
 
 import (
 	"bytes"
@@ -9,11 +9,12 @@ import (
 
 	"github.com/clickstream-platform/clickstream/clickstream"
 	"github.com/clickstream-platform/clickstream/warehouse"
+	"github.com/clickstream-platform/clickstream/warehouse/duckdb"
 )
 
-func openTemp(tb testing.TB) *warehouse.DuckDB {
+func openTemp(tb testing.TB) *duckdb.Warehouse {
 	tb.Helper()
-	d, err := warehouse.OpenDuckDB(warehouse.DuckDBOptions{Path: filepath.Join(tb.TempDir(), "db", "warehouse.duckdb")})
+	d, err := duckdb.Open(duckdb.Options{Path: filepath.Join(tb.TempDir(), "db", "warehouse.duckdb")})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -22,7 +23,7 @@ func openTemp(tb testing.TB) *warehouse.DuckDB {
 }
 
 // loadAll loads every table from files(table) in mode and returns the results by table.
-func loadAll(tb testing.TB, d *warehouse.DuckDB, mode warehouse.Mode, files func(table string) []string) map[string]warehouse.LoadResult {
+func loadAll(tb testing.TB, d *duckdb.Warehouse, mode warehouse.Mode, files func(table string) []string) map[string]warehouse.LoadResult {
 	tb.Helper()
 	res := make(map[string]warehouse.LoadResult)
 	for _, t := range clickstream.Tables() {
@@ -35,7 +36,7 @@ func loadAll(tb testing.TB, d *warehouse.DuckDB, mode warehouse.Mode, files func
 	return res
 }
 
-func counts(tb testing.TB, d *warehouse.DuckDB) map[string]int64 {
+func counts(tb testing.TB, d *duckdb.Warehouse) map[string]int64 {
 	tb.Helper()
 	c, err := d.Counts(context.Background())
 	if err != nil {
@@ -45,7 +46,7 @@ func counts(tb testing.TB, d *warehouse.DuckDB) map[string]int64 {
 }
 
 // query runs q and returns its rows.
-func query(tb testing.TB, d *warehouse.DuckDB, q string) [][]any {
+func query(tb testing.TB, d *duckdb.Warehouse, q string) [][]any {
 	tb.Helper()
 	_, rows, err := d.Query(context.Background(), q)
 	if err != nil {

@@ -1,20 +1,21 @@
-package warehouse
+package duckdb
 
 import (
 	"fmt"
 	"strings"
 
 	"github.com/clickstream-platform/clickstream/clickstream"
+	"github.com/clickstream-platform/clickstream/warehouse"
 )
 
-// DuckDBType returns the DuckDB type of a column: STRING is VARCHAR, INTEGER
+// Type returns the DuckDB type of a column: STRING is VARCHAR, INTEGER
 // BIGINT, FLOAT DOUBLE, TIMESTAMP TIMESTAMPTZ, RECORD a STRUCT of its fields,
 // and a REPEATED column a LIST of its type (T[]). The mode's other half,
 // REQUIRED, is a constraint of the column (see CreateTableSQL); DuckDB cannot
 // constrain a STRUCT's fields, so a REQUIRED field inside a RECORD is nullable.
 // A type with no mapping is passed through as named, for DuckDB to accept or
 // refuse.
-func DuckDBType(f clickstream.Field) string {
+func Type(f clickstream.Field) string {
 	var b strings.Builder
 	writeType(&b, f)
 	return b.String()
@@ -60,7 +61,7 @@ func CreateTableSQL(schema string, t clickstream.Table) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "CREATE TABLE IF NOT EXISTS %s (\n", name)
 	for i, f := range t.Fields {
-		fmt.Fprintf(&b, "\t%s %s", quoteIdent(f.Name), DuckDBType(f))
+		fmt.Fprintf(&b, "\t%s %s", quoteIdent(f.Name), Type(f))
 		if f.Mode == clickstream.Required {
 			b.WriteString(" NOT NULL")
 		}
@@ -81,8 +82,8 @@ func CreateTableSQL(schema string, t clickstream.Table) string {
 
 // tableComment says what BigQuery would hold as table options.
 func tableComment(t clickstream.Table) string {
-	if t.Name == RunsTable {
-		return RunsTableDescription
+	if t.Name == warehouse.RunsTable {
+		return warehouse.RunsTableDescription
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "clickstream %s table %s: one row per %s.", t.Dataset, t.Name, t.Key)
@@ -120,7 +121,7 @@ func readJSONSQL(files []string, t clickstream.Table) string {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		fmt.Fprintf(&b, "%s: %s", quoteString(f.Name), quoteString(DuckDBType(f)))
+		fmt.Fprintf(&b, "%s: %s", quoteString(f.Name), quoteString(Type(f)))
 	}
 	b.WriteString("})")
 	return b.String()

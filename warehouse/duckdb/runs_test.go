@@ -1,4 +1,4 @@
-package warehouse_test
+package duckdb_test
 
 import (
 	"context"
@@ -13,11 +13,12 @@ import (
 
 	"github.com/clickstream-platform/clickstream/clickstream"
 	"github.com/clickstream-platform/clickstream/warehouse"
+	"github.com/clickstream-platform/clickstream/warehouse/duckdb"
 	"github.com/clickstream-platform/clickstream/warehouse/warehousetest"
 )
 
 // runRows returns pipeline_runs' rows by run_id, each by column.
-func runRows(t *testing.T, d *warehouse.DuckDB) map[string]map[string]any {
+func runRows(t *testing.T, d *duckdb.Warehouse) map[string]map[string]any {
 	t.Helper()
 	cols, rows, err := d.Query(context.Background(), "SELECT * FROM clickstream_dw.pipeline_runs")
 	if err != nil {
@@ -127,7 +128,7 @@ func TestDuckDBRecordRun(t *testing.T) {
 
 // RecordRun creates the table (and its schema) in a file that has none.
 func TestDuckDBRecordRunCreatesTheTable(t *testing.T) {
-	d, err := warehouse.OpenDuckDB(warehouse.DuckDBOptions{Path: filepath.Join(t.TempDir(), "w.duckdb"), DWDataset: "audit dw"})
+	d, err := duckdb.Open(duckdb.Options{Path: filepath.Join(t.TempDir(), "w.duckdb"), DWDataset: "audit dw"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,7 +210,7 @@ func TestDuckDBRecordRunRefuses(t *testing.T) {
 	if err := d.EnsureTables(ctx); err != nil {
 		t.Fatal(err)
 	}
-	ro, err := warehouse.OpenDuckDB(warehouse.DuckDBOptions{Path: d.Path(), ReadOnly: true})
+	ro, err := duckdb.Open(duckdb.Options{Path: d.Path(), ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}

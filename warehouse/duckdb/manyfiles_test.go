@@ -1,4 +1,4 @@
-package warehouse_test
+package duckdb_test
 
 import (
 	"fmt"

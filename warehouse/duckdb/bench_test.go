@@ -1,4 +1,4 @@
-package warehouse_test
+package duckdb_test
 
 import (
 	"context"
@@ -18,7 +18,7 @@ var benchSample = sampledata.Options{Files: 8, Sessions: 12500, Days: 3, Seed: 1
 // tables, one Load per table, each opening and closing the file: MB/s of
 // staged NDJSON and staged rows/s.
 //
-//	go test ./warehouse -run '^$' -bench Load -benchtime 5x
+//	go test ./warehouse/duckdb -run '^$' -bench Load -benchtime 5x
 func BenchmarkLoad(b *testing.B) {
 	s := warehousetest.StageSample(b, b.TempDir(), benchSample, "bench")
 	var rows int64

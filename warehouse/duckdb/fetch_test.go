@@ -1,4 +1,4 @@
-package warehouse_test
+package duckdb_test
 
 import (
 	"context"
@@ -13,11 +13,12 @@ import (
 	"github.com/clickstream-platform/clickstream/clickstream"
 	"github.com/clickstream-platform/clickstream/sampledata"
 	"github.com/clickstream-platform/clickstream/warehouse"
+	"github.com/clickstream-platform/clickstream/warehouse/duckdb"
 	"github.com/clickstream-platform/clickstream/warehouse/warehousetest"
 )
 
 // TestLoadFetchesRemoteFiles: staged files named by URI (as in a gs://
-// staging bucket) are fetched through DuckDBOptions.Fetch and load exactly
+// staging bucket) are fetched through duckdb.Options.Fetch and load exactly
 // as the local files do.
 func TestLoadFetchesRemoteFiles(t *testing.T) {
 	s := warehousetest.StageSample(t, t.TempDir(), sampledata.Options{Files: 3, Sessions: 300, Seed: 5, InvalidRate: 0.05, DuplicateRate: 0.1}, "run-1")
@@ -32,7 +33,7 @@ func TestLoadFetchesRemoteFiles(t *testing.T) {
 		return out
 	}
 	fetched := 0
-	d, err := warehouse.OpenDuckDB(warehouse.DuckDBOptions{
+	d, err := duckdb.Open(duckdb.Options{
 		Path: filepath.Join(t.TempDir(), "w.duckdb"),
 		Fetch: func(_ context.Context, uri string) (io.ReadCloser, error) {
 			f, ok := remote[uri]

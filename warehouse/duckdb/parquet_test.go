@@ -1,4 +1,4 @@
-package warehouse_test
+package duckdb_test
 
 import (
 	"context"
@@ -15,6 +15,7 @@ import (
 	"github.com/clickstream-platform/clickstream/clickstream"
 	"github.com/clickstream-platform/clickstream/sampledata"
 	"github.com/clickstream-platform/clickstream/warehouse"
+	"github.com/clickstream-platform/clickstream/warehouse/duckdb"
 	"github.com/clickstream-platform/clickstream/warehouse/warehousetest"
 )
 
@@ -347,7 +348,7 @@ func TestParquetManyFiles(t *testing.T) {
 			remote[u] = f
 			uris = append(uris, u)
 		}
-		d, err := warehouse.OpenDuckDB(warehouse.DuckDBOptions{
+		d, err := duckdb.Open(duckdb.Options{
 			Path: filepath.Join(t.TempDir(), "w.duckdb"),
 			Fetch: func(_ context.Context, uri string) (io.ReadCloser, error) {
 				f, ok := remote[uri]

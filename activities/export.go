@@ -8,7 +8,7 @@ import (
 
 	"github.com/clickstream-platform/clickstream/blob"
 	"github.com/clickstream-platform/clickstream/config"
-	"github.com/clickstream-platform/clickstream/warehouse"
+	"github.com/clickstream-platform/clickstream/warehouse/bigquery"
 )
 
 // ExportInput asks to export a bq:// source into the run's staging folder.
@@ -27,7 +27,7 @@ type ExportResult struct {
 // Exporter writes a BigQuery table to Cloud Storage as session JSONL; the
 // BigQuery warehouse is one.
 type Exporter interface {
-	Extract(ctx context.Context, req warehouse.ExtractRequest) (warehouse.ExtractResult, error)
+	Extract(ctx context.Context, req bigquery.ExtractRequest) (bigquery.ExtractResult, error)
 }
 
 // Export is the extract step for a BigQuery source (seed 001's path): it
@@ -43,7 +43,7 @@ func (a *Activities) Export(ctx context.Context, in ExportInput) (ExportResult, 
 	if !ok {
 		return ExportResult{}, classify(configError("source %s: a bq:// source needs warehouse.kind bigquery", in.Source))
 	}
-	where, err := warehouse.ExtractDaysWhere(src.From, src.To)
+	where, err := bigquery.ExtractDaysWhere(src.From, src.To)
 	if err != nil {
 		return ExportResult{}, classify(configError("source %s: %v", in.Source, err))
 	}
@@ -53,7 +53,7 @@ func (a *Activities) Export(ctx context.Context, in ExportInput) (ExportResult, 
 	}
 	stop := keepAlive(ctx)
 	defer stop()
-	res, err := ex.Extract(ctx, warehouse.ExtractRequest{Table: src.String(), Where: where, DestinationURI: dest + "/", JobID: in.RunID})
+	res, err := ex.Extract(ctx, bigquery.ExtractRequest{Table: src.String(), Where: where, DestinationURI: dest + "/", JobID: in.RunID})
 	if err != nil {
 		return ExportResult{}, classify(fmt.Errorf("exporting %s: %w", src, err))
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/clickstream-platform/clickstream/config"
 	"github.com/clickstream-platform/clickstream/devserver"
 	"github.com/clickstream-platform/clickstream/warehouse"
+	"github.com/clickstream-platform/clickstream/warehouse/bigquery"
 	"github.com/clickstream-platform/clickstream/warehouse/duckdb"
 	"github.com/clickstream-platform/clickstream/workflows"
 )
@@ -37,7 +38,7 @@ func OpenWarehouse(ctx context.Context, cfg config.Config, stores *Stores) (ware
 			Fetch: stores.OpenFile,
 		})
 	case "bigquery":
-		return warehouse.OpenBigQuery(ctx, warehouse.BigQueryOptions{
+		return bigquery.Open(ctx, bigquery.Options{
 			Project: cfg.Warehouse.BigQuery.Project, Location: cfg.Warehouse.BigQuery.Location,
 			LakeDataset: cfg.Warehouse.LakeDataset, DWDataset: cfg.Warehouse.DWDataset,
 		})

@@ -1,13 +1,13 @@
 // Package warehouse is where the tables of SPEC.md live: the [Warehouse]
 // interface (ensure or recreate the tables, load staged files into a table in
-// a [Mode], count rows) and its two implementations: package duckdb
-// (warehouse/duckdb), embedded, and [BigQuery]. Table schemas come from
-// clickstream.Tables() alone; no column
-// is named here. Both implementations load the same staged files, NDJSON or
-// Parquet (told by the names: every file of a load ends in .parquet, or
-// none does), with the same semantics: one row per key, the copy with the
-// smallest (source_object, source_line) kept, replace or merge, all or
-// nothing per table.
+// a [Mode], count rows, record runs), the types its implementations share,
+// and the audit table. The implementations each have a package beside this
+// one: warehouse/duckdb, embedded, and warehouse/bigquery. Table schemas
+// come from clickstream.Tables() alone; no column is named here but the
+// audit table's. Both implementations load the same staged files, NDJSON or
+// Parquet (told by the names, see [FormatOf]), with the same semantics: one
+// row per key, the copy with the smallest (source_object, source_line)
+// kept, replace or merge, all or nothing per table.
 //
 // # The audit table
 //
@@ -23,15 +23,4 @@
 // RecreateTables create it if missing, and add the columns a newer schema
 // has (a new table's); RecreateTables never drops it, and Counts does not
 // count it.
-//
-// # BigQuery
-//
-// [BigQuery] loads the staged gs:// files with load jobs into a per-run,
-// per-attempt staging table (expiring after a day), then deduplicates into
-// the target with one transaction (replace) or one MERGE (merge), and drops
-// the staging table. Job ids derive from the run, table, step and attempt, so
-// a resubmitted job re-attaches instead of loading twice. Tables carry MONTH
-// partitioning on timestamp and the clustering of the schema; nothing is ever
-// autodetected. [BigQuery.Extract] exports a lake table for a rebuild. The
-// full contract is on the type.
 package warehouse

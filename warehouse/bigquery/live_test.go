@@ -1,4 +1,4 @@
-package warehouse_test
+package bigquery_test
 
 import (
 	"bytes"
@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"cloud.google.com/go/bigquery"
+	bq "cloud.google.com/go/bigquery"
 	"cloud.google.com/go/storage"
 	"google.golang.org/api/googleapi"
 	"google.golang.org/api/iterator"
@@ -21,6 +21,7 @@ import (
 	"github.com/clickstream-platform/clickstream/clickstream"
 	"github.com/clickstream-platform/clickstream/sampledata"
 	"github.com/clickstream-platform/clickstream/warehouse"
+	"github.com/clickstream-platform/clickstream/warehouse/bigquery"
 	"github.com/clickstream-platform/clickstream/warehouse/warehousetest"
 )
 
@@ -54,7 +55,7 @@ func TestBigQueryLive(t *testing.T) {
 	}
 	defer gcs.Close()
 	t.Cleanup(func() { deletePrefix(t, gcs, bucket, prefix) })
-	bqc, err := bigquery.NewClient(ctx, project)
+	bqc, err := bq.NewClient(ctx, project)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +81,7 @@ func TestBigQueryLive(t *testing.T) {
 	firstHalf := func(table string) []string { return uris[table][:len(uris[table])/2] }
 	all := func(table string) []string { return uris[table] }
 
-	b, err := warehouse.OpenBigQuery(ctx, warehouse.BigQueryOptions{Project: project, Location: location, LakeDataset: lake, DWDataset: dw})
+	b, err := bigquery.Open(ctx, bigquery.Options{Project: project, Location: location, LakeDataset: lake, DWDataset: dw})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +146,7 @@ func TestBigQueryLive(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var row []bigquery.Value
+			var row []bq.Value
 			if err := it.Next(&row); err != nil {
 				t.Fatal(err)
 			}
@@ -166,7 +167,7 @@ func TestBigQueryLive(t *testing.T) {
 	}
 
 	// Export the lake and transform it back: every session is valid again.
-	exp, err := b.Extract(ctx, warehouse.ExtractRequest{Table: b.TableName(clickstream.VisitsTable),
+	exp, err := b.Extract(ctx, bigquery.ExtractRequest{Table: b.TableName(clickstream.VisitsTable),
 		DestinationURI: "gs://" + bucket + "/" + prefix + "export/", JobID: run + "-export"})
 	if err != nil {
 		t.Fatal(err)
@@ -226,7 +227,7 @@ func TestBigQueryLive(t *testing.T) {
 	}
 	var runs []string
 	for {
-		var row []bigquery.Value
+		var row []bq.Value
 		err := rows.Next(&row)
 		if errors.Is(err, iterator.Done) {
 			break
@@ -236,8 +237,8 @@ func TestBigQueryLive(t *testing.T) {
 		}
 		runs = append(runs, fmt.Sprint(row))
 	}
-	if want := fmt.Sprint([]string{fmt.Sprint([]bigquery.Value{run, "2024-01-30", int64(125123), int64(-1), true}),
-		fmt.Sprint([]bigquery.Value{run + "-bare", nil, nil, nil, true})}); fmt.Sprint(runs) != want {
+	if want := fmt.Sprint([]string{fmt.Sprint([]bq.Value{run, "2024-01-30", int64(125123), int64(-1), true}),
+		fmt.Sprint([]bq.Value{run + "-bare", nil, nil, nil, true})}); fmt.Sprint(runs) != want {
 		t.Errorf("pipeline_runs holds %v, want %v", runs, want)
 	}
 }

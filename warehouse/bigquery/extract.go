@@ -1,4 +1,4 @@
-package warehouse
+package bigquery
 
 import (
 	"context"
@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"cloud.google.com/go/bigquery"
+	bq "cloud.google.com/go/bigquery"
 
 	"github.com/clickstream-platform/clickstream/clickstream"
 )
@@ -63,11 +63,11 @@ type ExtractResult struct {
 // formats every TIMESTAMP as RFC 3339 with microseconds in UTC, rebuilds
 // every RECORD field by field and keeps REPEATED fields in their order.
 //
-// The job runs in BigQueryOptions.Location, which must be the source
-// table's. Errors wrap ErrNotFound, ErrPermission or ErrSchema (a table that
-// is not a visits table, a bad Where) when retrying cannot help; see
-// [BigQuery].
-func (b *BigQuery) Extract(ctx context.Context, req ExtractRequest) (ExtractResult, error) {
+// The job runs in Options.Location, which must be the source table's.
+// Errors wrap warehouse.ErrNotFound, warehouse.ErrPermission or
+// warehouse.ErrSchema (a table that is not a visits table, a bad Where)
+// when retrying cannot help; see [Warehouse].
+func (b *Warehouse) Extract(ctx context.Context, req ExtractRequest) (ExtractResult, error) {
 	fail := func(err error) (ExtractResult, error) {
 		return ExtractResult{}, fmt.Errorf("exporting %s: %w", req.Table, err)
 	}
@@ -92,7 +92,7 @@ func (b *BigQuery) Extract(ctx context.Context, req ExtractRequest) (ExtractResu
 		return fail(err)
 	}
 	if st := job.LastStatus(); st != nil && st.Statistics != nil {
-		if qs, ok := st.Statistics.Details.(*bigquery.QueryStatistics); ok && qs.ExportDataStatistics != nil {
+		if qs, ok := st.Statistics.Details.(*bq.QueryStatistics); ok && qs.ExportDataStatistics != nil {
 			res.Files, res.Rows = qs.ExportDataStatistics.FileCount, qs.ExportDataStatistics.RowCount
 		}
 	}

@@ -1,4 +1,4 @@
-package warehouse_test
+package bigquery_test
 
 import (
 	"context"
@@ -11,10 +11,11 @@ import (
 	"testing"
 	"time"
 
-	bq "google.golang.org/api/bigquery/v2"
+	bqapi "google.golang.org/api/bigquery/v2"
 
 	"github.com/clickstream-platform/clickstream/clickstream"
 	"github.com/clickstream-platform/clickstream/warehouse"
+	"github.com/clickstream-platform/clickstream/warehouse/bigquery"
 )
 
 // bqFiles are staged files of one table; the first is listed twice.
@@ -45,9 +46,9 @@ func step(t *testing.T, id string) string {
 }
 
 // jobsByStep returns the jobs inserted, by step, and the steps in order.
-func jobsByStep(t *testing.T, f *fakeBigQuery) (map[string]*bq.Job, []string) {
+func jobsByStep(t *testing.T, f *fakeBigQuery) (map[string]*bqapi.Job, []string) {
 	t.Helper()
-	jobs := map[string]*bq.Job{}
+	jobs := map[string]*bqapi.Job{}
 	var steps []string
 	for _, j := range f.InsertedJobs() {
 		s := step(t, j.JobReference.JobId)
@@ -123,7 +124,7 @@ func checkWriteSQL(t *testing.T, sql string, tbl clickstream.Table, mode warehou
 	}
 }
 
-func loadOK(t *testing.T, b *warehouse.BigQuery, req warehouse.LoadRequest) warehouse.LoadResult {
+func loadOK(t *testing.T, b *bigquery.Warehouse, req warehouse.LoadRequest) warehouse.LoadResult {
 	t.Helper()
 	res, err := b.Load(context.Background(), req)
 	if err != nil {
@@ -134,7 +135,7 @@ func loadOK(t *testing.T, b *warehouse.BigQuery, req warehouse.LoadRequest) ware
 
 func TestBigQueryLoadReplace(t *testing.T) {
 	f := newFakeBigQuery(t)
-	b := openFake(t, f, warehouse.BigQueryOptions{})
+	b := openFake(t, f, bigquery.Options{})
 	f.values = map[string]int64{"distinct_keys": 3, "rows_before": 7, "rows_after": 3}
 	f.outputRows = func([]string) int64 { return 5 }
 	start := time.Now()
@@ -186,7 +187,7 @@ func TestBigQueryLoadReplace(t *testing.T) {
 
 	// The staging table is created first, expiring in a day; the expiration
 	// is set again after the load; the table is dropped at the end.
-	var created bq.Table
+	var created bqapi.Table
 	inserts := f.Requests(routeTablesInsert)
 	inserts[len(inserts)-1].decode(t, &created)
 	if created.TableReference.TableId != dst.TableId {
@@ -222,7 +223,7 @@ func TestBigQueryLoadStatements(t *testing.T) {
 		for _, mode := range []warehouse.Mode{warehouse.Replace, warehouse.Merge} {
 			t.Run(tbl.Name+"/"+string(mode), func(t *testing.T) {
 				f := newFakeBigQuery(t)
-				b := openFake(t, f, warehouse.BigQueryOptions{})
+				b := openFake(t, f, bigquery.Options{})
 				loadOK(t, b, bqRequest(tbl.Name, mode))
 				jobs, _ := jobsByStep(t, f)
 				dst := jobs["load"].Configuration.Load.DestinationTable
@@ -257,7 +258,7 @@ func TestBigQueryLoadNoFiles(t *testing.T) {
 	} {
 		t.Run(string(tt.mode), func(t *testing.T) {
 			f := newFakeBigQuery(t)
-			b := openFake(t, f, warehouse.BigQueryOptions{})
+			b := openFake(t, f, bigquery.Options{})
 			f.values = map[string]int64{"rows_before": 4, "rows_after": tt.after}
 			res := loadOK(t, b, warehouse.LoadRequest{Table: "pageview_events", Mode: tt.mode, RunID: "run-1", Attempt: 1})
 			want := warehouse.LoadResult{Table: "pageview_events", Before: 4, After: tt.after, Added: tt.after - 4}
@@ -283,7 +284,7 @@ func TestBigQueryLoadNoFiles(t *testing.T) {
 
 func TestBigQueryLoadManyFiles(t *testing.T) {
 	f := newFakeBigQuery(t)
-	b := openFake(t, f, warehouse.BigQueryOptions{})
+	b := openFake(t, f, bigquery.Options{})
 	files := make([]string, 10_001)
 	for i := range files {
 		files[i] = fmt.Sprintf("gs://stage/run-1/b%05d/sessions.ndjson", i)
@@ -313,7 +314,7 @@ func TestBigQueryLoadManyFiles(t *testing.T) {
 func jobIDs(t *testing.T, req warehouse.LoadRequest) (ids []string, staging string) {
 	t.Helper()
 	f := newFakeBigQuery(t)
-	loadOK(t, openFake(t, f, warehouse.BigQueryOptions{}), req)
+	loadOK(t, openFake(t, f, bigquery.Options{}), req)
 	for _, j := range f.InsertedJobs() {
 		ids = append(ids, j.JobReference.JobId)
 		if j.Configuration.Load != nil {
@@ -386,7 +387,7 @@ func TestBigQueryJobIDs(t *testing.T) {
 func insertStatuses(t *testing.T, f *fakeBigQuery) map[string][]int {
 	out := map[string][]int{}
 	for _, r := range f.Requests(routeJobsInsert) {
-		var job bq.Job
+		var job bqapi.Job
 		r.decode(t, &job)
 		out[job.JobReference.JobId] = append(out[job.JobReference.JobId], r.Status)
 	}
@@ -396,7 +397,7 @@ func insertStatuses(t *testing.T, f *fakeBigQuery) map[string][]int {
 func TestBigQueryLoadReattaches(t *testing.T) {
 	t.Run("the same attempt again", func(t *testing.T) {
 		f := newFakeBigQuery(t)
-		b := openFake(t, f, warehouse.BigQueryOptions{})
+		b := openFake(t, f, bigquery.Options{})
 		f.values = map[string]int64{"distinct_keys": 2, "rows_before": 1, "rows_after": 3}
 		req := bqRequest("purchase_events", warehouse.Merge)
 		first := loadOK(t, b, req)
@@ -419,13 +420,13 @@ func TestBigQueryLoadReattaches(t *testing.T) {
 		req := bqRequest("sessions", warehouse.Replace)
 		ids, staging := jobIDs(t, req)
 		f := newFakeBigQuery(t)
-		f.jobs[ids[0]] = &bq.Job{
-			JobReference:  &bq.JobReference{ProjectId: fakeProject, JobId: ids[0], Location: "US"},
-			Configuration: &bq.JobConfiguration{Load: &bq.JobConfigurationLoad{DestinationTable: &bq.TableReference{ProjectId: fakeProject, DatasetId: "clickstream_dw", TableId: staging}}},
-			Status:        &bq.JobStatus{State: "DONE"},
-			Statistics:    &bq.JobStatistics{Load: &bq.JobStatistics3{OutputRows: 42}},
+		f.jobs[ids[0]] = &bqapi.Job{
+			JobReference:  &bqapi.JobReference{ProjectId: fakeProject, JobId: ids[0], Location: "US"},
+			Configuration: &bqapi.JobConfiguration{Load: &bqapi.JobConfigurationLoad{DestinationTable: &bqapi.TableReference{ProjectId: fakeProject, DatasetId: "clickstream_dw", TableId: staging}}},
+			Status:        &bqapi.JobStatus{State: "DONE"},
+			Statistics:    &bqapi.JobStatistics{Load: &bqapi.JobStatistics3{OutputRows: 42}},
 		}
-		res := loadOK(t, openFake(t, f, warehouse.BigQueryOptions{}), req)
+		res := loadOK(t, openFake(t, f, bigquery.Options{}), req)
 		if res.Staged != 42 {
 			t.Errorf("Staged %d, want the 42 rows of the existing load job", res.Staged)
 		}
@@ -445,7 +446,7 @@ func TestBigQueryLoadReattaches(t *testing.T) {
 			}
 			return status, body
 		}
-		b := openFake(t, f, warehouse.BigQueryOptions{})
+		b := openFake(t, f, bigquery.Options{})
 		res := loadOK(t, b, bqRequest("sessions", warehouse.Merge))
 		if res.Staged != 2 {
 			t.Errorf("Staged %d, want 2", res.Staged)
@@ -482,7 +483,7 @@ func TestBigQueryLoadRefuses(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFakeBigQuery(t)
-			b := openFake(t, f, warehouse.BigQueryOptions{})
+			b := openFake(t, f, bigquery.Options{})
 			_, err := b.Load(context.Background(), tt.req)
 			if err == nil || !strings.Contains(err.Error(), tt.errContains) {
 				t.Errorf("Load: %v, want an error containing %q", err, tt.errContains)
@@ -499,7 +500,7 @@ func TestBigQueryLoadRefuses(t *testing.T) {
 
 func TestBigQueryLoadKeepBefore(t *testing.T) {
 	f := newFakeBigQuery(t)
-	b := openFake(t, f, warehouse.BigQueryOptions{})
+	b := openFake(t, f, bigquery.Options{})
 	f.values = map[string]int64{"distinct_keys": 3, "rows_before": 7, "rows_after": 3}
 	f.outputRows = func([]string) int64 { return 5 }
 	req := bqRequest("sessions", warehouse.Replace)
@@ -515,7 +516,7 @@ func TestBigQueryLoadKeepBefore(t *testing.T) {
 	}
 
 	f = newFakeBigQuery(t)
-	b = openFake(t, f, warehouse.BigQueryOptions{})
+	b = openFake(t, f, bigquery.Options{})
 	fail := errors.New("staging unreachable")
 	req.KeepBefore = func(context.Context, int64) (int64, error) { return 0, fail }
 	if _, err := b.Load(context.Background(), req); !errors.Is(err, fail) {

@@ -1,4 +1,4 @@
-package warehouse
+package bigquery
 
 import (
 	"context"
@@ -9,7 +9,8 @@ import (
 	"net/http"
 	"strings"
 
-	"cloud.google.com/go/bigquery"
+	bq "cloud.google.com/go/bigquery"
+	"github.com/clickstream-platform/clickstream/warehouse"
 	"google.golang.org/api/googleapi"
 )
 
@@ -18,7 +19,7 @@ import (
 // earlier insert whose answer was lost, or the same request run again), it
 // re-attaches to that job and waits for it instead of submitting it again.
 // A job that finished with an error returns that error, classified.
-func (b *BigQuery) runJob(ctx context.Context, id string, submit func(context.Context) (*bigquery.Job, error)) (*bigquery.Job, error) {
+func (b *Warehouse) runJob(ctx context.Context, id string, submit func(context.Context) (*bq.Job, error)) (*bq.Job, error) {
 	job, err := submit(ctx)
 	if isDuplicate(err) {
 		job, err = b.client.JobFromIDLocation(ctx, id, b.location)
@@ -37,7 +38,7 @@ func (b *BigQuery) runJob(ctx context.Context, id string, submit func(context.Co
 }
 
 // runQuery runs sql as a query job of id and returns the job, done.
-func (b *BigQuery) runQuery(ctx context.Context, id, sql string) (*bigquery.Job, error) {
+func (b *Warehouse) runQuery(ctx context.Context, id, sql string) (*bq.Job, error) {
 	q := b.client.Query(sql)
 	q.JobID, q.Location = id, b.location
 	return b.runJob(ctx, id, q.Run)
@@ -45,7 +46,7 @@ func (b *BigQuery) runQuery(ctx context.Context, id, sql string) (*bigquery.Job,
 
 // queryInts runs sql, which returns one row of n INT64 columns, as a job
 // of id and returns that row.
-func (b *BigQuery) queryInts(ctx context.Context, id, sql string, n int) ([]int64, error) {
+func (b *Warehouse) queryInts(ctx context.Context, id, sql string, n int) ([]int64, error) {
 	job, err := b.runQuery(ctx, id, sql)
 	if err != nil {
 		return nil, err
@@ -54,7 +55,7 @@ func (b *BigQuery) queryInts(ctx context.Context, id, sql string, n int) ([]int6
 	if err != nil {
 		return nil, fmt.Errorf("job %s: reading the result: %w", id, b.classify(err))
 	}
-	var row []bigquery.Value
+	var row []bq.Value
 	if err := it.Next(&row); err != nil {
 		return nil, fmt.Errorf("job %s: reading the result: %w", id, b.classify(err))
 	}
@@ -76,13 +77,13 @@ func (b *BigQuery) queryInts(ctx context.Context, id, sql string, n int) ([]int6
 // the first few of its other errors (a load job lists the rows at fault
 // there).
 type jobError struct {
-	result  *bigquery.Error
+	result  *bq.Error
 	details []string
 }
 
 const maxJobErrorDetails = 5
 
-func newJobError(st *bigquery.JobStatus) error {
+func newJobError(st *bq.JobStatus) error {
 	e := &jobError{}
 	if !errors.As(st.Err(), &e.result) {
 		return st.Err()
@@ -117,8 +118,8 @@ var transientReasons = map[string]bool{
 }
 
 // classify wraps a BigQuery error with the sentinel that says retrying
-// cannot mend it (see [BigQuery]); transient errors are returned as they are.
-func (b *BigQuery) classify(err error) error {
+// cannot mend it (see [Warehouse]); transient errors are returned as they are.
+func (b *Warehouse) classify(err error) error {
 	code, reason, message := apiError(err)
 	switch {
 	case code == 0 && reason == "":
@@ -127,13 +128,13 @@ func (b *BigQuery) classify(err error) error {
 		strings.Contains(message, "concurrent update"): // a transaction aborted by another
 		return err
 	case reason == "notFound", code == http.StatusNotFound:
-		return fmt.Errorf("%w: %w", ErrNotFound, err)
+		return fmt.Errorf("%w: %w", warehouse.ErrNotFound, err)
 	case reason == "accessDenied", code == http.StatusForbidden, code == http.StatusUnauthorized:
 		return fmt.Errorf("%w (the account needs roles/bigquery.dataEditor on datasets %s.%s and %s.%s and "+
 			"roles/bigquery.jobUser on project %s; loads and exports also need access to the gs:// bucket): %w",
-			ErrPermission, b.project, b.lake, b.project, b.dw, b.project, err)
+			warehouse.ErrPermission, b.project, b.lake, b.project, b.dw, b.project, err)
 	case reason == "invalid", reason == "invalidQuery", code == http.StatusBadRequest:
-		return fmt.Errorf("%w: %w", ErrSchema, err)
+		return fmt.Errorf("%w: %w", warehouse.ErrSchema, err)
 	}
 	return err
 }
@@ -152,7 +153,7 @@ func apiError(err error) (code int, reason, message string) {
 		}
 		return ge.Code, reason, message
 	}
-	var be *bigquery.Error
+	var be *bq.Error
 	if errors.As(err, &be) {
 		return 0, be.Reason, be.Message
 	}

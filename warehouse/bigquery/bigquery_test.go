@@ -1,4 +1,4 @@
-package warehouse_test
+package bigquery_test
 
 import (
 	"context"
@@ -8,17 +8,18 @@ import (
 	"strings"
 	"testing"
 
-	"cloud.google.com/go/bigquery"
-	bq "google.golang.org/api/bigquery/v2"
+	bq "cloud.google.com/go/bigquery"
+	bqapi "google.golang.org/api/bigquery/v2"
 
 	"github.com/clickstream-platform/clickstream/clickstream"
 	"github.com/clickstream-platform/clickstream/warehouse"
+	"github.com/clickstream-platform/clickstream/warehouse/bigquery"
 )
 
 // checkFields checks fields as a request carried them against want, the
 // clickstream fields: names, types, modes and descriptions in order, and
 // the sub-fields of every RECORD.
-func checkFields(t *testing.T, where string, got []*bq.TableFieldSchema, want []clickstream.Field) {
+func checkFields(t *testing.T, where string, got []*bqapi.TableFieldSchema, want []clickstream.Field) {
 	t.Helper()
 	if len(got) != len(want) {
 		t.Errorf("%s: %d fields, want %d", where, len(got), len(want))
@@ -40,7 +41,7 @@ func checkFields(t *testing.T, where string, got []*bq.TableFieldSchema, want []
 }
 
 // field returns the field at path (names separated by dots) of fields.
-func field(t *testing.T, fields []*bq.TableFieldSchema, path string) *bq.TableFieldSchema {
+func field(t *testing.T, fields []*bqapi.TableFieldSchema, path string) *bqapi.TableFieldSchema {
 	t.Helper()
 	name, rest, nested := strings.Cut(path, ".")
 	for _, f := range fields {
@@ -57,9 +58,9 @@ func field(t *testing.T, fields []*bq.TableFieldSchema, path string) *bq.TableFi
 
 func TestBigQuerySchema(t *testing.T) {
 	for _, tbl := range clickstream.Tables() {
-		s := warehouse.BigQuerySchema(tbl)
-		var walk func(where string, s bigquery.Schema, want []clickstream.Field)
-		walk = func(where string, s bigquery.Schema, want []clickstream.Field) {
+		s := bigquery.Schema(tbl)
+		var walk func(where string, s bq.Schema, want []clickstream.Field)
+		walk = func(where string, s bq.Schema, want []clickstream.Field) {
 			if len(s) != len(want) {
 				t.Fatalf("%s: %d fields, want %d", where, len(s), len(want))
 			}
@@ -76,21 +77,21 @@ func TestBigQuerySchema(t *testing.T) {
 	}
 	// The nested columns, spelled out.
 	visits, _ := clickstream.LookupTable(clickstream.VisitsTable)
-	events := warehouse.BigQuerySchema(visits)[5]
-	if events.Name != "events" || events.Type != bigquery.RecordFieldType || !events.Repeated || events.Required {
+	events := bigquery.Schema(visits)[5]
+	if events.Name != "events" || events.Type != bq.RecordFieldType || !events.Repeated || events.Required {
 		t.Errorf("visits.events is %+v, want a REPEATED RECORD", *events)
 	}
 	items := events.Schema[0].Schema[2].Schema[10]
-	if items.Name != "items" || items.Type != bigquery.RecordFieldType || !items.Repeated || len(items.Schema) != 5 {
+	if items.Name != "items" || items.Type != bq.RecordFieldType || !items.Repeated || len(items.Schema) != 5 {
 		t.Errorf("visits.events.event.details.items is %+v, want a REPEATED RECORD of 5 fields", *items)
 	}
 	purchases, _ := clickstream.LookupTable(clickstream.PurchasesTable)
-	items = warehouse.BigQuerySchema(purchases)[5]
+	items = bigquery.Schema(purchases)[5]
 	var names []string
 	for _, f := range items.Schema {
 		names = append(names, f.Name)
 	}
-	if items.Name != "items" || !items.Repeated || items.Type != bigquery.RecordFieldType ||
+	if items.Name != "items" || !items.Repeated || items.Type != bq.RecordFieldType ||
 		!slices.Equal(names, []string{"quantity", "price", "category", "product_name", "product_id"}) {
 		t.Errorf("purchase_events.items is %+v with %v, want a REPEATED RECORD (quantity, price, category, product_name, product_id)", *items, names)
 	}
@@ -99,12 +100,12 @@ func TestBigQuerySchema(t *testing.T) {
 func TestBigQueryEnsureTablesCreates(t *testing.T) {
 	for _, tt := range []struct {
 		name         string
-		opts         warehouse.BigQueryOptions
+		opts         bigquery.Options
 		location     string
 		lake, dwName string
 	}{
-		{"defaults", warehouse.BigQueryOptions{}, "US", "clickstream_lake", "clickstream_dw"},
-		{"EU and other datasets", warehouse.BigQueryOptions{Location: "EU", LakeDataset: "lk", DWDataset: "w"}, "EU", "lk", "w"},
+		{"defaults", bigquery.Options{}, "US", "clickstream_lake", "clickstream_dw"},
+		{"EU and other datasets", bigquery.Options{Location: "EU", LakeDataset: "lk", DWDataset: "w"}, "EU", "lk", "w"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFakeBigQuery(t)
@@ -114,7 +115,7 @@ func TestBigQueryEnsureTablesCreates(t *testing.T) {
 			}
 			var datasets []string
 			for _, r := range f.Requests(routeDatasetsInsert) {
-				var ds bq.Dataset
+				var ds bqapi.Dataset
 				r.decode(t, &ds)
 				datasets = append(datasets, ds.DatasetReference.DatasetId)
 				if ds.Location != tt.location {
@@ -140,7 +141,7 @@ func TestBigQueryEnsureTablesCreates(t *testing.T) {
 				if wantPath := fmt.Sprintf("/projects/%s/datasets/%s/tables", fakeProject, ds); r.Path != wantPath {
 					t.Errorf("%s created at %s, want %s", want.Name, r.Path, wantPath)
 				}
-				var tbl bq.Table
+				var tbl bqapi.Table
 				r.decode(t, &tbl)
 				if tbl.TableReference.TableId != want.Name {
 					t.Errorf("table %d is %s, want %s", i, tbl.TableReference.TableId, want.Name)
@@ -159,7 +160,7 @@ func TestBigQueryEnsureTablesCreates(t *testing.T) {
 				}
 			}
 			visits := inserts[0]
-			var tbl bq.Table
+			var tbl bqapi.Table
 			visits.decode(t, &tbl)
 			for path, mode := range map[string]string{"events": "REPEATED", "events.event": "", "events.event.details": "",
 				"events.event.details.items": "REPEATED", "session_id": "REQUIRED", "geolocation": ""} {
@@ -181,7 +182,7 @@ func TestBigQueryEnsureTablesCreates(t *testing.T) {
 	}
 }
 
-func checkPartitioning(t *testing.T, want clickstream.Table, got *bq.TimePartitioning) {
+func checkPartitioning(t *testing.T, want clickstream.Table, got *bqapi.TimePartitioning) {
 	t.Helper()
 	switch {
 	case want.Partitioning == nil && got != nil:
@@ -193,12 +194,12 @@ func checkPartitioning(t *testing.T, want clickstream.Table, got *bq.TimePartiti
 
 func TestBigQueryEnsureTablesReportsDifferences(t *testing.T) {
 	f := newFakeBigQuery(t)
-	b := openFake(t, f, warehouse.BigQueryOptions{})
+	b := openFake(t, f, bigquery.Options{})
 	ctx := context.Background()
 	if err := b.EnsureTables(ctx); err != nil {
 		t.Fatal(err)
 	}
-	f.Table("clickstream_dw", "sessions").Clustering = &bq.Clustering{Fields: []string{"session_id"}}
+	f.Table("clickstream_dw", "sessions").Clustering = &bqapi.Clustering{Fields: []string{"session_id"}}
 	pv := f.Table("clickstream_dw", "pageview_events")
 	pv.TimePartitioning = nil
 	pv.Schema.Fields[2].Type = "INTEGER"
@@ -236,8 +237,8 @@ func TestBigQueryEnsureTablesReportsDifferences(t *testing.T) {
 
 func TestBigQueryEnsureTablesDatasetElsewhere(t *testing.T) {
 	f := newFakeBigQuery(t)
-	f.datasets["clickstream_lake"] = &bq.Dataset{DatasetReference: &bq.DatasetReference{DatasetId: "clickstream_lake"}, Location: "EU"}
-	b := openFake(t, f, warehouse.BigQueryOptions{})
+	f.datasets["clickstream_lake"] = &bqapi.Dataset{DatasetReference: &bqapi.DatasetReference{DatasetId: "clickstream_lake"}, Location: "EU"}
+	b := openFake(t, f, bigquery.Options{})
 	err := b.EnsureTables(context.Background())
 	if !errors.Is(err, warehouse.ErrSchema) || !strings.Contains(err.Error(), "dataset test-proj.clickstream_lake is in EU, but the warehouse's location is US") {
 		t.Errorf("EnsureTables: %v, want ErrSchema saying where the dataset is", err)
@@ -246,7 +247,7 @@ func TestBigQueryEnsureTablesDatasetElsewhere(t *testing.T) {
 
 func TestBigQueryRecreateTables(t *testing.T) {
 	f := newFakeBigQuery(t)
-	b := openFake(t, f, warehouse.BigQueryOptions{})
+	b := openFake(t, f, bigquery.Options{})
 	ctx := context.Background()
 	if err := b.EnsureTables(ctx); err != nil {
 		t.Fatal(err)
@@ -280,7 +281,7 @@ func TestBigQueryRecreateTables(t *testing.T) {
 
 func TestBigQueryCounts(t *testing.T) {
 	f := newFakeBigQuery(t)
-	b := openFake(t, f, warehouse.BigQueryOptions{Location: "EU"})
+	b := openFake(t, f, bigquery.Options{Location: "EU"})
 	want := map[string]int64{"visits": 10, "sessions": 9, "pageview_events": 30, "addtocart_events": 7, "purchase_events": 2}
 	f.answer = func(sql string) ([]string, [][]any) {
 		var rows [][]any
@@ -300,7 +301,7 @@ func TestBigQueryCounts(t *testing.T) {
 	if len(reqs) != 1 {
 		t.Fatalf("%d queries, want 1", len(reqs))
 	}
-	var q bq.QueryRequest
+	var q bqapi.QueryRequest
 	reqs[0].decode(t, &q)
 	if q.Location != "EU" {
 		t.Errorf("the query ran in %q, want EU", q.Location)
@@ -331,15 +332,15 @@ func TestBigQueryCounts(t *testing.T) {
 func TestOpenBigQueryOptions(t *testing.T) {
 	for _, tt := range []struct {
 		name        string
-		opts        warehouse.BigQueryOptions
+		opts        bigquery.Options
 		errContains string
 	}{
-		{"no project", warehouse.BigQueryOptions{}, "Project is required"},
-		{"bad dataset", warehouse.BigQueryOptions{Project: "p", DWDataset: "clickstream-dw"}, `dataset "clickstream-dw"`},
-		{"bad project", warehouse.BigQueryOptions{Project: "p`x"}, "not a project id"},
+		{"no project", bigquery.Options{}, "Project is required"},
+		{"bad dataset", bigquery.Options{Project: "p", DWDataset: "clickstream-dw"}, `dataset "clickstream-dw"`},
+		{"bad project", bigquery.Options{Project: "p`x"}, "not a project id"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := warehouse.OpenBigQuery(context.Background(), tt.opts)
+			_, err := bigquery.Open(context.Background(), tt.opts)
 			if err == nil || !strings.Contains(err.Error(), tt.errContains) {
 				t.Errorf("OpenBigQuery: %v, want an error containing %q", err, tt.errContains)
 			}

@@ -1,4 +1,4 @@
-package warehouse_test
+package bigquery_test
 
 import (
 	"context"
@@ -8,14 +8,15 @@ import (
 	"testing"
 	"time"
 
-	bq "google.golang.org/api/bigquery/v2"
+	bqapi "google.golang.org/api/bigquery/v2"
 
 	"github.com/clickstream-platform/clickstream/warehouse"
+	"github.com/clickstream-platform/clickstream/warehouse/bigquery"
 )
 
 // failStep makes the jobs of one step finish with errs.
-func failStep(t *testing.T, f *fakeBigQuery, name string, errs ...*bq.ErrorProto) {
-	f.fail = func(job *bq.Job) []*bq.ErrorProto {
+func failStep(t *testing.T, f *fakeBigQuery, name string, errs ...*bqapi.ErrorProto) {
+	f.fail = func(job *bqapi.Job) []*bqapi.ErrorProto {
 		if step(t, job.JobReference.JobId) == name {
 			return errs
 		}
@@ -35,14 +36,14 @@ func answerWith(f *fakeBigQuery, route string, code int, reason, message string)
 
 func TestBigQueryErrors(t *testing.T) {
 	sentinels := []error{warehouse.ErrNotFound, warehouse.ErrPermission, warehouse.ErrSchema}
-	load := func(ctx context.Context, b *warehouse.BigQuery) error {
+	load := func(ctx context.Context, b *bigquery.Warehouse) error {
 		_, err := b.Load(ctx, bqRequest("sessions", warehouse.Merge))
 		return err
 	}
 	for _, tt := range []struct {
 		name  string
 		setup func(t *testing.T, f *fakeBigQuery)
-		op    func(context.Context, *warehouse.BigQuery) error
+		op    func(context.Context, *bigquery.Warehouse) error
 		// want is the sentinel the error wraps, nil for none (retryable).
 		want     error
 		contains []string
@@ -63,15 +64,15 @@ func TestBigQueryErrors(t *testing.T) {
 			setup: func(t *testing.T, f *fakeBigQuery) {
 				answerWith(f, routeDatasetsGet, http.StatusForbidden, "accessDenied", "Access Denied: Dataset test-proj:clickstream_lake")
 			},
-			op:   func(ctx context.Context, b *warehouse.BigQuery) error { return b.EnsureTables(ctx) },
+			op:   func(ctx context.Context, b *bigquery.Warehouse) error { return b.EnsureTables(ctx) },
 			want: warehouse.ErrPermission, contains: []string{"reading dataset test-proj.clickstream_lake", "roles/bigquery.jobUser"},
 		},
 		{
 			name: "load job fails: invalid data",
 			setup: func(t *testing.T, f *fakeBigQuery) {
 				failStep(t, f, "load",
-					&bq.ErrorProto{Reason: "invalid", Message: "Error while reading data, error message: JSON table encountered too many errors, giving up. Rows: 1; errors: 1."},
-					&bq.ErrorProto{Reason: "invalid", Message: "Error while reading data, error message: JSON parsing error in row starting at position 0: No such field: foo. File: gs://stage/run-1/b1/sessions.ndjson"})
+					&bqapi.ErrorProto{Reason: "invalid", Message: "Error while reading data, error message: JSON table encountered too many errors, giving up. Rows: 1; errors: 1."},
+					&bqapi.ErrorProto{Reason: "invalid", Message: "Error while reading data, error message: JSON parsing error in row starting at position 0: No such field: foo. File: gs://stage/run-1/b1/sessions.ndjson"})
 			},
 			op: load, want: warehouse.ErrSchema,
 			contains: []string{"loading test-proj.clickstream_dw.sessions: loading the staged files: job clickstream_run-1_sessions_load_a1_",
@@ -80,21 +81,21 @@ func TestBigQueryErrors(t *testing.T) {
 		{
 			name: "load job fails: a staged file is missing",
 			setup: func(t *testing.T, f *fakeBigQuery) {
-				failStep(t, f, "load", &bq.ErrorProto{Reason: "notFound", Message: "Not found: URI gs://stage/run-1/b1/sessions.ndjson"})
+				failStep(t, f, "load", &bqapi.ErrorProto{Reason: "notFound", Message: "Not found: URI gs://stage/run-1/b1/sessions.ndjson"})
 			},
 			op: load, want: warehouse.ErrNotFound, contains: []string{"Not found: URI gs://stage/run-1/b1/sessions.ndjson"},
 		},
 		{
 			name: "write query fails: invalidQuery",
 			setup: func(t *testing.T, f *fakeBigQuery) {
-				failStep(t, f, "write", &bq.ErrorProto{Reason: "invalidQuery", Message: "Query column 2 has type INT64 which cannot be inserted into column session_id"})
+				failStep(t, f, "write", &bqapi.ErrorProto{Reason: "invalidQuery", Message: "Query column 2 has type INT64 which cannot be inserted into column session_id"})
 			},
 			op: load, want: warehouse.ErrSchema, contains: []string{"writing the rows (merge)", "cannot be inserted into column session_id"},
 		},
 		{
 			name: "write aborted by a concurrent update",
 			setup: func(t *testing.T, f *fakeBigQuery) {
-				failStep(t, f, "write", &bq.ErrorProto{Reason: "invalidQuery",
+				failStep(t, f, "write", &bqapi.ErrorProto{Reason: "invalidQuery",
 					Message: "Transaction is aborted due to concurrent update against table test-proj:clickstream_dw.sessions"})
 			},
 			op: load, contains: []string{"concurrent update"},
@@ -102,14 +103,14 @@ func TestBigQueryErrors(t *testing.T) {
 		{
 			name: "load job fails: backendError",
 			setup: func(t *testing.T, f *fakeBigQuery) {
-				failStep(t, f, "load", &bq.ErrorProto{Reason: "backendError", Message: "Backend error. Job aborted."})
+				failStep(t, f, "load", &bqapi.ErrorProto{Reason: "backendError", Message: "Backend error. Job aborted."})
 			},
 			op: load, contains: []string{"backendError: Backend error"},
 		},
 		{
 			name: "load job fails: rateLimitExceeded",
 			setup: func(t *testing.T, f *fakeBigQuery) {
-				failStep(t, f, "load", &bq.ErrorProto{Reason: "rateLimitExceeded", Message: "Exceeded rate limits: too many table update operations"})
+				failStep(t, f, "load", &bqapi.ErrorProto{Reason: "rateLimitExceeded", Message: "Exceeded rate limits: too many table update operations"})
 			},
 			op: load, contains: []string{"rateLimitExceeded"},
 		},
@@ -132,7 +133,7 @@ func TestBigQueryErrors(t *testing.T) {
 			setup: func(t *testing.T, f *fakeBigQuery) {
 				answerWith(f, routeQueries, http.StatusNotFound, "notFound", "Not found: Table test-proj:clickstream_dw.sessions was not found in location US")
 			},
-			op: func(ctx context.Context, b *warehouse.BigQuery) error {
+			op: func(ctx context.Context, b *bigquery.Warehouse) error {
 				_, err := b.Counts(ctx)
 				return err
 			},
@@ -143,7 +144,7 @@ func TestBigQueryErrors(t *testing.T) {
 			t.Parallel()
 			f := newFakeBigQuery(t)
 			tt.setup(t, f)
-			b := openFake(t, f, warehouse.BigQueryOptions{})
+			b := openFake(t, f, bigquery.Options{})
 			ctx := context.Background()
 			if tt.timeout > 0 {
 				var cancel context.CancelFunc
@@ -169,7 +170,7 @@ func TestBigQueryErrors(t *testing.T) {
 			}
 			// Whatever failed, the staging table is gone.
 			for _, r := range f.Requests(routeTablesInsert) {
-				var tbl bq.Table
+				var tbl bqapi.Table
 				r.decode(t, &tbl)
 				if id := tbl.TableReference.TableId; strings.HasPrefix(id, "_staging_") && f.Table("clickstream_dw", id) != nil {
 					t.Errorf("staging table %s left behind", id)

@@ -1,4 +1,4 @@
-package warehouse_test
+package bigquery_test
 
 import (
 	"context"
@@ -15,10 +15,10 @@ import (
 	"sync"
 	"testing"
 
-	bq "google.golang.org/api/bigquery/v2"
+	bqapi "google.golang.org/api/bigquery/v2"
 	"google.golang.org/api/option"
 
-	"github.com/clickstream-platform/clickstream/warehouse"
+	"github.com/clickstream-platform/clickstream/warehouse/bigquery"
 )
 
 // fakeBigQuery is just enough of the BigQuery v2 REST API for the real
@@ -34,10 +34,10 @@ type fakeBigQuery struct {
 
 	mu       sync.Mutex
 	requests []fakeRequest
-	datasets map[string]*bq.Dataset // by dataset id
-	tables   map[string]*bq.Table   // by "dataset.table"
-	jobs     map[string]*bq.Job     // by job id
-	queries  int                    // jobs created by the queries method
+	datasets map[string]*bqapi.Dataset // by dataset id
+	tables   map[string]*bqapi.Table   // by "dataset.table"
+	jobs     map[string]*bqapi.Job     // by job id
+	queries  int                       // jobs created by the queries method
 
 	// The hooks below are set by a test before it sends requests.
 
@@ -54,9 +54,9 @@ type fakeBigQuery struct {
 	answer func(sql string) ([]string, [][]any)
 	// fail, if set, makes a job finish with its errors (the first is the
 	// job's error result); nil lets it succeed.
-	fail func(job *bq.Job) []*bq.ErrorProto
+	fail func(job *bqapi.Job) []*bqapi.ErrorProto
 	// exported is the statistics an EXPORT DATA job reports.
-	exported bq.ExportDataStatistics
+	exported bqapi.ExportDataStatistics
 }
 
 // fakeRequest is one request the fake received, and its answer's status.
@@ -94,7 +94,7 @@ var fakeRoutes = map[string]fakeHandler{
 }
 
 func newFakeBigQuery(t testing.TB) *fakeBigQuery {
-	f := &fakeBigQuery{t: t, datasets: map[string]*bq.Dataset{}, tables: map[string]*bq.Table{}, jobs: map[string]*bq.Job{}}
+	f := &fakeBigQuery{t: t, datasets: map[string]*bqapi.Dataset{}, tables: map[string]*bqapi.Table{}, jobs: map[string]*bqapi.Job{}}
 	mux := http.NewServeMux()
 	for pattern, h := range fakeRoutes {
 		mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) { f.serve(w, r, pattern, h) })
@@ -157,7 +157,7 @@ func (f *fakeBigQuery) getDataset(r *http.Request, _ []byte) (int, any) {
 }
 
 func (f *fakeBigQuery) insertDataset(r *http.Request, body []byte) (int, any) {
-	var ds bq.Dataset
+	var ds bqapi.Dataset
 	if err := json.Unmarshal(body, &ds); err != nil || ds.DatasetReference == nil {
 		return fakeError(http.StatusBadRequest, "invalid", fmt.Sprintf("bad dataset %s: %v", body, err))
 	}
@@ -178,7 +178,7 @@ func (f *fakeBigQuery) getTable(r *http.Request, _ []byte) (int, any) {
 }
 
 func (f *fakeBigQuery) insertTable(r *http.Request, body []byte) (int, any) {
-	var tbl bq.Table
+	var tbl bqapi.Table
 	if err := json.Unmarshal(body, &tbl); err != nil || tbl.TableReference == nil {
 		return fakeError(http.StatusBadRequest, "invalid", fmt.Sprintf("bad table %s: %v", body, err))
 	}
@@ -198,7 +198,7 @@ func (f *fakeBigQuery) patchTable(r *http.Request, body []byte) (int, any) {
 	if !ok {
 		return fakeError(http.StatusNotFound, "notFound", "Not found: Table "+r.PathValue("t"))
 	}
-	var patch bq.Table
+	var patch bqapi.Table
 	if err := json.Unmarshal(body, &patch); err != nil {
 		return fakeError(http.StatusBadRequest, "invalid", err.Error())
 	}
@@ -221,7 +221,7 @@ func (f *fakeBigQuery) deleteTable(r *http.Request, _ []byte) (int, any) {
 }
 
 func (f *fakeBigQuery) insertJob(r *http.Request, body []byte) (int, any) {
-	var job bq.Job
+	var job bqapi.Job
 	if err := json.Unmarshal(body, &job); err != nil || job.JobReference == nil || job.Configuration == nil {
 		return fakeError(http.StatusBadRequest, "invalid", fmt.Sprintf("bad job %s: %v", body, err))
 	}
@@ -235,18 +235,18 @@ func (f *fakeBigQuery) insertJob(r *http.Request, body []byte) (int, any) {
 }
 
 // finish marks a job done, with the statistics of its kind, or failed.
-func (f *fakeBigQuery) finish(job *bq.Job) {
-	job.Status = &bq.JobStatus{State: "DONE"}
-	job.Statistics = &bq.JobStatistics{}
+func (f *fakeBigQuery) finish(job *bqapi.Job) {
+	job.Status = &bqapi.JobStatus{State: "DONE"}
+	job.Statistics = &bqapi.JobStatistics{}
 	switch c := job.Configuration; {
 	case c.Load != nil:
 		rows := int64(len(c.Load.SourceUris))
 		if f.outputRows != nil {
 			rows = f.outputRows(c.Load.SourceUris)
 		}
-		job.Statistics.Load = &bq.JobStatistics3{OutputRows: rows}
+		job.Statistics.Load = &bqapi.JobStatistics3{OutputRows: rows}
 	case c.Query != nil:
-		job.Statistics.Query = &bq.JobStatistics2{StatementType: statementType(c.Query.Query)}
+		job.Statistics.Query = &bqapi.JobStatistics2{StatementType: statementType(c.Query.Query)}
 		if job.Statistics.Query.StatementType == "EXPORT_DATA" {
 			stats := f.exported
 			job.Statistics.Query.ExportDataStatistics = &stats
@@ -295,7 +295,7 @@ func (f *fakeBigQuery) getQueryResults(r *http.Request, _ []byte) (int, any) {
 	if e := job.Status.ErrorResult; e != nil {
 		return fakeError(statusOf(e.Reason), e.Reason, e.Message)
 	}
-	res := &bq.GetQueryResultsResponse{JobComplete: true, JobReference: job.JobReference}
+	res := &bqapi.GetQueryResultsResponse{JobComplete: true, JobReference: job.JobReference}
 	if job.Statistics.Query.StatementType == "SELECT" {
 		res.Schema, res.Rows = f.result(job.Configuration.Query.Query)
 		res.TotalRows = uint64(len(res.Rows))
@@ -318,27 +318,27 @@ func statusOf(reason string) int {
 
 // query runs a query the quick way (jobs.query) and answers its rows.
 func (f *fakeBigQuery) query(r *http.Request, body []byte) (int, any) {
-	var req bq.QueryRequest
+	var req bqapi.QueryRequest
 	if err := json.Unmarshal(body, &req); err != nil {
 		return fakeError(http.StatusBadRequest, "invalid", err.Error())
 	}
 	f.queries++
-	ref := &bq.JobReference{ProjectId: r.PathValue("p"), JobId: fmt.Sprintf("fake_query_%d", f.queries), Location: req.Location}
-	job := &bq.Job{JobReference: ref, Configuration: &bq.JobConfiguration{Query: &bq.JobConfigurationQuery{Query: req.Query}}}
+	ref := &bqapi.JobReference{ProjectId: r.PathValue("p"), JobId: fmt.Sprintf("fake_query_%d", f.queries), Location: req.Location}
+	job := &bqapi.Job{JobReference: ref, Configuration: &bqapi.JobConfiguration{Query: &bqapi.JobConfigurationQuery{Query: req.Query}}}
 	f.finish(job)
 	f.jobs[ref.JobId] = job
 	if e := job.Status.ErrorResult; e != nil {
 		return fakeError(statusOf(e.Reason), e.Reason, e.Message)
 	}
 	schema, rows := f.result(req.Query)
-	return http.StatusOK, &bq.QueryResponse{JobComplete: true, JobReference: ref, Schema: schema, Rows: rows, TotalRows: uint64(len(rows))}
+	return http.StatusOK, &bqapi.QueryResponse{JobComplete: true, JobReference: ref, Schema: schema, Rows: rows, TotalRows: uint64(len(rows))}
 }
 
 var aliasRE = regexp.MustCompile(`\bAS ([a-z_]+)\b`)
 
 // result is the answer to a SELECT: from answer if set, else one row of
 // values by column alias.
-func (f *fakeBigQuery) result(sql string) (*bq.TableSchema, []*bq.TableRow) {
+func (f *fakeBigQuery) result(sql string) (*bqapi.TableSchema, []*bqapi.TableRow) {
 	var (
 		cols []string
 		rows [][]any
@@ -353,7 +353,7 @@ func (f *fakeBigQuery) result(sql string) (*bq.TableSchema, []*bq.TableRow) {
 		}
 		rows = [][]any{row}
 	}
-	schema := &bq.TableSchema{}
+	schema := &bqapi.TableSchema{}
 	for i, c := range cols {
 		typ := "INTEGER"
 		if len(rows) > 0 {
@@ -361,17 +361,17 @@ func (f *fakeBigQuery) result(sql string) (*bq.TableSchema, []*bq.TableRow) {
 				typ = "STRING"
 			}
 		}
-		schema.Fields = append(schema.Fields, &bq.TableFieldSchema{Name: c, Type: typ})
+		schema.Fields = append(schema.Fields, &bqapi.TableFieldSchema{Name: c, Type: typ})
 	}
-	out := make([]*bq.TableRow, len(rows))
+	out := make([]*bqapi.TableRow, len(rows))
 	for i, row := range rows {
-		out[i] = &bq.TableRow{}
+		out[i] = &bqapi.TableRow{}
 		for _, v := range row {
 			s := fmt.Sprint(v)
 			if n, ok := v.(int64); ok {
 				s = strconv.FormatInt(n, 10)
 			}
-			out[i].F = append(out[i].F, &bq.TableCell{V: s})
+			out[i].F = append(out[i].F, &bqapi.TableCell{V: s})
 		}
 	}
 	return schema, out
@@ -392,18 +392,18 @@ func (f *fakeBigQuery) Requests(routes ...string) []fakeRequest {
 }
 
 // Job returns the job of id as the fake holds it.
-func (f *fakeBigQuery) Job(id string) *bq.Job {
+func (f *fakeBigQuery) Job(id string) *bqapi.Job {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.jobs[id]
 }
 
 // InsertedJobs returns the jobs inserted successfully, in order.
-func (f *fakeBigQuery) InsertedJobs() []*bq.Job {
-	var out []*bq.Job
+func (f *fakeBigQuery) InsertedJobs() []*bqapi.Job {
+	var out []*bqapi.Job
 	for _, r := range f.Requests(routeJobsInsert) {
 		if r.Status == http.StatusOK {
-			var job bq.Job
+			var job bqapi.Job
 			r.decode(f.t, &job)
 			out = append(out, &job)
 		}
@@ -412,7 +412,7 @@ func (f *fakeBigQuery) InsertedJobs() []*bq.Job {
 }
 
 // Table returns a table as the fake holds it, or nil.
-func (f *fakeBigQuery) Table(dataset, table string) *bq.Table {
+func (f *fakeBigQuery) Table(dataset, table string) *bqapi.Table {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.tables[dataset+"."+table]
@@ -437,11 +437,11 @@ const fakeProject = "test-proj"
 
 // openFake opens a BigQuery warehouse on f with opts (Project and
 // ClientOptions filled in).
-func openFake(t testing.TB, f *fakeBigQuery, opts warehouse.BigQueryOptions) *warehouse.BigQuery {
+func openFake(t testing.TB, f *fakeBigQuery, opts bigquery.Options) *bigquery.Warehouse {
 	t.Helper()
 	opts.Project = fakeProject
 	opts.ClientOptions = []option.ClientOption{option.WithEndpoint(f.URL), option.WithoutAuthentication()}
-	b, err := warehouse.OpenBigQuery(context.Background(), opts)
+	b, err := bigquery.Open(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package warehouse
+package bigquery
 
 import (
 	"context"
@@ -7,15 +7,16 @@ import (
 	"regexp"
 	"strings"
 
-	"cloud.google.com/go/bigquery"
+	bq "cloud.google.com/go/bigquery"
 	"google.golang.org/api/iterator"
 	"google.golang.org/api/option"
 
 	"github.com/clickstream-platform/clickstream/clickstream"
+	"github.com/clickstream-platform/clickstream/warehouse"
 )
 
-// BigQueryOptions configures the BigQuery warehouse.
-type BigQueryOptions struct {
+// Options configures the BigQuery warehouse.
+type Options struct {
 	// Project is the Google Cloud project of the datasets and jobs. Required.
 	Project string
 	// Location is where the datasets are created and the jobs run.
@@ -27,28 +28,27 @@ type BigQueryOptions struct {
 	// DWDataset is the dataset of the four dw tables.
 	// Optional: default "clickstream_dw".
 	DWDataset string
-	// ClientOptions are passed to bigquery.NewClient, e.g.
+	// ClientOptions are passed to the client library's NewClient, e.g.
 	// option.WithEndpoint and option.WithoutAuthentication in tests.
 	// Optional: default Application Default Credentials.
 	ClientOptions []option.ClientOption
 }
 
-// DefaultBigQueryLocation is the location used when BigQueryOptions.Location
-// is empty.
-const DefaultBigQueryLocation = "US"
+// DefaultLocation is the location used when Options.Location is empty.
+const DefaultLocation = "US"
 
-// BigQuery is the warehouse in BigQuery: the lake table in one dataset, the
+// Warehouse is the warehouse in BigQuery: the lake table in one dataset, the
 // four dw tables in another, every table as clickstream.Tables() defines it
-// (see [BigQuerySchema]).
+// (see [Schema]).
 //
 // Tables. EnsureTables creates the datasets (in Location) and the tables
 // that are missing, each with its schema (REQUIRED and REPEATED modes,
 // descriptions), its MONTH partitioning on timestamp and its clustering, as
 // clickstream.Table says; nothing is ever autodetected. An existing table
 // whose columns (names, order, types, modes; descriptions are not compared),
-// partitioning or clustering differ is an error wrapping ErrSchema listing
+// partitioning or clustering differ is an error wrapping warehouse.ErrSchema listing
 // the differences, until RecreateTables drops and recreates it. A dataset in
-// another location than Location is an error wrapping ErrSchema too.
+// another location than Location is an error wrapping warehouse.ErrSchema too.
 //
 // Loads. Load reads gs:// staged files and runs these steps, each a BigQuery
 // job whose id is deterministic (see below):
@@ -61,7 +61,7 @@ const DefaultBigQueryLocation = "US"
 //     autodetection, ignoreUnknownValues=false and maxBadRecords=0,
 //     WRITE_TRUNCATE and CREATE_IF_NEEDED: every staged row must fit the
 //     table (a value of the wrong type, an unknown column or a REQUIRED
-//     column missing or null fails the job, an error wrapping ErrSchema).
+//     column missing or null fails the job, an error wrapping warehouse.ErrSchema).
 //     Parquet files (every name ends in .parquet; a load of both formats
 //     fails): the load job reads PARQUET with enableListInference (a
 //     3-level LIST is a REPEATED column), gives no schema, and appends
@@ -69,7 +69,7 @@ const DefaultBigQueryLocation = "US"
 //     target's schema, since a truncating Parquet load would take the
 //     file's schema for the table; a file that does not fit the table's
 //     schema (a column of another type, a REQUIRED one missing or marked
-//     optional, an unknown one) fails the job, wrapping ErrSchema. A load
+//     optional, an unknown one) fails the job, wrapping warehouse.ErrSchema. A load
 //     job takes at most 10,000 URIs; more files are loaded by several jobs
 //     of up to 10,000 (load-1 WRITE_TRUNCATE for NDJSON, the others
 //     WRITE_APPEND) rather than by a wildcard over their common prefix,
@@ -95,11 +95,11 @@ const DefaultBigQueryLocation = "US"
 // Then the staging table is dropped, also when a step failed (a failure to
 // drop is ignored: the expiration removes it). Staged is the load jobs'
 // output rows, Distinct the staging table's distinct keys, Before and After
-// the counts of steps 2 and 4 (Before as LoadRequest.KeepBefore returns it,
-// when set; it is called between steps 2 and 3). With no files there is no
-// staging table: replace runs DELETE FROM target WHERE TRUE as its write,
-// merge writes nothing, as the DuckDB warehouse does. A failed step leaves the target as
-// it was: each write is one atomic job.
+// the counts of steps 2 and 4 (Before as warehouse.LoadRequest.KeepBefore
+// returns it, when set; it is called between steps 2 and 3). With no files
+// there is no staging table: replace runs DELETE FROM target WHERE TRUE as
+// its write, merge writes nothing, as the DuckDB warehouse does. A failed
+// step leaves the target as it was: each write is one atomic job.
 //
 // Job ids. Every job id is
 // clickstream_<run>_<table>_<step>_a<attempt>_<hash>: the steps are load
@@ -113,7 +113,7 @@ const DefaultBigQueryLocation = "US"
 // answered 409 (the job exists: the client library's retry of an insert
 // whose answer was lost, or the same Load run again), Load re-attaches to
 // that job (JobFromIDLocation) and waits for it instead of running it again.
-// LoadRequest.Attempt, the activity's attempt, makes a retried activity run
+// warehouse.LoadRequest.Attempt, the activity's attempt, makes a retried activity run
 // fresh jobs (and use its own staging table, so that an earlier attempt
 // still running cannot drop it). A step re-attached after its table moved
 // on (the same Load run again later) reports the counts it saw then.
@@ -126,27 +126,27 @@ const DefaultBigQueryLocation = "US"
 //
 // Errors name the operation and the table and wrap BigQuery's error. Those
 // retrying cannot mend wrap a sentinel: 404 or reason notFound wraps
-// [ErrNotFound], 401, 403 or reason accessDenied wraps [ErrPermission] (the
-// message names the roles needed), 400 or reason invalid or invalidQuery
-// wraps [ErrSchema]. Rate limits (429, rateLimitExceeded, quotaExceeded),
-// backendError, internalError, 5xx and transactions aborted by a concurrent
-// update are returned plain, for Temporal to retry, once the client library's
-// own retries are spent.
-type BigQuery struct {
-	client   *bigquery.Client
+// [warehouse.ErrNotFound], 401, 403 or reason accessDenied wraps
+// [warehouse.ErrPermission] (the message names the roles needed), 400 or
+// reason invalid or invalidQuery wraps [warehouse.ErrSchema]. Rate limits
+// (429, rateLimitExceeded, quotaExceeded), backendError, internalError, 5xx
+// and transactions aborted by a concurrent update are returned plain, for
+// Temporal to retry, once the client library's own retries are spent.
+type Warehouse struct {
+	client   *bq.Client
 	project  string
 	location string
 	lake, dw string
 }
 
-var _ Warehouse = (*BigQuery)(nil)
+var _ warehouse.Warehouse = (*Warehouse)(nil)
 
 // datasetName is what BigQuery accepts as a dataset id.
 var datasetName = regexp.MustCompile(`^[A-Za-z0-9_]+$`)
 
-// OpenBigQuery checks opts and creates the client. It sends no request:
+// Open checks opts and creates the client. It sends no request:
 // EnsureTables is the first to reach BigQuery.
-func OpenBigQuery(ctx context.Context, opts BigQueryOptions) (*BigQuery, error) {
+func Open(ctx context.Context, opts Options) (*Warehouse, error) {
 	if opts.Project == "" {
 		return nil, errors.New("bigquery warehouse: Project is required")
 	}
@@ -154,72 +154,73 @@ func OpenBigQuery(ctx context.Context, opts BigQueryOptions) (*BigQuery, error) 
 		return nil, fmt.Errorf("bigquery warehouse: project %q is not a project id", opts.Project)
 	}
 	if opts.Location == "" {
-		opts.Location = DefaultBigQueryLocation
+		opts.Location = DefaultLocation
 	}
 	if opts.LakeDataset == "" {
-		opts.LakeDataset = DefaultLakeDataset
+		opts.LakeDataset = warehouse.DefaultLakeDataset
 	}
 	if opts.DWDataset == "" {
-		opts.DWDataset = DefaultDWDataset
+		opts.DWDataset = warehouse.DefaultDWDataset
 	}
 	for _, ds := range []string{opts.LakeDataset, opts.DWDataset} {
 		if !datasetName.MatchString(ds) || len(ds) > 1024 {
 			return nil, fmt.Errorf("bigquery warehouse: dataset %q: want up to 1024 letters, digits and underscores", ds)
 		}
 	}
-	client, err := bigquery.NewClient(ctx, opts.Project, opts.ClientOptions...)
+	client, err := bq.NewClient(ctx, opts.Project, opts.ClientOptions...)
 	if err != nil {
 		return nil, fmt.Errorf("bigquery warehouse: %w", err)
 	}
 	client.Location = opts.Location
-	return &BigQuery{client: client, project: opts.Project, location: opts.Location,
+	return &Warehouse{client: client, project: opts.Project, location: opts.Location,
 		lake: opts.LakeDataset, dw: opts.DWDataset}, nil
 }
 
 // Close closes the client.
-func (b *BigQuery) Close() error { return b.client.Close() }
+func (b *Warehouse) Close() error { return b.client.Close() }
 
-// TableName returns the full name of a clickstream table or of RunsTable,
-// project.dataset.table, as errors name it.
-func (b *BigQuery) TableName(table string) string {
-	t, _ := LookupTable(table)
+// TableName returns the full name of a clickstream table or of
+// warehouse.RunsTable, project.dataset.table, as errors name it.
+func (b *Warehouse) TableName(table string) string {
+	t, _ := warehouse.LookupTable(table)
 	return b.project + "." + b.datasetOf(t) + "." + table
 }
 
-func (b *BigQuery) datasetOf(t clickstream.Table) string {
+func (b *Warehouse) datasetOf(t clickstream.Table) string {
 	if t.Dataset == clickstream.Lake {
 		return b.lake
 	}
 	return b.dw
 }
 
-func (b *BigQuery) table(t clickstream.Table) *bigquery.Table {
+func (b *Warehouse) table(t clickstream.Table) *bq.Table {
 	return b.client.Dataset(b.datasetOf(t)).Table(t.Name)
 }
 
 // sqlName is t's name in SQL: `project`.`dataset`.`table`.
-func (b *BigQuery) sqlName(t clickstream.Table) string {
+func (b *Warehouse) sqlName(t clickstream.Table) string {
 	return bqQualified(b.project, b.datasetOf(t), t.Name)
 }
 
 // EnsureTables creates the datasets and tables that are missing, and checks
 // that the tables already there have the schema, partitioning and
 // clustering of clickstream.Tables(); the differences of every table that
-// has others are listed in one error wrapping ErrSchema. It creates the
-// audit table RunsTable too, or adds the columns it lacks.
-func (b *BigQuery) EnsureTables(ctx context.Context) error {
+// has others are listed in one error wrapping warehouse.ErrSchema. It
+// creates the audit table warehouse.RunsTable too, or adds the columns it
+// lacks.
+func (b *Warehouse) EnsureTables(ctx context.Context) error {
 	if err := b.ensureDatasets(ctx, b.lake, b.dw); err != nil {
 		return fmt.Errorf("ensuring tables: %w", err)
 	}
 	var diffs []error
 	for _, t := range clickstream.Tables() {
-		if err := b.ensureTable(ctx, t); errors.Is(err, ErrSchema) {
+		if err := b.ensureTable(ctx, t); errors.Is(err, warehouse.ErrSchema) {
 			diffs = append(diffs, err)
 		} else if err != nil {
 			return fmt.Errorf("ensuring tables: %w", err)
 		}
 	}
-	if err := b.ensureRunsTable(ctx); errors.Is(err, ErrSchema) {
+	if err := b.ensureRunsTable(ctx); errors.Is(err, warehouse.ErrSchema) {
 		diffs = append(diffs, err)
 	} else if err != nil {
 		return fmt.Errorf("ensuring tables: %w", err)
@@ -234,9 +235,9 @@ func (b *BigQuery) EnsureTables(ctx context.Context) error {
 // is fine) and creates it again, empty, creating the datasets first where
 // missing. Unlike DuckDB's, it is not one transaction: a failure can leave
 // some tables recreated and others not; running it again finishes the work.
-// The audit table RunsTable is kept: created if missing, given the columns
-// it lacks.
-func (b *BigQuery) RecreateTables(ctx context.Context) error {
+// The audit table warehouse.RunsTable is kept: created if missing, given the
+// columns it lacks.
+func (b *Warehouse) RecreateTables(ctx context.Context) error {
 	if err := b.ensureDatasets(ctx, b.lake, b.dw); err != nil {
 		return fmt.Errorf("recreating tables: %w", err)
 	}
@@ -244,7 +245,7 @@ func (b *BigQuery) RecreateTables(ctx context.Context) error {
 		if err := b.table(t).Delete(ctx); err != nil && !isNotFound(err) {
 			return fmt.Errorf("recreating tables: deleting %s: %w", b.TableName(t.Name), b.classify(err))
 		}
-		if err := b.table(t).Create(ctx, bigQueryTableMetadata(t)); err != nil {
+		if err := b.table(t).Create(ctx, tableMetadata(t)); err != nil {
 			return fmt.Errorf("recreating tables: creating %s: %w", b.TableName(t.Name), b.classify(err))
 		}
 	}
@@ -255,9 +256,9 @@ func (b *BigQuery) RecreateTables(ctx context.Context) error {
 }
 
 // Counts returns COUNT(*) of the five tables, by table name, from one query
-// (not of RunsTable).
-// A missing table is an error wrapping ErrNotFound.
-func (b *BigQuery) Counts(ctx context.Context) (map[string]int64, error) {
+// (not of warehouse.RunsTable).
+// A missing table is an error wrapping warehouse.ErrNotFound.
+func (b *Warehouse) Counts(ctx context.Context) (map[string]int64, error) {
 	var parts []string
 	for _, t := range clickstream.Tables() {
 		parts = append(parts, fmt.Sprintf("SELECT %s AS table_name, COUNT(*) AS row_count FROM %s",
@@ -294,7 +295,7 @@ func (b *BigQuery) Counts(ctx context.Context) (map[string]int64, error) {
 
 // ensureDatasets creates the datasets that are missing, in b.location, and
 // checks that those already there are in b.location.
-func (b *BigQuery) ensureDatasets(ctx context.Context, ids ...string) error {
+func (b *Warehouse) ensureDatasets(ctx context.Context, ids ...string) error {
 	for i, id := range ids {
 		if i > 0 && id == ids[0] {
 			continue
@@ -303,7 +304,7 @@ func (b *BigQuery) ensureDatasets(ctx context.Context, ids ...string) error {
 		md, err := ds.Metadata(ctx)
 		switch {
 		case isNotFound(err):
-			err = ds.Create(ctx, &bigquery.DatasetMetadata{Location: b.location,
+			err = ds.Create(ctx, &bq.DatasetMetadata{Location: b.location,
 				Description: "clickstream tables (SPEC.md), managed by the clickstream pipeline."})
 			if err != nil && !isDuplicate(err) {
 				return fmt.Errorf("creating dataset %s.%s: %w", b.project, id, b.classify(err))
@@ -312,7 +313,7 @@ func (b *BigQuery) ensureDatasets(ctx context.Context, ids ...string) error {
 			return fmt.Errorf("reading dataset %s.%s: %w", b.project, id, b.classify(err))
 		case !strings.EqualFold(md.Location, b.location):
 			return fmt.Errorf("%w: dataset %s.%s is in %s, but the warehouse's location is %s (jobs run in one location)",
-				ErrSchema, b.project, id, md.Location, b.location)
+				warehouse.ErrSchema, b.project, id, md.Location, b.location)
 		}
 	}
 	return nil
@@ -320,10 +321,10 @@ func (b *BigQuery) ensureDatasets(ctx context.Context, ids ...string) error {
 
 // ensureTable creates t if it is missing, or checks its schema,
 // partitioning and clustering.
-func (b *BigQuery) ensureTable(ctx context.Context, t clickstream.Table) error {
+func (b *Warehouse) ensureTable(ctx context.Context, t clickstream.Table) error {
 	md, err := b.table(t).Metadata(ctx)
 	if isNotFound(err) {
-		err = b.table(t).Create(ctx, bigQueryTableMetadata(t))
+		err = b.table(t).Create(ctx, tableMetadata(t))
 		if err == nil {
 			return nil
 		}
@@ -338,7 +339,7 @@ func (b *BigQuery) ensureTable(ctx context.Context, t clickstream.Table) error {
 	}
 	if diffs := diffTable(md, t); len(diffs) > 0 {
 		return fmt.Errorf("%w: table %s differs from the schema (%s); run recreate",
-			ErrSchema, b.TableName(t.Name), strings.Join(diffs, "; "))
+			warehouse.ErrSchema, b.TableName(t.Name), strings.Join(diffs, "; "))
 	}
 	return nil
 }

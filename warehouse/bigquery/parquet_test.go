@@ -1,4 +1,4 @@
-package warehouse_test
+package bigquery_test
 
 import (
 	"context"
@@ -10,10 +10,11 @@ import (
 	"strings"
 	"testing"
 
-	bq "google.golang.org/api/bigquery/v2"
+	bqapi "google.golang.org/api/bigquery/v2"
 
 	"github.com/clickstream-platform/clickstream/clickstream"
 	"github.com/clickstream-platform/clickstream/warehouse"
+	"github.com/clickstream-platform/clickstream/warehouse/bigquery"
 )
 
 // bqParquetFiles are staged Parquet files of one table; the first is listed twice.
@@ -55,7 +56,7 @@ func TestBigQueryLoadParquet(t *testing.T) {
 		for _, mode := range []warehouse.Mode{warehouse.Replace, warehouse.Merge} {
 			t.Run(tbl.Name+"/"+string(mode), func(t *testing.T) {
 				f := newFakeBigQuery(t)
-				b := openFake(t, f, warehouse.BigQueryOptions{})
+				b := openFake(t, f, bigquery.Options{})
 				f.values = map[string]int64{"distinct_keys": 3, "rows_before": 7, "rows_after": 9}
 				f.outputRows = func([]string) int64 { return 5 }
 				res := loadOK(t, b, warehouse.LoadRequest{Table: tbl.Name, Files: bqParquetFiles(tbl.Name), Mode: mode, RunID: "run-1", Attempt: 1})
@@ -85,7 +86,7 @@ func TestBigQueryLoadParquet(t *testing.T) {
 				// The staging table is created with the target's schema
 				// before the load, and written from as for NDJSON.
 				dst := load.DestinationTable
-				var created bq.Table
+				var created bqapi.Table
 				inserts := f.Requests(routeTablesInsert)
 				inserts[len(inserts)-1].decode(t, &created)
 				if created.TableReference.TableId != dst.TableId || !strings.HasPrefix(dst.TableId, "_staging_run_1_"+tbl.Name+"_a1_") {
@@ -108,7 +109,7 @@ func TestBigQueryLoadParquet(t *testing.T) {
 
 	t.Run("many files", func(t *testing.T) {
 		f := newFakeBigQuery(t)
-		b := openFake(t, f, warehouse.BigQueryOptions{})
+		b := openFake(t, f, bigquery.Options{})
 		files := make([]string, 10_001)
 		for i := range files {
 			files[i] = fmt.Sprintf("gs://stage/run-1/sessions/b%05d.parquet", i)
@@ -128,8 +129,8 @@ func TestBigQueryLoadParquet(t *testing.T) {
 
 	t.Run("a file that does not fit", func(t *testing.T) {
 		f := newFakeBigQuery(t)
-		b := openFake(t, f, warehouse.BigQueryOptions{})
-		failStep(t, f, "load", &bq.ErrorProto{Reason: "invalid",
+		b := openFake(t, f, bigquery.Options{})
+		failStep(t, f, "load", &bqapi.ErrorProto{Reason: "invalid",
 			Message: "Provided Schema does not match Table test-proj:clickstream_dw._staging. Field user_id has changed mode from REQUIRED to NULLABLE"})
 		_, err := b.Load(context.Background(), warehouse.LoadRequest{Table: "sessions", Files: bqParquetFiles("sessions"), Mode: warehouse.Merge, RunID: "run-1"})
 		if !errors.Is(err, warehouse.ErrSchema) || !strings.Contains(err.Error(), "Field user_id has changed mode") {

@@ -1,4 +1,4 @@
-package warehouse_test
+package bigquery_test
 
 import (
 	"context"
@@ -8,20 +8,20 @@ import (
 	"strings"
 	"testing"
 
-	bq "google.golang.org/api/bigquery/v2"
+	bqapi "google.golang.org/api/bigquery/v2"
 
-	"github.com/clickstream-platform/clickstream/warehouse"
+	"github.com/clickstream-platform/clickstream/warehouse/bigquery"
 )
 
 func TestBigQueryExtract(t *testing.T) {
 	f := newFakeBigQuery(t)
-	f.exported = bq.ExportDataStatistics{FileCount: 3, RowCount: 120}
-	b := openFake(t, f, warehouse.BigQueryOptions{})
-	where, err := warehouse.ExtractDaysWhere("2024-01-30", "2024-02-01")
+	f.exported = bqapi.ExportDataStatistics{FileCount: 3, RowCount: 120}
+	b := openFake(t, f, bigquery.Options{})
+	where, err := bigquery.ExtractDaysWhere("2024-01-30", "2024-02-01")
 	if err != nil {
 		t.Fatal(err)
 	}
-	req := warehouse.ExtractRequest{Table: "src-proj.clickstream_lake.visits", Where: where,
+	req := bigquery.ExtractRequest{Table: "src-proj.clickstream_lake.visits", Where: where,
 		DestinationURI: "gs://bucket/rebuild/run-7", JobID: "run-7/a1"}
 	res, err := b.Extract(context.Background(), req)
 	if err != nil {
@@ -93,21 +93,21 @@ func TestBigQueryExtract(t *testing.T) {
 }
 
 func TestBigQueryExtractRefuses(t *testing.T) {
-	ok := warehouse.ExtractRequest{Table: "p.d.visits", DestinationURI: "gs://b/x/", JobID: "j"}
+	ok := bigquery.ExtractRequest{Table: "p.d.visits", DestinationURI: "gs://b/x/", JobID: "j"}
 	for _, tt := range []struct {
 		name        string
-		edit        func(*warehouse.ExtractRequest)
+		edit        func(*bigquery.ExtractRequest)
 		errContains string
 	}{
-		{"two-part table", func(r *warehouse.ExtractRequest) { r.Table = "d.visits" }, "want project.dataset.table"},
-		{"backquote", func(r *warehouse.ExtractRequest) { r.Table = "p.d.vis`its" }, "want project.dataset.table"},
-		{"local destination", func(r *warehouse.ExtractRequest) { r.DestinationURI = "/tmp/x" }, "want gs://bucket/prefix/"},
-		{"wildcard destination", func(r *warehouse.ExtractRequest) { r.DestinationURI = "gs://b/x*/" }, "without '*'"},
-		{"no job id", func(r *warehouse.ExtractRequest) { r.JobID = "" }, "JobID is required"},
+		{"two-part table", func(r *bigquery.ExtractRequest) { r.Table = "d.visits" }, "want project.dataset.table"},
+		{"backquote", func(r *bigquery.ExtractRequest) { r.Table = "p.d.vis`its" }, "want project.dataset.table"},
+		{"local destination", func(r *bigquery.ExtractRequest) { r.DestinationURI = "/tmp/x" }, "want gs://bucket/prefix/"},
+		{"wildcard destination", func(r *bigquery.ExtractRequest) { r.DestinationURI = "gs://b/x*/" }, "without '*'"},
+		{"no job id", func(r *bigquery.ExtractRequest) { r.JobID = "" }, "JobID is required"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFakeBigQuery(t)
-			b := openFake(t, f, warehouse.BigQueryOptions{})
+			b := openFake(t, f, bigquery.Options{})
 			req := ok
 			tt.edit(&req)
 			if _, err := b.Extract(context.Background(), req); err == nil || !strings.Contains(err.Error(), tt.errContains) {
@@ -122,7 +122,7 @@ func TestBigQueryExtractRefuses(t *testing.T) {
 	f := newFakeBigQuery(t)
 	req := ok
 	req.Table = "example.com:proj.d.visits"
-	if _, err := openFake(t, f, warehouse.BigQueryOptions{}).Extract(context.Background(), req); err != nil {
+	if _, err := openFake(t, f, bigquery.Options{}).Extract(context.Background(), req); err != nil {
 		t.Fatal(err)
 	}
 	if sql := f.InsertedJobs()[0].Configuration.Query.Query; !strings.Contains(sql, "\nFROM `example.com:proj`.`d`.`visits`") {
@@ -142,7 +142,7 @@ func TestExtractDaysWhere(t *testing.T) {
 		{"2024-1-30", "", "", `day "2024-1-30": want YYYY-MM-DD`},
 		{"", "2024-02-01'; DROP", "", "want YYYY-MM-DD"},
 	} {
-		got, err := warehouse.ExtractDaysWhere(tt.from, tt.to)
+		got, err := bigquery.ExtractDaysWhere(tt.from, tt.to)
 		if tt.errContains != "" {
 			if err == nil || !strings.Contains(err.Error(), tt.errContains) {
 				t.Errorf("ExtractDaysWhere(%q, %q): %v, want an error containing %q", tt.from, tt.to, err, tt.errContains)

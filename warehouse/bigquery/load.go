@@ -1,4 +1,4 @@
-package warehouse
+package bigquery
 
 import (
 	"context"
@@ -7,9 +7,10 @@ import (
 	"strings"
 	"time"
 
-	"cloud.google.com/go/bigquery"
+	bq "cloud.google.com/go/bigquery"
 
 	"github.com/clickstream-platform/clickstream/clickstream"
+	"github.com/clickstream-platform/clickstream/warehouse"
 )
 
 const (
@@ -27,17 +28,17 @@ const (
 // creating the table first if it is missing (see EnsureTables). The files
 // are Parquet if every name ends in .parquet, NDJSON if none does; a load
 // of both fails before any request.
-// The steps, their jobs and their ids are described at [BigQuery]. Data that
-// does not fit the table is an error wrapping ErrSchema, a missing file one
-// wrapping ErrNotFound; either way the table is left as it was.
-func (b *BigQuery) Load(ctx context.Context, req LoadRequest) (LoadResult, error) {
-	res := LoadResult{Table: req.Table}
+// The steps, their jobs and their ids are described at [Warehouse]. Data that
+// does not fit the table is an error wrapping warehouse.ErrSchema, a missing
+// file one wrapping warehouse.ErrNotFound; either way the table is left as it was.
+func (b *Warehouse) Load(ctx context.Context, req warehouse.LoadRequest) (warehouse.LoadResult, error) {
+	res := warehouse.LoadResult{Table: req.Table}
 	t, ok := clickstream.LookupTable(req.Table)
 	if !ok {
 		return res, fmt.Errorf("loading %s: no such table", req.Table)
 	}
 	name := b.TableName(t.Name)
-	if _, err := ParseMode(string(req.Mode)); err != nil {
+	if _, err := warehouse.ParseMode(string(req.Mode)); err != nil {
 		return res, fmt.Errorf("loading %s: %w", name, err)
 	}
 	if req.RunID == "" {
@@ -47,7 +48,7 @@ func (b *BigQuery) Load(ctx context.Context, req LoadRequest) (LoadResult, error
 	if err != nil {
 		return res, fmt.Errorf("loading %s: %w", name, err)
 	}
-	format, err := FormatOf(uris)
+	format, err := warehouse.FormatOf(uris)
 	if err != nil {
 		return res, fmt.Errorf("loading %s: %w", name, err)
 	}
@@ -59,7 +60,7 @@ func (b *BigQuery) Load(ctx context.Context, req LoadRequest) (LoadResult, error
 	}
 	res, err = b.newLoad(t, req, uris, format).run(ctx)
 	if err != nil {
-		return LoadResult{Table: req.Table}, fmt.Errorf("loading %s: %w", name, err)
+		return warehouse.LoadResult{Table: req.Table}, fmt.Errorf("loading %s: %w", name, err)
 	}
 	return res, nil
 }
@@ -67,21 +68,21 @@ func (b *BigQuery) Load(ctx context.Context, req LoadRequest) (LoadResult, error
 // bqLoad is one Load: its table, files, and the names of its jobs and
 // staging table.
 type bqLoad struct {
-	b       *BigQuery
+	b       *Warehouse
 	t       clickstream.Table
-	mode    Mode
+	mode    warehouse.Mode
 	uris    []string
 	format  clickstream.Format
 	attempt int32
 	prefix  string // of the job ids: clickstream_<run>_<table>
 	hash    string // digest of the request, ends every name
 	target  string // SQL name
-	staging *bigquery.Table
-	// keepBefore is LoadRequest.KeepBefore.
+	staging *bq.Table
+	// keepBefore is warehouse.LoadRequest.KeepBefore.
 	keepBefore func(context.Context, int64) (int64, error)
 }
 
-func (b *BigQuery) newLoad(t clickstream.Table, req LoadRequest, uris []string, format clickstream.Format) *bqLoad {
+func (b *Warehouse) newLoad(t clickstream.Table, req warehouse.LoadRequest, uris []string, format clickstream.Format) *bqLoad {
 	attempt := strconv.Itoa(int(req.Attempt))
 	hash := digest(append([]string{b.project, b.datasetOf(t), req.RunID, t.Name, attempt, string(req.Mode)}, uris...)...)
 	staging := fmt.Sprintf("_staging_%s_%s_a%s_%s", sanitizeID(req.RunID, false, maxRunIDBytes),
@@ -105,8 +106,8 @@ func (l *bqLoad) stagingName() string {
 	return bqQualified(l.b.project, l.staging.DatasetID, l.staging.TableID)
 }
 
-func (l *bqLoad) run(ctx context.Context) (LoadResult, error) {
-	res := LoadResult{Table: l.t.Name}
+func (l *bqLoad) run(ctx context.Context) (warehouse.LoadResult, error) {
+	res := warehouse.LoadResult{Table: l.t.Name}
 	var err error
 	if len(l.uris) > 0 {
 		defer l.dropStaging(ctx)
@@ -141,9 +142,9 @@ func (l *bqLoad) run(ctx context.Context) (LoadResult, error) {
 // stage creates the staging table and loads the files into it, in jobs of
 // at most maxURIsPerLoadJob URIs; it returns the rows they loaded.
 func (l *bqLoad) stage(ctx context.Context) (int64, error) {
-	md := &bigquery.TableMetadata{
+	md := &bq.TableMetadata{
 		Description:    fmt.Sprintf("Staged rows for %s, dropped after the load (its jobs: %s_*).", l.t.Name, l.prefix),
-		Schema:         BigQuerySchema(l.t),
+		Schema:         Schema(l.t),
 		ExpirationTime: time.Now().Add(stagingExpiration),
 	}
 	if err := l.staging.Create(ctx, md); err != nil && !isDuplicate(err) {
@@ -164,9 +165,9 @@ func (l *bqLoad) stage(ctx context.Context) (int64, error) {
 		if err != nil {
 			return 0, fmt.Errorf("loading the staged files: %w", err)
 		}
-		var stats *bigquery.LoadStatistics
+		var stats *bq.LoadStatistics
 		if st := job.LastStatus(); st != nil && st.Statistics != nil {
-			stats, _ = st.Statistics.Details.(*bigquery.LoadStatistics)
+			stats, _ = st.Statistics.Details.(*bq.LoadStatistics)
 		}
 		if stats == nil {
 			return 0, fmt.Errorf("loading the staged files: job %s reports no load statistics", id)
@@ -175,7 +176,7 @@ func (l *bqLoad) stage(ctx context.Context) (int64, error) {
 	}
 	// A truncating load (NDJSON's first) may replace the table's metadata:
 	// set the expiration again.
-	if _, err := l.staging.Update(ctx, bigquery.TableMetadataToUpdate{ExpirationTime: time.Now().Add(stagingExpiration)}, ""); err != nil {
+	if _, err := l.staging.Update(ctx, bq.TableMetadataToUpdate{ExpirationTime: time.Now().Add(stagingExpiration)}, ""); err != nil {
 		return 0, fmt.Errorf("setting the expiration of %s: %w", l.staging.FullyQualifiedName(), l.b.classify(err))
 	}
 	return staged, nil
@@ -201,26 +202,26 @@ func (l *bqLoad) stage(ctx context.Context) (int64, error) {
 // missing, a column the table lacks, or a REQUIRED column the file marks
 // optional (that would relax its mode). The transform's writer marks the
 // REQUIRED columns required, so no null can reach them.
-func (l *bqLoad) loader(uris []string, first bool) *bigquery.Loader {
-	src := bigquery.NewGCSReference(uris...)
+func (l *bqLoad) loader(uris []string, first bool) *bq.Loader {
+	src := bq.NewGCSReference(uris...)
 	if l.format == clickstream.Parquet {
-		src.SourceFormat = bigquery.Parquet
-		src.ParquetOptions = &bigquery.ParquetOptions{EnableListInference: true}
+		src.SourceFormat = bq.Parquet
+		src.ParquetOptions = &bq.ParquetOptions{EnableListInference: true}
 		loader := l.staging.LoaderFrom(src)
-		loader.CreateDisposition = bigquery.CreateNever
-		loader.WriteDisposition = bigquery.WriteAppend
+		loader.CreateDisposition = bq.CreateNever
+		loader.WriteDisposition = bq.WriteAppend
 		return loader
 	}
-	src.SourceFormat = bigquery.JSON
-	src.Schema = BigQuerySchema(l.t)
+	src.SourceFormat = bq.JSON
+	src.Schema = Schema(l.t)
 	src.AutoDetect = false
 	src.IgnoreUnknownValues = false
 	src.MaxBadRecords = 0
 	loader := l.staging.LoaderFrom(src)
-	loader.CreateDisposition = bigquery.CreateIfNeeded
-	loader.WriteDisposition = bigquery.WriteTruncate
+	loader.CreateDisposition = bq.CreateIfNeeded
+	loader.WriteDisposition = bq.WriteTruncate
 	if !first {
-		loader.WriteDisposition = bigquery.WriteAppend
+		loader.WriteDisposition = bq.WriteAppend
 	}
 	return loader
 }
@@ -249,16 +250,16 @@ func (l *bqLoad) countAfterSQL() string {
 // to write (merge without files).
 func (l *bqLoad) writeSQL() string {
 	switch {
-	case len(l.uris) == 0 && l.mode == Replace:
+	case len(l.uris) == 0 && l.mode == warehouse.Replace:
 		return fmt.Sprintf("DELETE FROM %s WHERE TRUE", l.target)
 	case len(l.uris) == 0:
 		return ""
-	case l.mode == Replace:
+	case l.mode == warehouse.Replace:
 		return fmt.Sprintf("BEGIN TRANSACTION;\nDELETE FROM %s WHERE TRUE;\nINSERT INTO %s (%s)\n%s;\nCOMMIT TRANSACTION;",
 			l.target, l.target, l.columns(""), l.dedupSQL())
 	default:
 		// Rows held from a larger (source_object, source_line) are replaced
-		// by the staged copy, as the DuckDB warehouse does (supersedeSQL):
+		// by the staged copy, as the DuckDB warehouse does (its supersedeSQL):
 		// the copy a table keeps does not depend on the order of merges.
 		obj, line := bqIdent(clickstream.ColSourceObject), bqIdent(clickstream.ColSourceLine)
 		sets := make([]string, 0, len(l.t.Fields))
@@ -303,9 +304,9 @@ func gcsURIs(files []string) ([]string, error) {
 		switch {
 		case !strings.HasPrefix(f, "gs://") || !ok || bucket == "" || object == "":
 			return nil, fmt.Errorf("%w: staged file %q: BigQuery loads gs://bucket/object URIs only (the staging store must be a gs:// bucket)",
-				ErrNotFound, f)
+				warehouse.ErrNotFound, f)
 		case strings.Contains(f, "*"):
-			return nil, fmt.Errorf("%w: staged file %q: BigQuery would read '*' as a wildcard", ErrNotFound, f)
+			return nil, fmt.Errorf("%w: staged file %q: BigQuery would read '*' as a wildcard", warehouse.ErrNotFound, f)
 		case seen[f]:
 			continue
 		}

@@ -1,4 +1,4 @@
-package warehouse_test
+package bigquery_test
 
 import (
 	"context"
@@ -10,10 +10,11 @@ import (
 	"testing"
 	"time"
 
-	bq "google.golang.org/api/bigquery/v2"
+	bqapi "google.golang.org/api/bigquery/v2"
 
 	"github.com/clickstream-platform/clickstream/clickstream"
 	"github.com/clickstream-platform/clickstream/warehouse"
+	"github.com/clickstream-platform/clickstream/warehouse/bigquery"
 	"github.com/clickstream-platform/clickstream/warehouse/warehousetest"
 )
 
@@ -25,7 +26,7 @@ func checkRunsTableCreated(t *testing.T, r fakeRequest, dw string) {
 	if want := fmt.Sprintf("/projects/%s/datasets/%s/tables", fakeProject, dw); r.Path != want {
 		t.Errorf("pipeline_runs created at %s, want %s", r.Path, want)
 	}
-	var tbl bq.Table
+	var tbl bqapi.Table
 	r.decode(t, &tbl)
 	if tbl.TableReference.TableId != warehouse.RunsTable {
 		t.Errorf("table created is %s, want %s", tbl.TableReference.TableId, warehouse.RunsTable)
@@ -75,7 +76,7 @@ func recordJobs(t *testing.T, f *fakeBigQuery) []recordJob {
 			continue
 		}
 		var job struct {
-			JobReference  bq.JobReference `json:"jobReference"`
+			JobReference  bqapi.JobReference `json:"jobReference"`
 			Configuration struct {
 				Query struct {
 					Query           string       `json:"query"`
@@ -127,7 +128,7 @@ func wantParams(r warehouse.RunRecord) map[string][2]any {
 // is not there.
 func TestBigQueryRecordRun(t *testing.T) {
 	f := newFakeBigQuery(t)
-	b := openFake(t, f, warehouse.BigQueryOptions{Location: "EU", DWDataset: "dw"})
+	b := openFake(t, f, bigquery.Options{Location: "EU", DWDataset: "dw"})
 	ctx := context.Background()
 	full := warehousetest.SampleRun("run-'1") // a quote would break SQL built from values
 	full.WorkflowID = ""                      // an empty string is a value, not NULL
@@ -229,7 +230,7 @@ func TestBigQueryRecordRunReattaches(t *testing.T) {
 		}
 		return status, body
 	}
-	b := openFake(t, f, warehouse.BigQueryOptions{})
+	b := openFake(t, f, bigquery.Options{})
 	if err := b.RecordRun(context.Background(), warehousetest.SampleRun("r")); err != nil {
 		t.Fatal(err)
 	}
@@ -247,12 +248,12 @@ func TestBigQueryRecordRunReattaches(t *testing.T) {
 // column was changed is an error wrapping ErrSchema, and nothing is written.
 func TestBigQueryRunsTable(t *testing.T) {
 	f := newFakeBigQuery(t)
-	b := openFake(t, f, warehouse.BigQueryOptions{})
+	b := openFake(t, f, bigquery.Options{})
 	ctx := context.Background()
 	if err := b.EnsureTables(ctx); err != nil {
 		t.Fatal(err)
 	}
-	runs := func() *bq.Table { return f.Table("clickstream_dw", warehouse.RunsTable) }
+	runs := func() *bqapi.Table { return f.Table("clickstream_dw", warehouse.RunsTable) }
 	kept := runs()
 
 	before := len(f.Requests())
@@ -289,7 +290,7 @@ func TestBigQueryRunsTable(t *testing.T) {
 		if len(patches) != 1 || !strings.HasSuffix(patches[0].Path, "/"+warehouse.RunsTable) {
 			t.Fatalf("patches %v, want one of pipeline_runs", patches)
 		}
-		var tbl bq.Table
+		var tbl bqapi.Table
 		patches[0].decode(t, &tbl)
 		checkFields(t, "patched pipeline_runs", tbl.Schema.Fields, warehouse.RunsTableSchema().Fields)
 		if err := b.EnsureTables(ctx); err != nil {
@@ -332,10 +333,10 @@ func TestBigQueryRecordRunErrors(t *testing.T) {
 	} {
 		t.Run(tt.message, func(t *testing.T) {
 			f := newFakeBigQuery(t)
-			f.fail = func(job *bq.Job) []*bq.ErrorProto {
-				return []*bq.ErrorProto{{Reason: tt.reason, Message: tt.message}}
+			f.fail = func(job *bqapi.Job) []*bqapi.ErrorProto {
+				return []*bqapi.ErrorProto{{Reason: tt.reason, Message: tt.message}}
 			}
-			b := openFake(t, f, warehouse.BigQueryOptions{})
+			b := openFake(t, f, bigquery.Options{})
 			err := b.RecordRun(context.Background(), warehousetest.SampleRun("r"))
 			if err == nil || !strings.Contains(err.Error(), "recording run r in test-proj.clickstream_dw.pipeline_runs") ||
 				!strings.Contains(err.Error(), tt.message) {

@@ -1,62 +1,63 @@
-package warehouse
+package bigquery
 
 import (
 	"fmt"
 	"slices"
 	"strings"
 
-	"cloud.google.com/go/bigquery"
+	bq "cloud.google.com/go/bigquery"
 
 	"github.com/clickstream-platform/clickstream/clickstream"
+	"github.com/clickstream-platform/clickstream/warehouse"
 )
 
-// BigQuerySchema returns the BigQuery schema of t: its fields in order, with
+// Schema returns the BigQuery schema of t: its fields in order, with
 // their types, descriptions and modes (REQUIRED and REPEATED as t says; a
 // RECORD field carries its sub-fields, so visits.events and
 // purchase_events.items are REPEATED RECORDs).
-func BigQuerySchema(t clickstream.Table) bigquery.Schema {
-	return bigQueryFields(t.Fields)
+func Schema(t clickstream.Table) bq.Schema {
+	return schemaFields(t.Fields)
 }
 
-func bigQueryFields(fields []clickstream.Field) bigquery.Schema {
-	s := make(bigquery.Schema, len(fields))
+func schemaFields(fields []clickstream.Field) bq.Schema {
+	s := make(bq.Schema, len(fields))
 	for i, f := range fields {
-		s[i] = &bigquery.FieldSchema{
+		s[i] = &bq.FieldSchema{
 			Name:        f.Name,
-			Type:        bigquery.FieldType(f.Type), // clickstream names types as BigQuery does
+			Type:        bq.FieldType(f.Type), // clickstream names types as BigQuery does
 			Description: f.Description,
 			Required:    f.Mode == clickstream.Required,
 			Repeated:    f.Mode == clickstream.Repeated,
 		}
 		if len(f.Fields) > 0 {
-			s[i].Schema = bigQueryFields(f.Fields)
+			s[i].Schema = schemaFields(f.Fields)
 		}
 	}
 	return s
 }
 
-// bigQueryPartitioning returns t's time partitioning, or nil.
-func bigQueryPartitioning(t clickstream.Table) *bigquery.TimePartitioning {
+// timePartitioning returns t's time partitioning, or nil.
+func timePartitioning(t clickstream.Table) *bq.TimePartitioning {
 	if t.Partitioning == nil {
 		return nil
 	}
-	return &bigquery.TimePartitioning{Type: bigquery.TimePartitioningType(t.Partitioning.Type), Field: t.Partitioning.Field}
+	return &bq.TimePartitioning{Type: bq.TimePartitioningType(t.Partitioning.Type), Field: t.Partitioning.Field}
 }
 
-// bigQueryTableMetadata returns what a table is created with: schema,
+// tableMetadata returns what a table is created with: schema,
 // partitioning, clustering and a description.
-func bigQueryTableMetadata(t clickstream.Table) *bigquery.TableMetadata {
+func tableMetadata(t clickstream.Table) *bq.TableMetadata {
 	desc := fmt.Sprintf("clickstream %s table %s: one row per %s (SPEC.md).", t.Dataset, t.Name, t.Key)
-	if t.Name == RunsTable {
-		desc = RunsTableDescription
+	if t.Name == warehouse.RunsTable {
+		desc = warehouse.RunsTableDescription
 	}
-	md := &bigquery.TableMetadata{
+	md := &bq.TableMetadata{
 		Description:      desc,
-		Schema:           BigQuerySchema(t),
-		TimePartitioning: bigQueryPartitioning(t),
+		Schema:           Schema(t),
+		TimePartitioning: timePartitioning(t),
 	}
 	if len(t.Clustering) > 0 {
-		md.Clustering = &bigquery.Clustering{Fields: slices.Clone(t.Clustering)}
+		md.Clustering = &bq.Clustering{Fields: slices.Clone(t.Clustering)}
 	}
 	return md
 }
@@ -64,9 +65,9 @@ func bigQueryTableMetadata(t clickstream.Table) *bigquery.TableMetadata {
 // diffTable describes how an existing table differs from t: columns
 // (compared by position: name, type, mode, and the sub-fields of a RECORD),
 // partitioning and clustering. Descriptions are not compared.
-func diffTable(md *bigquery.TableMetadata, t clickstream.Table) []string {
-	diffs := diffSchema("", md.Schema, BigQuerySchema(t))
-	if have, want := partitioningString(md.TimePartitioning), partitioningString(bigQueryPartitioning(t)); have != want {
+func diffTable(md *bq.TableMetadata, t clickstream.Table) []string {
+	diffs := diffSchema("", md.Schema, Schema(t))
+	if have, want := partitioningString(md.TimePartitioning), partitioningString(timePartitioning(t)); have != want {
 		diffs = append(diffs, fmt.Sprintf("partitioning is %s, want %s", have, want))
 	}
 	var have []string
@@ -79,7 +80,7 @@ func diffTable(md *bigquery.TableMetadata, t clickstream.Table) []string {
 	return diffs
 }
 
-func diffSchema(prefix string, have, want bigquery.Schema) []string {
+func diffSchema(prefix string, have, want bq.Schema) []string {
 	var diffs []string
 	for i := range max(len(have), len(want)) {
 		where := fmt.Sprintf("column %d", i+1)
@@ -105,7 +106,7 @@ func diffSchema(prefix string, have, want bigquery.Schema) []string {
 }
 
 // fieldString is a field as the differences list it: name, type, mode.
-func fieldString(f *bigquery.FieldSchema) string {
+func fieldString(f *bq.FieldSchema) string {
 	mode := "NULLABLE"
 	switch {
 	case f.Repeated:
@@ -118,7 +119,7 @@ func fieldString(f *bigquery.FieldSchema) string {
 
 // legacyTypeName spells a type as the tables API does, whatever created
 // the table (DDL says INT64, the API INTEGER).
-func legacyTypeName(t bigquery.FieldType) string {
+func legacyTypeName(t bq.FieldType) string {
 	switch s := strings.ToUpper(string(t)); s {
 	case "INT64":
 		return "INTEGER"
@@ -133,13 +134,13 @@ func legacyTypeName(t bigquery.FieldType) string {
 	}
 }
 
-func partitioningString(p *bigquery.TimePartitioning) string {
+func partitioningString(p *bq.TimePartitioning) string {
 	if p == nil {
 		return "none"
 	}
 	typ := p.Type
 	if typ == "" {
-		typ = bigquery.DayPartitioningType
+		typ = bq.DayPartitioningType
 	}
 	field := p.Field
 	if field == "" {

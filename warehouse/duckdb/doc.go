@@ -23,10 +23,11 @@
 //  1. reads the staged files into a temporary table with read_json,
 //     format 'newline_delimited', the columns and types of the table given
 //     explicitly (nothing is detected). The files are local paths, passed as
-//     a list literal of absolute paths (10,000 paths bind in about 0.3 s);
-//     read_json takes every path for a glob pattern, so '*', '?' and '[' are
-//     bracketed and each path names exactly one file. A file listed twice is
-//     read once; a missing file is an error naming it before anything runs.
+//     a list literal of absolute paths, which binds quickly even for
+//     thousands of files; read_json takes every path for a glob pattern, so
+//     '*', '?' and '[' are bracketed and each path names exactly one file.
+//     A file listed twice is read once; a missing file is an error naming
+//     it before anything runs.
 //  2. checks that every staged row fits the table: read_json fails on a
 //     value it cannot cast (a string in a BIGINT column, a bad timestamp, an
 //     object where a list is, malformed JSON), and every REQUIRED column must
@@ -75,15 +76,15 @@
 //     step and the anti-join as above, on the kept rows' lineage).
 //
 // For the Parquet load DuckDB's external file cache is off (it holds every
-// file read until the query ends: 2 GB for 10,000 small files of visits)
-// and insertion order is not preserved (the order rows go into a table does
-// not matter). Each file costs something in each pass, more with wide
-// nested columns, so Parquet loads fastest from few large files. Measured
-// on 2 cores, the five tables of 150 MB of input, fresh: 1.9 s from 8
-// Parquet files per table against 2.8 to 3.3 s from NDJSON (merge of rows
-// already held: 0.8 s against 1.5 s); from 2,000 small files per table
-// about even (4.9 s and 4.7 s); from 10,000 tiny files per table 19.5 s
-// against 7.4 s, in about the same memory (0.55 GB).
+// file read until the query ends, which for thousands of small files is
+// far more memory than the load needs) and insertion order is not
+// preserved (the order rows go into a table does not matter). Each file
+// costs something in each pass, more with wide nested columns, so Parquet
+// loads fastest from few large files: from a few large files per table it
+// is faster than NDJSON, from thousands of small ones about even, and from
+// very many tiny ones slower, in about the same memory. The README's
+// Performance section has the figures and the benchmark that measures
+// them.
 //
 // read_json casts where a cast exists instead of failing, so the check of
 // step 2 is only as strict as DuckDB's casts: 1.5 or true in a BIGINT column
@@ -101,12 +102,12 @@
 // Files and processes. DuckDB lets one process write a file (or several
 // read it, read-only). A Warehouse opens the file for each operation and
 // closes it when the operation ends (which also checkpoints its write-ahead
-// log into the file): opening costs about 10 ms, against hundreds of
-// milliseconds for a load, and between operations another process, such as
-// a query command, can open the file. Operations of one Warehouse run one at a
-// time (a mutex), so the worker's concurrent load activities take turns. When
-// another process holds the file, an operation waits up to
-// Options.LockWait for it, then fails with an error wrapping
+// log into the file): opening costs little beside a load, and between
+// operations another process, such as a query command, can open the file.
+// Operations of one Warehouse run one at a time (a mutex), so the worker's
+// concurrent load activities take turns. When another process holds the
+// file, an operation waits up to Options.LockWait for it, then fails with
+// an error wrapping
 // [warehouse.ErrLocked], which is worth retrying. Options.ReadOnly opens the
 // file read-only, for readers that may run side by side. Use one Warehouse
 // per file in a process.

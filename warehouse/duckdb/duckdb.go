@@ -322,11 +322,9 @@ func (d *Warehouse) open(ctx context.Context) (*sql.DB, error) {
 // UTC, whatever the machine's time zone; and a commit checkpoints at once
 // once its write-ahead log passes 1MB. By default DuckDB estimates the size
 // of a load of fewer rows than a row group (122,880) far below its 16MB
-// threshold, so such a load went through the WAL (101 MB for the visits of
-// 150 MB of input) and was written again by the checkpoint when the file
-// closed: writing it once saves about a fifth of such a load (measured:
-// 3.8 s to 3.1 s for the five tables of 150 MB of input; nothing for loads
-// of more rows, which skip the WAL anyway).
+// threshold, so such a load went through the WAL and was written again by
+// the checkpoint when the file closed: writing it once saves a good part of
+// such a load (nothing for loads of more rows, which skip the WAL anyway).
 func initConn(execer driver.ExecerContext) error {
 	for _, q := range []string{"SET TimeZone = 'UTC'", "SET checkpoint_threshold = '1MB'"} {
 		if _, err := execer.ExecContext(context.Background(), q, nil); err != nil {

@@ -158,11 +158,11 @@ func stage(ctx context.Context, tx *sql.Tx, t clickstream.Table, files []string)
 	q := fmt.Sprintf("CREATE OR REPLACE TEMP TABLE %s AS SELECT *, file_index AS %s FROM %s",
 		stagedTable, fileIndexColumn, readJSONSQL(files, t))
 	// Reading files in parallel, DuckDB holds each file's rows apart until
-	// it can append them in file order: some 350 KB for a small visits file,
-	// gigabytes for a run over thousands of tiny objects (a staged file or
-	// more each), enough to exhaust the machine at 25,000. On one thread the
-	// files stream into the table in order, in bounded memory and, small as
-	// they are then, faster; a few large files still read in parallel.
+	// it can append them in file order: a little for each file, but a run
+	// over thousands of tiny objects (a staged file or more each) adds up
+	// to more memory than the machine has. On one thread the files stream
+	// into the table in order, in bounded memory and, small as they are
+	// then, faster; a few large files still read in parallel.
 	if len(files) > parallelReadFiles {
 		if _, err := tx.ExecContext(ctx, "SET threads = 1"); err != nil {
 			return 0, 0, fmt.Errorf("reading staged files: %w", err)

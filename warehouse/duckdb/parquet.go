@@ -64,11 +64,11 @@ func readParquetSQL(files []string) string {
 //
 // It sets two options for the rest of the transaction, which the caller
 // resets: no external file cache (DuckDB would keep every file read in
-// memory to the end of the query: a load of 10,000 small files of visits
-// peaked at 2 GB with it, 0.5 GB without, and took longer) and no
-// preserved insertion order (the order rows go into the table does not
-// matter, and keeping it can hold the rows of many files apart: a plain
-// INSERT from those 10,000 files peaked at 5.7 GB with it, 1.9 GB without).
+// memory to the end of the query, several times the memory of the load
+// without it for many small files, and slower) and no preserved insertion
+// order (the order rows go into the table does not matter, and keeping it
+// can hold the rows of many files apart, which for many files took
+// several times the memory).
 func stageParquet(ctx context.Context, tx *sql.Tx, t clickstream.Table, files []string, mode warehouse.Mode) (staged, distinct int64, err error) {
 	optional, err := checkParquetSchemas(ctx, tx, t, files)
 	if err != nil {
@@ -229,8 +229,8 @@ const (
 // parquet_schema lists each file's schema elements depth first, each
 // followed by its children; they are joined into one signature per file, and
 // each distinct signature (one, from one writer) is checked once. (Joining
-// them in SQL, string_agg(... ORDER BY), holds every file's elements apart:
-// 400 MB more for 10,000 files of visits.)
+// them in SQL, string_agg(... ORDER BY), holds every file's elements apart,
+// which for thousands of files costs much memory.)
 func checkParquetSchemas(ctx context.Context, tx *sql.Tx, t clickstream.Table, files []string) (map[int][]string, error) {
 	index := make(map[string]int, len(files))
 	for i, f := range files {

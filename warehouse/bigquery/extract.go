@@ -13,8 +13,9 @@ import (
 )
 
 // ExtractRequest exports a lake visits table to Cloud Storage as session
-// JSONL (seed 001's path), so that the warehouse can be rebuilt from the
-// lake by the ordinary pipeline.
+// JSONL in the input shape, so that the warehouse can be rebuilt from the
+// lake by the ordinary pipeline: a run over a bq:// source exports the
+// table first, then lists and transforms the files like any other input.
 type ExtractRequest struct {
 	// Table is the visits table to export: project.dataset.table. Required.
 	Table string

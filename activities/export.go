@@ -6,7 +6,7 @@ import (
 
 	"github.com/clickstream-platform/clickstream/location"
 	"github.com/clickstream-platform/clickstream/staging"
-	"github.com/clickstream-platform/clickstream/warehouse"
+	"github.com/clickstream-platform/clickstream/warehouse/bigquery"
 )
 
 // ExportInput asks to export a bq:// source into the run's staging folder.
@@ -25,7 +25,7 @@ type ExportResult struct {
 // Exporter writes a BigQuery table to Cloud Storage as session JSONL; the
 // BigQuery warehouse is one.
 type Exporter interface {
-	Extract(ctx context.Context, req warehouse.ExtractRequest) (warehouse.ExtractResult, error)
+	Extract(ctx context.Context, req bigquery.ExtractRequest) (bigquery.ExtractResult, error)
 }
 
 // Export is the extract step for a BigQuery source: it
@@ -44,7 +44,7 @@ func (a *Activities) Export(ctx context.Context, in ExportInput) (ExportResult, 
 	if !ok {
 		return ExportResult{}, classify(configError("source %s: a bq:// source needs warehouse.kind bigquery", in.Source))
 	}
-	where, err := warehouse.ExtractDaysWhere(src.Table.From, src.Table.To)
+	where, err := bigquery.ExtractDaysWhere(src.Table.From, src.Table.To)
 	if err != nil {
 		return ExportResult{}, classify(configError("source %s: %v", in.Source, err))
 	}
@@ -54,7 +54,7 @@ func (a *Activities) Export(ctx context.Context, in ExportInput) (ExportResult, 
 	}
 	stop := keepAlive(ctx)
 	defer stop()
-	res, err := ex.Extract(ctx, warehouse.ExtractRequest{Table: src.Table.ID(), Where: where, DestinationURI: dest + "/", JobID: in.RunID})
+	res, err := ex.Extract(ctx, bigquery.ExtractRequest{Table: src.Table.ID(), Where: where, DestinationURI: dest + "/", JobID: in.RunID})
 	if err != nil {
 		return ExportResult{}, classify(fmt.Errorf("exporting %s: %w", src.Table.ID(), err))
 	}

@@ -20,12 +20,13 @@ import (
 	"github.com/clickstream-platform/clickstream/clickstream"
 	"github.com/clickstream-platform/clickstream/pipeline"
 	"github.com/clickstream-platform/clickstream/warehouse"
+	"github.com/clickstream-platform/clickstream/warehouse/duckdb"
 )
 
 // loadedRun transforms a few lines (a duplicate, a blank and a rejected
 // one among them) with the real transform, loads them into a real DuckDB
 // warehouse in replace mode, and returns the Reconcile input of that run.
-func loadedRun(t *testing.T, d *warehouse.DuckDB, runID string) activities.ReconcileInput {
+func loadedRun(t *testing.T, d *duckdb.Warehouse, runID string) activities.ReconcileInput {
 	t.Helper()
 	pv := func(ts, url string) string {
 		return fmt.Sprintf(`{"event":{"event_type":"page_view","timestamp":%q,"details":{"page_url":%q}}}`, ts, url)
@@ -84,13 +85,13 @@ func reconcile(t *testing.T, a *activities.Activities, in activities.ReconcileIn
 	return res, nil
 }
 
-func newReconcileFixture(t *testing.T) (*activities.Activities, *warehouse.DuckDB) {
+func newReconcileFixture(t *testing.T) (*activities.Activities, *duckdb.Warehouse) {
 	t.Helper()
 	staging, err := blob.NewLocal(filepath.Join(t.TempDir(), "staging"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := warehouse.OpenDuckDB(warehouse.DuckDBOptions{Path: filepath.Join(t.TempDir(), "warehouse.duckdb")})
+	d, err := duckdb.Open(duckdb.Options{Path: filepath.Join(t.TempDir(), "warehouse.duckdb")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +100,7 @@ func newReconcileFixture(t *testing.T) (*activities.Activities, *warehouse.DuckD
 }
 
 // runRow returns the audit row of a run, by column, or nil.
-func runRow(t *testing.T, d *warehouse.DuckDB, runID string) map[string]any {
+func runRow(t *testing.T, d *duckdb.Warehouse, runID string) map[string]any {
 	t.Helper()
 	cols, rows, err := d.Query(context.Background(),
 		fmt.Sprintf("SELECT * FROM clickstream_dw.pipeline_runs WHERE run_id = '%s'", runID))
@@ -213,7 +214,7 @@ func TestReconcileRecordsTheRun(t *testing.T) {
 
 // failingRecord is a warehouse whose RecordRun fails with err.
 type failingRecord struct {
-	*warehouse.DuckDB
+	*duckdb.Warehouse
 	err error
 }
 

@@ -23,6 +23,8 @@ import (
 	"github.com/clickstream-platform/clickstream/devserver"
 	"github.com/clickstream-platform/clickstream/pipeline"
 	"github.com/clickstream-platform/clickstream/warehouse"
+	"github.com/clickstream-platform/clickstream/warehouse/bigquery"
+	"github.com/clickstream-platform/clickstream/warehouse/duckdb"
 	"github.com/clickstream-platform/clickstream/workflows"
 )
 
@@ -31,13 +33,13 @@ import (
 func OpenWarehouse(ctx context.Context, cfg config.Config, stores *Stores) (warehouse.Warehouse, error) {
 	switch cfg.Warehouse.Kind {
 	case "duckdb":
-		return warehouse.OpenDuckDB(warehouse.DuckDBOptions{
+		return duckdb.Open(duckdb.Options{
 			Path: cfg.Warehouse.DuckDB.Path, MemoryLimit: cfg.Warehouse.DuckDB.MemoryLimit,
 			LakeDataset: cfg.Warehouse.LakeDataset, DWDataset: cfg.Warehouse.DWDataset,
 			Fetch: stores.OpenFile,
 		})
 	case "bigquery":
-		return warehouse.OpenBigQuery(ctx, warehouse.BigQueryOptions{
+		return bigquery.Open(ctx, bigquery.Options{
 			Project: cfg.Warehouse.BigQuery.Project, Location: cfg.Warehouse.BigQuery.Location,
 			LakeDataset: cfg.Warehouse.LakeDataset, DWDataset: cfg.Warehouse.DWDataset,
 		})

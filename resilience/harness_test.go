@@ -20,7 +20,7 @@ import (
 	"github.com/clickstream-platform/clickstream/clickstream"
 	"github.com/clickstream-platform/clickstream/devserver"
 	"github.com/clickstream-platform/clickstream/sampledata"
-	"github.com/clickstream-platform/clickstream/warehouse"
+	"github.com/clickstream-platform/clickstream/warehouse/duckdb"
 	"github.com/clickstream-platform/clickstream/workflows"
 )
 
@@ -247,7 +247,7 @@ func (e *Env) Progress(id string) (workflows.Progress, error) {
 // given columns (run_id differs between runs; source_object between sources).
 func (e *Env) Digests(exclude ...string) map[string]string {
 	e.T.Helper()
-	d, err := warehouse.OpenDuckDB(warehouse.DuckDBOptions{Path: e.Vars["CLICKSTREAM_WAREHOUSE_DUCKDB_PATH"], ReadOnly: true})
+	d, err := duckdb.Open(duckdb.Options{Path: e.Vars["CLICKSTREAM_WAREHOUSE_DUCKDB_PATH"], ReadOnly: true})
 	if err != nil {
 		e.T.Fatal(err)
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/clickstream-platform/clickstream/pipeline"
 	"github.com/clickstream-platform/clickstream/sampledata"
 	"github.com/clickstream-platform/clickstream/warehouse"
+	"github.com/clickstream-platform/clickstream/warehouse/duckdb"
 	"github.com/clickstream-platform/clickstream/workflows"
 )
 
@@ -220,7 +221,7 @@ func TestWarehousePermanentFaults(t *testing.T) {
 			name:  "table schema changed",
 			table: "sessions",
 			prepare: func(t *testing.T, db string) {
-				d, err := warehouse.OpenDuckDB(warehouse.DuckDBOptions{Path: db})
+				d, err := duckdb.Open(duckdb.Options{Path: db})
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -10,7 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/clickstream-platform/clickstream/warehouse"
+	"github.com/clickstream-platform/clickstream/warehouse/duckdb"
 )
 
 func newQueryCmd() *cobra.Command {
@@ -36,7 +36,7 @@ YYYY-MM-DD.`,
 			if cfg.Warehouse.Kind != "duckdb" {
 				return fmt.Errorf("query reads the embedded DuckDB warehouse; warehouse.kind is %s", cfg.Warehouse.Kind)
 			}
-			db, err := warehouse.OpenDuckDB(warehouse.DuckDBOptions{Path: cfg.Warehouse.DuckDB.Path, ReadOnly: true,
+			db, err := duckdb.Open(duckdb.Options{Path: cfg.Warehouse.DuckDB.Path, ReadOnly: true,
 				LakeDataset: cfg.Warehouse.LakeDataset, DWDataset: cfg.Warehouse.DWDataset})
 			if err != nil {
 				if errors.Is(err, fs.ErrNotExist) {

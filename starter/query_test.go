@@ -10,13 +10,14 @@ import (
 
 	"github.com/clickstream-platform/clickstream/clickstream"
 	"github.com/clickstream-platform/clickstream/warehouse"
+	"github.com/clickstream-platform/clickstream/warehouse/duckdb"
 )
 
 // `starter query` reads the audit table: every column, NULL as NULL (JSON
 // null), dates as YYYY-MM-DD, timestamps in UTC.
 func TestQueryPipelineRuns(t *testing.T) {
 	t.Chdir(t.TempDir())
-	d, err := warehouse.OpenDuckDB(warehouse.DuckDBOptions{Path: "data/warehouse.duckdb"})
+	d, err := duckdb.Open(duckdb.Options{Path: "data/warehouse.duckdb"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,12 +1,13 @@
 // Package warehouse is where the tables of SPEC.md live: the [Warehouse]
 // interface (ensure or recreate the tables, load staged files into a table in
-// a [Mode], count rows) and its two implementations: [DuckDB], embedded, and
-// [BigQuery]. Table schemas come from clickstream.Tables() alone; no column
-// is named here. Both implementations load the same staged files, NDJSON or
-// Parquet (told by the names: every file of a load ends in .parquet, or
-// none does), with the same semantics: one row per key, the copy with the
-// smallest (source_object, source_line) kept, replace or merge, all or
-// nothing per table.
+// a [Mode], count rows, record runs), the types its implementations share,
+// and the audit table. The implementations each have a package beside this
+// one: warehouse/duckdb, embedded, and warehouse/bigquery. Table schemas
+// come from clickstream.Tables() alone; no column is named here but the
+// audit table's. Both implementations load the same staged files, NDJSON or
+// Parquet (told by the names, see [FormatOf]), with the same semantics: one
+// row per key, the copy with the smallest (source_object, source_line)
+// kept, replace or merge, all or nothing per table.
 //
 // # The audit table
 //
@@ -22,135 +23,4 @@
 // RecreateTables create it if missing, and add the columns a newer schema
 // has (a new table's); RecreateTables never drops it, and Counts does not
 // count it.
-//
-// # BigQuery
-//
-// [BigQuery] loads the staged gs:// files with load jobs into a per-run,
-// per-attempt staging table (expiring after a day), then deduplicates into
-// the target with one transaction (replace) or one MERGE (merge), and drops
-// the staging table. Job ids derive from the run, table, step and attempt, so
-// a resubmitted job re-attaches instead of loading twice. Tables carry MONTH
-// partitioning on timestamp and the clustering of the schema; nothing is ever
-// autodetected. [BigQuery.Extract] exports a lake table for a rebuild. The
-// full contract is on the type.
-//
-// # The embedded warehouse: DuckDB
-//
-// [DuckDB] keeps the warehouse in one DuckDB 1.4 file (through
-// github.com/duckdb/duckdb-go/v2, which bundles the engine). The two
-// datasets are schemas of that file: the lake table visits in
-// DuckDBOptions.LakeDataset (clickstream_lake), the four dw tables in
-// DuckDBOptions.DWDataset (clickstream_dw).
-//
-// Tables. [CreateTableSQL] derives each table from clickstream.Tables():
-// STRING is VARCHAR, INTEGER BIGINT, FLOAT DOUBLE, TIMESTAMP TIMESTAMPTZ,
-// RECORD a STRUCT, REPEATED a LIST (T[]), REQUIRED a NOT NULL column (see
-// [DuckDBType]). DuckDB has no partitioning and no clustering: the table's
-// BigQuery partitioning and clustering are only written in its COMMENT ON
-// TABLE, beside its key; column descriptions are COMMENT ON COLUMN. DuckDB
-// cannot constrain the fields of a STRUCT, so REQUIRED inside a RECORD is not
-// enforced (the schema has no such field today). EnsureTables creates what is
-// missing and checks that existing tables have exactly the schema's columns
-// (names, order, types, nullability); a table that differs is an error
-// wrapping [ErrSchema] until RecreateTables drops and recreates it.
-//
-// Loads. Load creates its table first if it is missing (it calls the check
-// of EnsureTables for that table), then, in ONE transaction (for NDJSON;
-// Parquet below):
-//
-//  1. reads the staged files into a temporary table with read_json,
-//     format 'newline_delimited', the columns and types of the table given
-//     explicitly (nothing is detected). The files are local paths, passed as
-//     a list literal of absolute paths (10,000 paths bind in about 0.3 s);
-//     read_json takes every path for a glob pattern, so '*', '?' and '[' are
-//     bracketed and each path names exactly one file. A file listed twice is
-//     read once; a missing file is an error naming it before anything runs.
-//  2. checks that every staged row fits the table: read_json fails on a
-//     value it cannot cast (a string in a BIGINT column, a bad timestamp, an
-//     object where a list is, malformed JSON), and every REQUIRED column must
-//     be present and not null in every staged row, not only in the rows kept.
-//     Either failure wraps ErrSchema.
-//  3. deduplicates by the table's key: per key it keeps the row with the
-//     smallest (source_object, source_line), as clickstream's lineage rule
-//     says, and of rows equal in those (the same object staged twice) the
-//     first in the order of the files and lines. The choice is an arg_min
-//     over the narrow columns, grouped by key; the chosen rows are then copied.
-//  4. Replace deletes every row and inserts the chosen rows; Merge first
-//     deletes the rows whose key a chosen row has with a smaller
-//     (source_object, source_line), then inserts the chosen rows whose key
-//     is not in the table (an anti-join). So rows already there stay as
-//     they are unless an earlier copy arrives, loading the same files again
-//     changes nothing, and the copy a table keeps is the one a single
-//     replace over all the input would keep, whatever the order of merges
-//     (a backfill's days run side by side). With no files, Replace empties
-//     the table and Merge does nothing.
-//
-// A failure anywhere rolls the transaction back: the table stays as it was.
-// LoadRequest.RunID is not needed here (it names BigQuery jobs).
-//
-// Parquet. Staged Parquet files (clickstream's writer: the table's columns
-// in order, REQUIRED ones required) are read with read_parquet, columns
-// picked by name, paths passed and escaped as for read_json, in the same
-// transaction and with the same semantics, but without materialising the
-// rows, in three passes:
-//
-//  1. the footers (parquet_schema): every file must have exactly the
-//     table's columns, in any order, each of the table's type (STRING a
-//     UTF8 BYTE_ARRAY, INTEGER INT64, FLOAT DOUBLE, TIMESTAMP an INT64
-//     TIMESTAMP adjusted to UTC, RECORD a group of its fields in order,
-//     REPEATED a 3-level LIST); the files are grouped by schema, each
-//     schema checked once. A file that differs is an error wrapping
-//     ErrSchema naming it and the column: read_parquet itself would cast
-//     a column of another type silently.
-//  2. the narrow columns: per key, the position of the row to keep, as
-//     file_index << 40 | file_row_number, by arg_min over
-//     (source_object, source_line, position), into a temporary table;
-//     its sum of rows and its count are Staged and Distinct. The REQUIRED
-//     columns that a file marks optional (a writer may) are counted null in
-//     the same pass; a null is an error naming the file and column of the
-//     first such row, as for NDJSON.
-//  3. the rows whose position was kept are inserted (Merge: the supersede
-//     step and the anti-join as above, on the kept rows' lineage).
-//
-// For the Parquet load DuckDB's external file cache is off (it holds every
-// file read until the query ends: 2 GB for 10,000 small files of visits)
-// and insertion order is not preserved (the order rows go into a table does
-// not matter). Each file costs something in each pass, more with wide
-// nested columns, so Parquet loads fastest from few large files. Measured
-// on 2 cores, the five tables of 150 MB of input, fresh: 1.9 s from 8
-// Parquet files per table against 2.8 to 3.3 s from NDJSON (merge of rows
-// already held: 0.8 s against 1.5 s); from 2,000 small files per table
-// about even (4.9 s and 4.7 s); from 10,000 tiny files per table 19.5 s
-// against 7.4 s, in about the same memory (0.55 GB).
-//
-// read_json casts where a cast exists instead of failing, so the check of
-// step 2 is only as strict as DuckDB's casts: 1.5 or true in a BIGINT column
-// load as 2 and 1, a number, boolean, object or array in a VARCHAR column
-// loads as its JSON text, "12" loads into a BIGINT, a date alone is midnight
-// UTC, and fraction digits past the microsecond are truncated. Staged files
-// come from clickstream's transform, which writes every value in its
-// column's type, so none of this happens in the pipeline.
-//
-// Time. Timestamps are TIMESTAMPTZ: instants with microsecond precision.
-// Every connection sets TimeZone to UTC, so text conversions and
-// date_trunc('month', ...) are in UTC whatever the machine's zone; Query
-// returns them as time.Time in UTC.
-//
-// Files and processes. DuckDB lets one process write a file (or several
-// read it, read-only). A DuckDB opens the file for each operation and
-// closes it when the operation ends (which also checkpoints its write-ahead
-// log into the file): opening costs about 10 ms, against hundreds of
-// milliseconds for a load, and between operations another process, such as
-// a query command, can open the file. Operations of one DuckDB run one at a
-// time (a mutex), so the worker's concurrent load activities take turns. When
-// another process holds the file, an operation waits up to
-// DuckDBOptions.LockWait for it, then fails with an error wrapping
-// [ErrLocked], which is worth retrying. DuckDBOptions.ReadOnly opens the file
-// read-only, for readers that may run side by side. Use one DuckDB per file
-// in a process.
-//
-// Errors name the operation and the table, e.g. "loading
-// clickstream_dw.sessions: reading staged file x: ...", and wrap the cause
-// (a missing file wraps fs.ErrNotExist) with %w; errors.Is tells [ErrSchema]
-// (retrying cannot help), [ErrLocked] and [ErrReadOnly].
 package warehouse

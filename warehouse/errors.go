@@ -15,8 +15,8 @@ var (
 	// DuckDB file. It is transient: retry once that process is done.
 	ErrLocked = errors.New("database file is locked by another process")
 
-	// ErrReadOnly is returned by writing operations of a DuckDB opened with
-	// DuckDBOptions.ReadOnly.
+	// ErrReadOnly is returned by writing operations of a DuckDB warehouse
+	// opened with duckdb.Options.ReadOnly.
 	ErrReadOnly = errors.New("warehouse opened read-only")
 
 	// ErrNotFound is wrapped by errors saying something the warehouse needs

@@ -3,6 +3,7 @@ package warehouse
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/clickstream-platform/clickstream/clickstream"
@@ -12,9 +13,9 @@ import (
 // recorded run (see [Warehouse.RecordRun]). RecreateTables never drops it.
 const RunsTable = "pipeline_runs"
 
-// runsTableDescription is RunsTable's description (BigQuery) or comment
+// RunsTableDescription is RunsTable's description (BigQuery) or comment
 // (DuckDB).
-const runsTableDescription = "clickstream audit table pipeline_runs: one row per run_id, the summary of a run " +
+const RunsTableDescription = "clickstream audit table pipeline_runs: one row per run_id, the summary of a run " +
 	"whose checks passed (accounting, rows added, timings). Recreating the tables never drops it."
 
 // RunSucceeded is the status of a run whose reconcile passed.
@@ -59,9 +60,9 @@ type runColumn struct {
 	value func(r *RunRecord) any
 }
 
-// dateType is BigQuery's DATE: a day, no time zone. DuckDB names it the
-// same.
-const dateType clickstream.FieldType = "DATE"
+// DateType is BigQuery's DATE: a day, no time zone. DuckDB names it the
+// same. Only RunsTable has such columns.
+const DateType clickstream.FieldType = "DATE"
 
 // runColumns is the one definition of RunsTable's columns; its DuckDB DDL
 // and BigQuery schema are derived from it (see [RunsTableSchema]). Columns
@@ -73,7 +74,7 @@ func runColumns() []runColumn {
 			func(r *RunRecord) any { return v(r) }}
 	}
 	date := func(name, desc string, v func(r *RunRecord) string) runColumn {
-		return runColumn{clickstream.Field{Name: name, Type: dateType, Mode: clickstream.Nullable, Description: desc},
+		return runColumn{clickstream.Field{Name: name, Type: DateType, Mode: clickstream.Nullable, Description: desc},
 			func(r *RunRecord) any { return nullString(v(r)) }}
 	}
 	stamp := func(name, desc string, v func(r *RunRecord) time.Time) runColumn {
@@ -152,27 +153,29 @@ func RunsTableSchema() clickstream.Table {
 	return clickstream.Table{Name: RunsTable, Dataset: clickstream.Warehouse, Key: "run_id", Fields: fields}
 }
 
-// lookupTable returns a clickstream table or RunsTable, by name.
-func lookupTable(name string) (clickstream.Table, bool) {
+// LookupTable returns a clickstream table or RunsTable, by name.
+func LookupTable(name string) (clickstream.Table, bool) {
 	if name == RunsTable {
 		return RunsTableSchema(), true
 	}
 	return clickstream.LookupTable(name)
 }
 
-// runValues checks r, fills its defaults, and returns its columns and their
-// values, in the order of runColumns. A date that is not YYYY-MM-DD is an
-// error wrapping ErrSchema: it does not fit the table.
-func runValues(r RunRecord) ([]runColumn, []any, error) {
+// RunValues checks r, fills its defaults (Status, Finished), and returns
+// the values of its columns in the order of RunsTableSchema().Fields: nil
+// (NULL), or a string (STRING, and DATE as YYYY-MM-DD), an int64 (INTEGER)
+// or a time.Time (TIMESTAMP). A date that is not YYYY-MM-DD is an error
+// wrapping ErrSchema: it does not fit the table.
+func RunValues(r RunRecord) ([]any, error) {
 	if r.RunID == "" {
-		return nil, nil, errors.New("RunID is required: it is the table's key")
+		return nil, errors.New("RunID is required: it is the table's key")
 	}
 	for _, d := range []struct{ name, day string }{{"From", r.From}, {"To", r.To}} {
 		if d.day == "" {
 			continue
 		}
 		if _, err := time.Parse(time.DateOnly, d.day); err != nil {
-			return nil, nil, fmt.Errorf("%w: %s %q is not a date YYYY-MM-DD", ErrSchema, d.name, d.day)
+			return nil, fmt.Errorf("%w: %s %q is not a date YYYY-MM-DD", ErrSchema, d.name, d.day)
 		}
 	}
 	if r.Status == "" {
@@ -186,7 +189,7 @@ func runValues(r RunRecord) ([]runColumn, []any, error) {
 	for i, c := range cols {
 		vals[i] = c.value(&r)
 	}
-	return cols, vals, nil
+	return vals, nil
 }
 
 func nullString(s string) any {
@@ -218,35 +221,43 @@ func millisBetween(from, to time.Time) any {
 	return to.Sub(from).Milliseconds()
 }
 
-// columnSpec is a column of an existing table or of a schema, as
-// [compareByName] compares them.
-type columnSpec struct {
-	name     string
-	spelled  string // name, type and mode, as errors show it
-	nullable bool
+// ColumnSpec is a column of an existing table or of a schema, as
+// [CompareRunsColumns] compares them.
+type ColumnSpec struct {
+	Name     string
+	Spelled  string // name, type and mode, as errors show it
+	Nullable bool
 }
 
-// compareByName compares an existing table's columns (have) with those of
-// its schema (want) by name, not position, since columns added to a table
-// come last: it returns the indexes of want's columns the table lacks and
-// can be given (NULLABLE ones), and the differences adding columns cannot
-// mend (a column of another type or mode, a REQUIRED column missing).
-// Columns the table has beyond want are left alone.
-func compareByName(have, want []columnSpec) (missing []int, diffs []string) {
+// CompareRunsColumns compares the columns of the audit table as it exists
+// (have) with those of its schema (want) by name, not position, since
+// columns added to a table come last. It returns the indexes of want's
+// columns the table lacks and can be given (NULLABLE ones). Differences
+// adding columns cannot mend (a column of another type or mode, a REQUIRED
+// column missing) are an error wrapping ErrSchema that names table and
+// lists them: the table keeps the history of runs, so it is never dropped
+// and must be altered by hand. Columns the table has beyond want are left
+// alone.
+func CompareRunsColumns(table string, have, want []ColumnSpec) (missing []int, err error) {
 	byName := make(map[string]string, len(have))
 	for _, c := range have {
-		byName[c.name] = c.spelled
+		byName[c.Name] = c.Spelled
 	}
+	var diffs []string
 	for i, w := range want {
-		h, ok := byName[w.name]
+		h, ok := byName[w.Name]
 		switch {
-		case !ok && w.nullable:
+		case !ok && w.Nullable:
 			missing = append(missing, i)
 		case !ok:
-			diffs = append(diffs, fmt.Sprintf("column %s missing", w.spelled))
-		case h != w.spelled:
-			diffs = append(diffs, fmt.Sprintf("column %s, want %s", h, w.spelled))
+			diffs = append(diffs, fmt.Sprintf("column %s missing", w.Spelled))
+		case h != w.Spelled:
+			diffs = append(diffs, fmt.Sprintf("column %s, want %s", h, w.Spelled))
 		}
 	}
-	return missing, diffs
+	if len(diffs) > 0 {
+		return nil, fmt.Errorf("%w: table %s differs from the schema (%s); it keeps the history of runs, so recreate "+
+			"leaves it alone: alter it by hand", ErrSchema, table, strings.Join(diffs, "; "))
+	}
+	return missing, nil
 }

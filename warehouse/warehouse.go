@@ -5,6 +5,12 @@ import (
 	"fmt"
 )
 
+// Default dataset names (SPEC.md).
+const (
+	DefaultLakeDataset = "clickstream_lake"
+	DefaultDWDataset   = "clickstream_dw"
+)
+
 // Mode is how a load treats the rows already in a table (SPEC.md: load modes).
 type Mode string
 

@@ -1,0 +1,345 @@
+package bigquery
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+
+	bq "cloud.google.com/go/bigquery"
+	"google.golang.org/api/iterator"
+	"google.golang.org/api/option"
+
+	"github.com/clickstream-platform/clickstream/clickstream"
+	"github.com/clickstream-platform/clickstream/warehouse"
+)
+
+// Options configures the BigQuery warehouse.
+type Options struct {
+	// Project is the Google Cloud project of the datasets and jobs. Required.
+	Project string
+	// Location is where the datasets are created and the jobs run.
+	// Optional: default "US".
+	Location string
+	// LakeDataset is the dataset of the lake table (visits).
+	// Optional: default "clickstream_lake".
+	LakeDataset string
+	// DWDataset is the dataset of the four dw tables.
+	// Optional: default "clickstream_dw".
+	DWDataset string
+	// ClientOptions are passed to the client library's NewClient, e.g.
+	// option.WithEndpoint and option.WithoutAuthentication in tests.
+	// Optional: default Application Default Credentials.
+	ClientOptions []option.ClientOption
+}
+
+// DefaultLocation is the location used when Options.Location is empty.
+const DefaultLocation = "US"
+
+// Warehouse is the warehouse in BigQuery: the lake table in one dataset, the
+// four dw tables in another, every table as clickstream.Tables() defines it
+// (see [Schema]).
+//
+// Tables. EnsureTables creates the datasets (in Location) and the tables
+// that are missing, each with its schema (REQUIRED and REPEATED modes,
+// descriptions), its MONTH partitioning on timestamp and its clustering, as
+// clickstream.Table says; nothing is ever autodetected. An existing table
+// whose columns (names, order, types, modes; descriptions are not compared),
+// partitioning or clustering differ is an error wrapping warehouse.ErrSchema listing
+// the differences, until RecreateTables drops and recreates it. A dataset in
+// another location than Location is an error wrapping warehouse.ErrSchema too.
+//
+// Loads. Load reads gs:// staged files and runs these steps, each a BigQuery
+// job whose id is deterministic (see below):
+//
+//  1. load: the files into a staging table of the target's dataset,
+//     _staging_<run>_<table>_a<attempt>_<hash>, created first with the
+//     target's schema and a one-day expiration (set again after the load),
+//     so that a crashed run leaves nothing behind for long. NDJSON files:
+//     the load job reads NEWLINE_DELIMITED_JSON with the schema given, no
+//     autodetection, ignoreUnknownValues=false and maxBadRecords=0,
+//     WRITE_TRUNCATE and CREATE_IF_NEEDED: every staged row must fit the
+//     table (a value of the wrong type, an unknown column or a REQUIRED
+//     column missing or null fails the job, an error wrapping warehouse.ErrSchema).
+//     Parquet files (every name ends in .parquet; a load of both formats
+//     fails): the load job reads PARQUET with enableListInference (a
+//     3-level LIST is a REPEATED column), gives no schema, and appends
+//     (WRITE_APPEND, CREATE_NEVER) to the staging table created with the
+//     target's schema, since a truncating Parquet load would take the
+//     file's schema for the table; a file that does not fit the table's
+//     schema (a column of another type, a REQUIRED one missing or marked
+//     optional, an unknown one) fails the job, wrapping warehouse.ErrSchema. A load
+//     job takes at most 10,000 URIs; more files are loaded by several jobs
+//     of up to 10,000 (load-1 WRITE_TRUNCATE for NDJSON, the others
+//     WRITE_APPEND) rather than by a wildcard over their common prefix,
+//     which could read files the request does not list. Files listed twice
+//     are read once; a URI with '*' is refused, since BigQuery would take
+//     it for a wildcard.
+//  2. count-before: the distinct keys of the staging table and the
+//     target's rows.
+//  3. write: in replace mode one multi-statement transaction, BEGIN
+//     TRANSACTION; DELETE FROM target WHERE TRUE; INSERT INTO target (cols)
+//     SELECT the deduplicated rows; COMMIT TRANSACTION, which keeps the
+//     table itself, its schema, partitioning and clustering (it is never
+//     replaced by a job's output); in merge mode MERGE target USING (the
+//     deduplicated rows)
+//     ON the key WHEN NOT MATCHED THEN INSERT. Deduplication keeps per key
+//     the row with the smallest (source_object, source_line): QUALIFY
+//     ROW_NUMBER() OVER (PARTITION BY key ORDER BY source_object,
+//     source_line) = 1. Rows equal in those have the same key only when
+//     they are the same row (an event repeated within one session), so the
+//     choice among them does not matter.
+//  4. count-after: the target's rows.
+//
+// Then the staging table is dropped, also when a step failed (a failure to
+// drop is ignored: the expiration removes it). Staged is the load jobs'
+// output rows, Distinct the staging table's distinct keys, Before and After
+// the counts of steps 2 and 4 (Before as warehouse.LoadRequest.KeepBefore
+// returns it, when set; it is called between steps 2 and 3). With no files
+// there is no staging table: replace runs DELETE FROM target WHERE TRUE as
+// its write, merge writes nothing, as the DuckDB warehouse does. A failed
+// step leaves the target as it was: each write is one atomic job.
+//
+// Job ids. Every job id is
+// clickstream_<run>_<table>_<step>_a<attempt>_<hash>: the steps are load
+// (load-1, load-2, ... past 10,000 files), count-before, write and
+// count-after; bytes of the run outside [A-Za-z0-9_-] are replaced by '_'
+// and the run is cut to 512 bytes; <hash> is a digest of the project,
+// dataset, run (unsanitized), table, attempt, mode and files, shared by the
+// jobs and the staging table of one Load, so that runs whose sanitized ids
+// collide, or requests that differ, still get ids of their own.
+// The same request therefore gives the same ids: when a job insert is
+// answered 409 (the job exists: the client library's retry of an insert
+// whose answer was lost, or the same Load run again), Load re-attaches to
+// that job (JobFromIDLocation) and waits for it instead of running it again.
+// warehouse.LoadRequest.Attempt, the activity's attempt, makes a retried activity run
+// fresh jobs (and use its own staging table, so that an earlier attempt
+// still running cannot drop it). A step re-attached after its table moved
+// on (the same Load run again later) reports the counts it saw then.
+//
+// Runs. RecordRun writes the audit row of a run with one query job, MERGE
+// target USING (SELECT @run_id AS run_id, ...) ON run_id WHEN NOT MATCHED
+// THEN INSERT, every value a named query parameter typed as its column; a
+// run already recorded is left as it is. The audit table has no
+// partitioning or clustering.
+//
+// Errors name the operation and the table and wrap BigQuery's error. Those
+// retrying cannot mend wrap a sentinel: 404 or reason notFound wraps
+// [warehouse.ErrNotFound], 401, 403 or reason accessDenied wraps
+// [warehouse.ErrPermission] (the message names the roles needed), 400 or
+// reason invalid or invalidQuery wraps [warehouse.ErrSchema]. Rate limits
+// (429, rateLimitExceeded, quotaExceeded), backendError, internalError, 5xx
+// and transactions aborted by a concurrent update are returned plain, for
+// Temporal to retry, once the client library's own retries are spent.
+type Warehouse struct {
+	client   *bq.Client
+	project  string
+	location string
+	lake, dw string
+}
+
+var _ warehouse.Warehouse = (*Warehouse)(nil)
+
+// datasetName is what BigQuery accepts as a dataset id.
+var datasetName = regexp.MustCompile(`^[A-Za-z0-9_]+$`)
+
+// Open checks opts and creates the client. It sends no request:
+// EnsureTables is the first to reach BigQuery.
+func Open(ctx context.Context, opts Options) (*Warehouse, error) {
+	if opts.Project == "" {
+		return nil, errors.New("bigquery warehouse: Project is required")
+	}
+	if strings.ContainsAny(opts.Project, "`/ ") {
+		return nil, fmt.Errorf("bigquery warehouse: project %q is not a project id", opts.Project)
+	}
+	if opts.Location == "" {
+		opts.Location = DefaultLocation
+	}
+	if opts.LakeDataset == "" {
+		opts.LakeDataset = warehouse.DefaultLakeDataset
+	}
+	if opts.DWDataset == "" {
+		opts.DWDataset = warehouse.DefaultDWDataset
+	}
+	for _, ds := range []string{opts.LakeDataset, opts.DWDataset} {
+		if !datasetName.MatchString(ds) || len(ds) > 1024 {
+			return nil, fmt.Errorf("bigquery warehouse: dataset %q: want up to 1024 letters, digits and underscores", ds)
+		}
+	}
+	client, err := bq.NewClient(ctx, opts.Project, opts.ClientOptions...)
+	if err != nil {
+		return nil, fmt.Errorf("bigquery warehouse: %w", err)
+	}
+	client.Location = opts.Location
+	return &Warehouse{client: client, project: opts.Project, location: opts.Location,
+		lake: opts.LakeDataset, dw: opts.DWDataset}, nil
+}
+
+// Close closes the client.
+func (b *Warehouse) Close() error { return b.client.Close() }
+
+// TableName returns the full name of a clickstream table or of
+// warehouse.RunsTable, project.dataset.table, as errors name it.
+func (b *Warehouse) TableName(table string) string {
+	t, _ := warehouse.LookupTable(table)
+	return b.project + "." + b.datasetOf(t) + "." + table
+}
+
+func (b *Warehouse) datasetOf(t clickstream.Table) string {
+	if t.Dataset == clickstream.Lake {
+		return b.lake
+	}
+	return b.dw
+}
+
+func (b *Warehouse) table(t clickstream.Table) *bq.Table {
+	return b.client.Dataset(b.datasetOf(t)).Table(t.Name)
+}
+
+// sqlName is t's name in SQL: `project`.`dataset`.`table`.
+func (b *Warehouse) sqlName(t clickstream.Table) string {
+	return bqQualified(b.project, b.datasetOf(t), t.Name)
+}
+
+// EnsureTables creates the datasets and tables that are missing, and checks
+// that the tables already there have the schema, partitioning and
+// clustering of clickstream.Tables(); the differences of every table that
+// has others are listed in one error wrapping warehouse.ErrSchema. It
+// creates the audit table warehouse.RunsTable too, or adds the columns it
+// lacks.
+func (b *Warehouse) EnsureTables(ctx context.Context) error {
+	if err := b.ensureDatasets(ctx, b.lake, b.dw); err != nil {
+		return fmt.Errorf("ensuring tables: %w", err)
+	}
+	var diffs []error
+	for _, t := range clickstream.Tables() {
+		if err := b.ensureTable(ctx, t); errors.Is(err, warehouse.ErrSchema) {
+			diffs = append(diffs, err)
+		} else if err != nil {
+			return fmt.Errorf("ensuring tables: %w", err)
+		}
+	}
+	if err := b.ensureRunsTable(ctx); errors.Is(err, warehouse.ErrSchema) {
+		diffs = append(diffs, err)
+	} else if err != nil {
+		return fmt.Errorf("ensuring tables: %w", err)
+	}
+	if len(diffs) > 0 {
+		return fmt.Errorf("ensuring tables: %w", errors.Join(diffs...))
+	}
+	return nil
+}
+
+// RecreateTables deletes every table of clickstream.Tables() (a missing one
+// is fine) and creates it again, empty, creating the datasets first where
+// missing. Unlike DuckDB's, it is not one transaction: a failure can leave
+// some tables recreated and others not; running it again finishes the work.
+// The audit table warehouse.RunsTable is kept: created if missing, given the
+// columns it lacks.
+func (b *Warehouse) RecreateTables(ctx context.Context) error {
+	if err := b.ensureDatasets(ctx, b.lake, b.dw); err != nil {
+		return fmt.Errorf("recreating tables: %w", err)
+	}
+	for _, t := range clickstream.Tables() {
+		if err := b.table(t).Delete(ctx); err != nil && !isNotFound(err) {
+			return fmt.Errorf("recreating tables: deleting %s: %w", b.TableName(t.Name), b.classify(err))
+		}
+		if err := b.table(t).Create(ctx, tableMetadata(t)); err != nil {
+			return fmt.Errorf("recreating tables: creating %s: %w", b.TableName(t.Name), b.classify(err))
+		}
+	}
+	if err := b.ensureRunsTable(ctx); err != nil {
+		return fmt.Errorf("recreating tables: %w", err)
+	}
+	return nil
+}
+
+// Counts returns COUNT(*) of the five tables, by table name, from one query
+// (not of warehouse.RunsTable).
+// A missing table is an error wrapping warehouse.ErrNotFound.
+func (b *Warehouse) Counts(ctx context.Context) (map[string]int64, error) {
+	var parts []string
+	for _, t := range clickstream.Tables() {
+		parts = append(parts, fmt.Sprintf("SELECT %s AS table_name, COUNT(*) AS row_count FROM %s",
+			bqString(t.Name), b.sqlName(t)))
+	}
+	q := b.client.Query(strings.Join(parts, "\nUNION ALL\n"))
+	q.Location = b.location
+	it, err := q.Read(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("counting rows: %w", b.classify(err))
+	}
+	counts := make(map[string]int64)
+	for {
+		var row struct {
+			Table string `bigquery:"table_name"`
+			Rows  int64  `bigquery:"row_count"`
+		}
+		err := it.Next(&row)
+		if errors.Is(err, iterator.Done) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("counting rows: %w", b.classify(err))
+		}
+		counts[row.Table] = row.Rows
+	}
+	for _, t := range clickstream.Tables() {
+		if _, ok := counts[t.Name]; !ok {
+			return nil, fmt.Errorf("counting rows: no count for %s in the answer", b.TableName(t.Name))
+		}
+	}
+	return counts, nil
+}
+
+// ensureDatasets creates the datasets that are missing, in b.location, and
+// checks that those already there are in b.location.
+func (b *Warehouse) ensureDatasets(ctx context.Context, ids ...string) error {
+	for i, id := range ids {
+		if i > 0 && id == ids[0] {
+			continue
+		}
+		ds := b.client.Dataset(id)
+		md, err := ds.Metadata(ctx)
+		switch {
+		case isNotFound(err):
+			err = ds.Create(ctx, &bq.DatasetMetadata{Location: b.location,
+				Description: "clickstream tables (SPEC.md), managed by the clickstream pipeline."})
+			if err != nil && !isDuplicate(err) {
+				return fmt.Errorf("creating dataset %s.%s: %w", b.project, id, b.classify(err))
+			}
+		case err != nil:
+			return fmt.Errorf("reading dataset %s.%s: %w", b.project, id, b.classify(err))
+		case !strings.EqualFold(md.Location, b.location):
+			return fmt.Errorf("%w: dataset %s.%s is in %s, but the warehouse's location is %s (jobs run in one location)",
+				warehouse.ErrSchema, b.project, id, md.Location, b.location)
+		}
+	}
+	return nil
+}
+
+// ensureTable creates t if it is missing, or checks its schema,
+// partitioning and clustering.
+func (b *Warehouse) ensureTable(ctx context.Context, t clickstream.Table) error {
+	md, err := b.table(t).Metadata(ctx)
+	if isNotFound(err) {
+		err = b.table(t).Create(ctx, tableMetadata(t))
+		if err == nil {
+			return nil
+		}
+		if !isDuplicate(err) {
+			return fmt.Errorf("creating %s: %w", b.TableName(t.Name), b.classify(err))
+		}
+		// Created meanwhile by someone else: check it.
+		md, err = b.table(t).Metadata(ctx)
+	}
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", b.TableName(t.Name), b.classify(err))
+	}
+	if diffs := diffTable(md, t); len(diffs) > 0 {
+		return fmt.Errorf("%w: table %s differs from the schema (%s); run recreate",
+			warehouse.ErrSchema, b.TableName(t.Name), strings.Join(diffs, "; "))
+	}
+	return nil
+}

@@ -1,0 +1,181 @@
+package bigquery_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	bqapi "google.golang.org/api/bigquery/v2"
+
+	"github.com/clickstream-platform/clickstream/warehouse"
+	"github.com/clickstream-platform/clickstream/warehouse/bigquery"
+)
+
+// failStep makes the jobs of one step finish with errs.
+func failStep(t *testing.T, f *fakeBigQuery, name string, errs ...*bqapi.ErrorProto) {
+	f.fail = func(job *bqapi.Job) []*bqapi.ErrorProto {
+		if step(t, job.JobReference.JobId) == name {
+			return errs
+		}
+		return nil
+	}
+}
+
+// answerWith makes every request of route fail with an API error.
+func answerWith(f *fakeBigQuery, route string, code int, reason, message string) {
+	f.reply = func(r fakeRequest, serve func() (int, any)) (int, any) {
+		if r.Route == route {
+			return fakeError(code, reason, message)
+		}
+		return serve()
+	}
+}
+
+func TestBigQueryErrors(t *testing.T) {
+	sentinels := []error{warehouse.ErrNotFound, warehouse.ErrPermission, warehouse.ErrSchema}
+	load := func(ctx context.Context, b *bigquery.Warehouse) error {
+		_, err := b.Load(ctx, bqRequest("sessions", warehouse.Merge))
+		return err
+	}
+	for _, tt := range []struct {
+		name  string
+		setup func(t *testing.T, f *fakeBigQuery)
+		op    func(context.Context, *bigquery.Warehouse) error
+		// want is the sentinel the error wraps, nil for none (retryable).
+		want     error
+		contains []string
+		timeout  time.Duration
+	}{
+		{
+			name: "403 to a job insert",
+			setup: func(t *testing.T, f *fakeBigQuery) {
+				answerWith(f, routeJobsInsert, http.StatusForbidden, "accessDenied",
+					"Access Denied: Project test-proj: User does not have bigquery.jobs.create permission in project test-proj.")
+			},
+			op: load, want: warehouse.ErrPermission,
+			contains: []string{"loading test-proj.clickstream_dw.sessions", "roles/bigquery.dataEditor on datasets test-proj.clickstream_lake and test-proj.clickstream_dw",
+				"roles/bigquery.jobUser on project test-proj", "bigquery.jobs.create permission"},
+		},
+		{
+			name: "403 to reading a dataset",
+			setup: func(t *testing.T, f *fakeBigQuery) {
+				answerWith(f, routeDatasetsGet, http.StatusForbidden, "accessDenied", "Access Denied: Dataset test-proj:clickstream_lake")
+			},
+			op:   func(ctx context.Context, b *bigquery.Warehouse) error { return b.EnsureTables(ctx) },
+			want: warehouse.ErrPermission, contains: []string{"reading dataset test-proj.clickstream_lake", "roles/bigquery.jobUser"},
+		},
+		{
+			name: "load job fails: invalid data",
+			setup: func(t *testing.T, f *fakeBigQuery) {
+				failStep(t, f, "load",
+					&bqapi.ErrorProto{Reason: "invalid", Message: "Error while reading data, error message: JSON table encountered too many errors, giving up. Rows: 1; errors: 1."},
+					&bqapi.ErrorProto{Reason: "invalid", Message: "Error while reading data, error message: JSON parsing error in row starting at position 0: No such field: foo. File: gs://stage/run-1/b1/sessions.ndjson"})
+			},
+			op: load, want: warehouse.ErrSchema,
+			contains: []string{"loading test-proj.clickstream_dw.sessions: loading the staged files: job clickstream_run-1_sessions_load_a1_",
+				"invalid: Error while reading data", "No such field: foo. File: gs://stage/run-1/b1/sessions.ndjson"},
+		},
+		{
+			name: "load job fails: a staged file is missing",
+			setup: func(t *testing.T, f *fakeBigQuery) {
+				failStep(t, f, "load", &bqapi.ErrorProto{Reason: "notFound", Message: "Not found: URI gs://stage/run-1/b1/sessions.ndjson"})
+			},
+			op: load, want: warehouse.ErrNotFound, contains: []string{"Not found: URI gs://stage/run-1/b1/sessions.ndjson"},
+		},
+		{
+			name: "write query fails: invalidQuery",
+			setup: func(t *testing.T, f *fakeBigQuery) {
+				failStep(t, f, "write", &bqapi.ErrorProto{Reason: "invalidQuery", Message: "Query column 2 has type INT64 which cannot be inserted into column session_id"})
+			},
+			op: load, want: warehouse.ErrSchema, contains: []string{"writing the rows (merge)", "cannot be inserted into column session_id"},
+		},
+		{
+			name: "write aborted by a concurrent update",
+			setup: func(t *testing.T, f *fakeBigQuery) {
+				failStep(t, f, "write", &bqapi.ErrorProto{Reason: "invalidQuery",
+					Message: "Transaction is aborted due to concurrent update against table test-proj:clickstream_dw.sessions"})
+			},
+			op: load, contains: []string{"concurrent update"},
+		},
+		{
+			name: "load job fails: backendError",
+			setup: func(t *testing.T, f *fakeBigQuery) {
+				failStep(t, f, "load", &bqapi.ErrorProto{Reason: "backendError", Message: "Backend error. Job aborted."})
+			},
+			op: load, contains: []string{"backendError: Backend error"},
+		},
+		{
+			name: "load job fails: rateLimitExceeded",
+			setup: func(t *testing.T, f *fakeBigQuery) {
+				failStep(t, f, "load", &bqapi.ErrorProto{Reason: "rateLimitExceeded", Message: "Exceeded rate limits: too many table update operations"})
+			},
+			op: load, contains: []string{"rateLimitExceeded"},
+		},
+		{
+			name: "500 to every job insert, after the library's retries",
+			setup: func(t *testing.T, f *fakeBigQuery) {
+				answerWith(f, routeJobsInsert, http.StatusInternalServerError, "backendError", "internal error")
+			},
+			op: load, timeout: 1500 * time.Millisecond, contains: []string{"internal error"},
+		},
+		{
+			name: "429 to a job insert, after the library's retries",
+			setup: func(t *testing.T, f *fakeBigQuery) {
+				answerWith(f, routeJobsInsert, http.StatusTooManyRequests, "rateLimitExceeded", "too many requests")
+			},
+			op: load, timeout: 1500 * time.Millisecond, contains: []string{"too many requests"},
+		},
+		{
+			name: "Counts of a missing table",
+			setup: func(t *testing.T, f *fakeBigQuery) {
+				answerWith(f, routeQueries, http.StatusNotFound, "notFound", "Not found: Table test-proj:clickstream_dw.sessions was not found in location US")
+			},
+			op: func(ctx context.Context, b *bigquery.Warehouse) error {
+				_, err := b.Counts(ctx)
+				return err
+			},
+			want: warehouse.ErrNotFound, contains: []string{"counting rows", "Table test-proj:clickstream_dw.sessions was not found"},
+		},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFakeBigQuery(t)
+			tt.setup(t, f)
+			b := openFake(t, f, bigquery.Options{})
+			ctx := context.Background()
+			if tt.timeout > 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, tt.timeout)
+				defer cancel()
+			}
+			err := tt.op(ctx, b)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for _, s := range sentinels {
+				if errors.Is(err, s) != (s == tt.want) {
+					t.Errorf("error %q: errors.Is(%v) = %v, want %v", err, s, !(s == tt.want), s == tt.want)
+				}
+			}
+			for _, c := range tt.contains {
+				if !strings.Contains(err.Error(), c) {
+					t.Errorf("error %q\ndoes not say %q", err, c)
+				}
+			}
+			if tt.timeout > 0 && len(f.Requests(routeJobsInsert)) < 2 {
+				t.Errorf("%d job inserts, want the client library to retry", len(f.Requests(routeJobsInsert)))
+			}
+			// Whatever failed, the staging table is gone.
+			for _, r := range f.Requests(routeTablesInsert) {
+				var tbl bqapi.Table
+				r.decode(t, &tbl)
+				if id := tbl.TableReference.TableId; strings.HasPrefix(id, "_staging_") && f.Table("clickstream_dw", id) != nil {
+					t.Errorf("staging table %s left behind", id)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,156 @@
+package bigquery_test
+
+import (
+	"context"
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	bqapi "google.golang.org/api/bigquery/v2"
+
+	"github.com/clickstream-platform/clickstream/warehouse/bigquery"
+)
+
+func TestBigQueryExtract(t *testing.T) {
+	f := newFakeBigQuery(t)
+	f.exported = bqapi.ExportDataStatistics{FileCount: 3, RowCount: 120}
+	b := openFake(t, f, bigquery.Options{})
+	where, err := bigquery.ExtractDaysWhere("2024-01-30", "2024-02-01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := bigquery.ExtractRequest{Table: "src-proj.clickstream_lake.visits", Where: where,
+		DestinationURI: "gs://bucket/rebuild/run-7", JobID: "run-7/a1"}
+	res, err := b.Extract(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Pattern != "gs://bucket/rebuild/run-7/part-*.json" || res.Files != 3 || res.Rows != 120 ||
+		!regexp.MustCompile(`^clickstream_export_run-7_a1_[0-9a-f]{12}$`).MatchString(res.JobID) {
+		t.Errorf("Extract: %+v, want pattern gs://bucket/rebuild/run-7/part-*.json, 3 files, 120 rows, job clickstream_export_run-7_a1_<digest>", res)
+	}
+
+	jobs := f.InsertedJobs()
+	if len(jobs) != 1 || jobs[0].JobReference.JobId != res.JobID || jobs[0].Configuration.Query == nil {
+		t.Fatalf("jobs %v, want the one query job %s", jobs, res.JobID)
+	}
+	if loc := jobs[0].JobReference.Location; loc != "US" {
+		t.Errorf("export runs in %q, want US", loc)
+	}
+	sql := jobs[0].Configuration.Query.Query
+	head := "EXPORT DATA OPTIONS (uri = 'gs://bucket/rebuild/run-7/part-*.json', format = 'JSON', overwrite = true) AS\nSELECT\n  "
+	tail := "\nFROM `src-proj`.`clickstream_lake`.`visits`\nWHERE (" + where + ")"
+	if !strings.HasPrefix(sql, head) || !strings.HasSuffix(sql, tail) {
+		t.Fatalf("export statement:\n%s\nwant it to start with\n%s\nand end with\n%s", sql, head, tail)
+	}
+	// The columns: the input's session fields and events, nothing else.
+	var cols []string
+	for _, c := range strings.Split(strings.TrimSuffix(strings.TrimPrefix(sql, head), tail), ",\n  ") {
+		cols = append(cols, c[strings.LastIndex(c, " AS ")+4:])
+	}
+	if want := []string{"`session_id`", "`user_id`", "`device_type`", "`geolocation`", "`user_agent`", "`events`"}; !slices.Equal(cols, want) {
+		t.Errorf("exported columns %v, want %v", cols, want)
+	}
+	for _, want := range []string{
+		"ARRAY(SELECT AS STRUCT STRUCT(x1.`event`.`event_type` AS `event_type`, ",
+		"FORMAT_TIMESTAMP('%Y-%m-%dT%H:%M:%E6SZ', x1.`event`.`timestamp`, 'UTC') AS `timestamp`",
+		"CAST(x1.`event`.`details`.`quantity` AS FLOAT64) AS `quantity`",
+		"x1.`event`.`details`.`price` AS `price`",
+		"ARRAY(SELECT AS STRUCT CAST(x2.`quantity` AS FLOAT64) AS `quantity`, x2.`price` AS `price`, x2.`category` AS `category`, x2.`product_name` AS `product_name`, x2.`product_id` AS `product_id` FROM UNNEST(x1.`event`.`details`.`items`) AS x2 WITH OFFSET AS o2 ORDER BY o2) AS `items`",
+		") AS `details`) AS `event` FROM UNNEST(`events`) AS x1 WITH OFFSET AS o1 ORDER BY o1) AS `events`",
+	} {
+		if !strings.Contains(sql, want) {
+			t.Errorf("export statement does not contain %q", want)
+		}
+	}
+	if n := strings.Count(sql, "AS FLOAT64"); n != 2 {
+		t.Errorf("%d casts to FLOAT64, want the 2 INTEGER fields (details.quantity, items.quantity)", n)
+	}
+	for _, lineage := range []string{"session_key", "source_object", "source_line", "run_id"} {
+		if strings.Contains(sql, lineage) {
+			t.Errorf("export statement selects %s, which is not input", lineage)
+		}
+	}
+
+	// The same request re-attaches; another one runs another job.
+	again, err := b.Extract(context.Background(), req)
+	if err != nil || again != res {
+		t.Errorf("Extract again: %+v, %v; want %+v", again, err, res)
+	}
+	if got := insertStatuses(t, f)[res.JobID]; !slices.Equal(got, []int{http.StatusOK, http.StatusConflict}) {
+		t.Errorf("export job inserted with answers %v, want 200 then 409", got)
+	}
+	req.Where = ""
+	other, err := b.Extract(context.Background(), req)
+	if err != nil || other.JobID == res.JobID {
+		t.Errorf("Extract of every session: job %s, %v; want a job other than %s", other.JobID, err, res.JobID)
+	}
+	if sql := f.Job(other.JobID).Configuration.Query.Query; strings.Contains(sql, "WHERE (") {
+		t.Errorf("export without Where has a WHERE clause:\n%s", sql)
+	}
+}
+
+func TestBigQueryExtractRefuses(t *testing.T) {
+	ok := bigquery.ExtractRequest{Table: "p.d.visits", DestinationURI: "gs://b/x/", JobID: "j"}
+	for _, tt := range []struct {
+		name        string
+		edit        func(*bigquery.ExtractRequest)
+		errContains string
+	}{
+		{"two-part table", func(r *bigquery.ExtractRequest) { r.Table = "d.visits" }, "want project.dataset.table"},
+		{"backquote", func(r *bigquery.ExtractRequest) { r.Table = "p.d.vis`its" }, "want project.dataset.table"},
+		{"local destination", func(r *bigquery.ExtractRequest) { r.DestinationURI = "/tmp/x" }, "want gs://bucket/prefix/"},
+		{"wildcard destination", func(r *bigquery.ExtractRequest) { r.DestinationURI = "gs://b/x*/" }, "without '*'"},
+		{"no job id", func(r *bigquery.ExtractRequest) { r.JobID = "" }, "JobID is required"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFakeBigQuery(t)
+			b := openFake(t, f, bigquery.Options{})
+			req := ok
+			tt.edit(&req)
+			if _, err := b.Extract(context.Background(), req); err == nil || !strings.Contains(err.Error(), tt.errContains) {
+				t.Errorf("Extract: %v, want an error containing %q", err, tt.errContains)
+			}
+			if n := len(f.Requests()); n > 0 {
+				t.Errorf("%d requests sent, want none", n)
+			}
+		})
+	}
+	// A domain-scoped project holds a dot.
+	f := newFakeBigQuery(t)
+	req := ok
+	req.Table = "example.com:proj.d.visits"
+	if _, err := openFake(t, f, bigquery.Options{}).Extract(context.Background(), req); err != nil {
+		t.Fatal(err)
+	}
+	if sql := f.InsertedJobs()[0].Configuration.Query.Query; !strings.Contains(sql, "\nFROM `example.com:proj`.`d`.`visits`") {
+		t.Errorf("export of a domain-scoped project's table:\n%s", sql)
+	}
+}
+
+func TestExtractDaysWhere(t *testing.T) {
+	const day = "DATE(e.`event`.`timestamp`, 'UTC')"
+	for _, tt := range []struct {
+		from, to, want, errContains string
+	}{
+		{"", "", "", ""},
+		{"2024-01-30", "", "EXISTS (SELECT 1 FROM UNNEST(`events`) AS e WHERE " + day + " >= DATE '2024-01-30')", ""},
+		{"", "2024-02-01", "EXISTS (SELECT 1 FROM UNNEST(`events`) AS e WHERE " + day + " <= DATE '2024-02-01')", ""},
+		{"2024-01-30", "2024-02-01", "EXISTS (SELECT 1 FROM UNNEST(`events`) AS e WHERE " + day + " >= DATE '2024-01-30' AND " + day + " <= DATE '2024-02-01')", ""},
+		{"2024-1-30", "", "", `day "2024-1-30": want YYYY-MM-DD`},
+		{"", "2024-02-01'; DROP", "", "want YYYY-MM-DD"},
+	} {
+		got, err := bigquery.ExtractDaysWhere(tt.from, tt.to)
+		if tt.errContains != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.errContains) {
+				t.Errorf("ExtractDaysWhere(%q, %q): %v, want an error containing %q", tt.from, tt.to, err, tt.errContains)
+			}
+			continue
+		}
+		if err != nil || got != tt.want {
+			t.Errorf("ExtractDaysWhere(%q, %q) = %q, %v; want %q", tt.from, tt.to, got, err, tt.want)
+		}
+	}
+}

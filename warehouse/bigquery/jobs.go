@@ -1,0 +1,214 @@
+package bigquery
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	bq "cloud.google.com/go/bigquery"
+	"github.com/clickstream-platform/clickstream/warehouse"
+	"google.golang.org/api/googleapi"
+)
+
+// runJob inserts a job with submit, whose id is id, and waits for it to
+// finish. When the insert is answered 409 (a job of that id exists: an
+// earlier insert whose answer was lost, or the same request run again), it
+// re-attaches to that job and waits for it instead of submitting it again.
+// A job that finished with an error returns that error, classified.
+func (b *Warehouse) runJob(ctx context.Context, id string, submit func(context.Context) (*bq.Job, error)) (*bq.Job, error) {
+	job, err := submit(ctx)
+	if isDuplicate(err) {
+		job, err = b.client.JobFromIDLocation(ctx, id, b.location)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("job %s: %w", id, b.classify(err))
+	}
+	st, err := job.Wait(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("job %s: %w", id, b.classify(err))
+	}
+	if st.Err() != nil {
+		return nil, fmt.Errorf("job %s failed: %w", id, b.classify(newJobError(st)))
+	}
+	return job, nil
+}
+
+// runQuery runs sql as a query job of id and returns the job, done.
+func (b *Warehouse) runQuery(ctx context.Context, id, sql string) (*bq.Job, error) {
+	q := b.client.Query(sql)
+	q.JobID, q.Location = id, b.location
+	return b.runJob(ctx, id, q.Run)
+}
+
+// queryInts runs sql, which returns one row of n INT64 columns, as a job
+// of id and returns that row.
+func (b *Warehouse) queryInts(ctx context.Context, id, sql string, n int) ([]int64, error) {
+	job, err := b.runQuery(ctx, id, sql)
+	if err != nil {
+		return nil, err
+	}
+	it, err := job.Read(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("job %s: reading the result: %w", id, b.classify(err))
+	}
+	var row []bq.Value
+	if err := it.Next(&row); err != nil {
+		return nil, fmt.Errorf("job %s: reading the result: %w", id, b.classify(err))
+	}
+	if len(row) != n {
+		return nil, fmt.Errorf("job %s: the result has %d columns, want %d", id, len(row), n)
+	}
+	out := make([]int64, len(row))
+	for i, v := range row {
+		n, ok := v.(int64)
+		if !ok {
+			return nil, fmt.Errorf("job %s: column %d of the result is %T, want INT64", id, i+1, v)
+		}
+		out[i] = n
+	}
+	return out, nil
+}
+
+// jobError is a job that finished with an error: its error result and
+// the first few of its other errors (a load job lists the rows at fault
+// there).
+type jobError struct {
+	result  *bq.Error
+	details []string
+}
+
+const maxJobErrorDetails = 5
+
+func newJobError(st *bq.JobStatus) error {
+	e := &jobError{}
+	if !errors.As(st.Err(), &e.result) {
+		return st.Err()
+	}
+	for _, d := range st.Errors {
+		if d == nil || d.Message == "" || d.Message == e.result.Message {
+			continue
+		}
+		if len(e.details) == maxJobErrorDetails {
+			e.details = append(e.details, "...")
+			break
+		}
+		e.details = append(e.details, d.Message)
+	}
+	return e
+}
+
+func (e *jobError) Error() string {
+	s := e.result.Reason + ": " + e.result.Message
+	if len(e.details) > 0 {
+		s += " (" + strings.Join(e.details, "; ") + ")"
+	}
+	return s
+}
+
+func (e *jobError) Unwrap() error { return e.result }
+
+// transientReasons are BigQuery error reasons worth retrying.
+var transientReasons = map[string]bool{
+	"backendError": true, "internalError": true, "rateLimitExceeded": true, "jobRateLimitExceeded": true,
+	"quotaExceeded": true, "tableUnavailable": true, "jobBackendError": true, "jobInternalError": true,
+}
+
+// classify wraps a BigQuery error with the sentinel that says retrying
+// cannot mend it (see [Warehouse]); transient errors are returned as they are.
+func (b *Warehouse) classify(err error) error {
+	code, reason, message := apiError(err)
+	switch {
+	case code == 0 && reason == "":
+		return err // not an answer of BigQuery: network, context
+	case transientReasons[reason], code == http.StatusTooManyRequests, code >= 500,
+		strings.Contains(message, "concurrent update"): // a transaction aborted by another
+		return err
+	case reason == "notFound", code == http.StatusNotFound:
+		return fmt.Errorf("%w: %w", warehouse.ErrNotFound, err)
+	case reason == "accessDenied", code == http.StatusForbidden, code == http.StatusUnauthorized:
+		return fmt.Errorf("%w (the account needs roles/bigquery.dataEditor on datasets %s.%s and %s.%s and "+
+			"roles/bigquery.jobUser on project %s; loads and exports also need access to the gs:// bucket): %w",
+			warehouse.ErrPermission, b.project, b.lake, b.project, b.dw, b.project, err)
+	case reason == "invalid", reason == "invalidQuery", code == http.StatusBadRequest:
+		return fmt.Errorf("%w: %w", warehouse.ErrSchema, err)
+	}
+	return err
+}
+
+// apiError returns the HTTP status, reason and message of an answer of
+// BigQuery: an API error, or the error a job finished with (code 0).
+func apiError(err error) (code int, reason, message string) {
+	var ge *googleapi.Error
+	if errors.As(err, &ge) {
+		reason, message = "", ge.Message
+		if len(ge.Errors) > 0 {
+			reason = ge.Errors[0].Reason
+			if message == "" {
+				message = ge.Errors[0].Message
+			}
+		}
+		return ge.Code, reason, message
+	}
+	var be *bq.Error
+	if errors.As(err, &be) {
+		return 0, be.Reason, be.Message
+	}
+	return 0, "", ""
+}
+
+func isNotFound(err error) bool {
+	var ge *googleapi.Error
+	return errors.As(err, &ge) && ge.Code == http.StatusNotFound
+}
+
+func isDuplicate(err error) bool {
+	var ge *googleapi.Error
+	return errors.As(err, &ge) && ge.Code == http.StatusConflict
+}
+
+// maxRunIDBytes bounds the run id's share of job ids and staging table names.
+const maxRunIDBytes = 512
+
+// sanitizeID replaces every byte outside [A-Za-z0-9_] (and '-' if dash) by
+// '_' and cuts the result to max bytes.
+func sanitizeID(s string, dash bool, max int) string {
+	b := []byte(s)
+	for i, c := range b {
+		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || (dash && c == '-')
+		if !ok {
+			b[i] = '_'
+		}
+	}
+	if len(b) > max {
+		b = b[:max]
+	}
+	return string(b)
+}
+
+// digest is a short hex digest of parts, told apart by their lengths.
+func digest(parts ...string) string {
+	h := sha256.New()
+	for _, p := range parts {
+		fmt.Fprintf(h, "%d:%s;", len(p), p)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:12]
+}
+
+// bqIdent quotes a BigQuery identifier. Identifiers come from
+// clickstream.Tables() and checked options: none holds a backquote.
+func bqIdent(s string) string { return "`" + s + "`" }
+
+// bqQualified is `project`.`dataset`.`table`.
+func bqQualified(project, dataset, table string) string {
+	return bqIdent(project) + "." + bqIdent(dataset) + "." + bqIdent(table)
+}
+
+// bqString quotes a BigQuery string literal.
+func bqString(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `'`, `\'`, "\n", `\n`, "\r", `\r`)
+	return "'" + r.Replace(s) + "'"
+}

@@ -1,0 +1,282 @@
+package bigquery_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	bq "cloud.google.com/go/bigquery"
+	"cloud.google.com/go/storage"
+	"google.golang.org/api/googleapi"
+	"google.golang.org/api/iterator"
+
+	"github.com/clickstream-platform/clickstream/clickstream"
+	"github.com/clickstream-platform/clickstream/sampledata"
+	"github.com/clickstream-platform/clickstream/warehouse"
+	"github.com/clickstream-platform/clickstream/warehouse/bigquery"
+	"github.com/clickstream-platform/clickstream/warehouse/warehousetest"
+)
+
+// TestBigQueryLive runs the BigQuery warehouse against a real project: it
+// stages generated data in a bucket, loads it into datasets of its own
+// (replace, then merge, then merge again), checks the counts against the
+// generator's, loads the same rows staged as Parquet (merge, then replace)
+// and checks the tables are unchanged, exports the lake table and transforms the export back,
+// records runs in the audit table, then deletes its datasets and objects.
+// Credentials: Application Default Credentials. Optional:
+// CLICKSTREAM_BIGQUERY_TEST_LOCATION (default US), which must suit the
+// bucket.
+func TestBigQueryLive(t *testing.T) {
+	project, bucket := os.Getenv("CLICKSTREAM_BIGQUERY_TEST_PROJECT"), os.Getenv("CLICKSTREAM_BIGQUERY_TEST_BUCKET")
+	if project == "" || bucket == "" {
+		t.Skip("set CLICKSTREAM_BIGQUERY_TEST_PROJECT and CLICKSTREAM_BIGQUERY_TEST_BUCKET to run against a real BigQuery project and bucket")
+	}
+	location := os.Getenv("CLICKSTREAM_BIGQUERY_TEST_LOCATION")
+	if location == "" {
+		location = "US"
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
+	defer cancel()
+	id := fmt.Sprintf("%d", time.Now().UnixNano())
+	run, prefix := "live-"+id, "clickstream-test/"+id+"/"
+	lake, dw := "clickstream_test_"+id+"_lake", "clickstream_test_"+id+"_dw"
+
+	gcs, err := storage.NewClient(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer gcs.Close()
+	t.Cleanup(func() { deletePrefix(t, gcs, bucket, prefix) })
+	bqc, err := bq.NewClient(ctx, project)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bqc.Close()
+	t.Cleanup(func() {
+		for _, ds := range []string{lake, dw} {
+			if err := bqc.Dataset(ds).DeleteWithContents(context.Background()); err != nil && !isNotFoundErr(err) {
+				t.Errorf("deleting dataset %s: %v", ds, err)
+			}
+		}
+	})
+
+	// Stage generated data with the real transform, and upload it.
+	s := warehousetest.StageSample(t, t.TempDir(), sampledata.Options{Files: 4, Sessions: 400, Days: 3, Seed: 11, InvalidRate: 0.05, DuplicateRate: 0.15}, run)
+	uris := map[string][]string{}
+	for table, files := range s.Files {
+		for _, f := range files {
+			name := prefix + "staged/" + table + "/" + filepath.Base(f)
+			uploadFile(t, ctx, gcs, bucket, name, f)
+			uris[table] = append(uris[table], "gs://"+bucket+"/"+name)
+		}
+	}
+	firstHalf := func(table string) []string { return uris[table][:len(uris[table])/2] }
+	all := func(table string) []string { return uris[table] }
+
+	b, err := bigquery.Open(ctx, bigquery.Options{Project: project, Location: location, LakeDataset: lake, DWDataset: dw})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if err := b.EnsureTables(ctx); err != nil {
+		t.Fatal(err)
+	}
+	distinct := s.Distinct()
+	loadEvery := func(mode warehouse.Mode, runID string, files func(string) []string) map[string]warehouse.LoadResult {
+		out := map[string]warehouse.LoadResult{}
+		for _, tbl := range clickstream.Tables() {
+			res, err := b.Load(ctx, warehouse.LoadRequest{Table: tbl.Name, Files: files(tbl.Name), Mode: mode, RunID: runID, Attempt: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			out[tbl.Name] = res
+		}
+		return out
+	}
+
+	loadEvery(warehouse.Replace, run+"-replace", firstHalf)
+	res := loadEvery(warehouse.Merge, run+"-merge", all)
+	staged := warehousetest.StagedRows(s.Sum.Expected)
+	for _, tbl := range clickstream.Tables() {
+		if r := res[tbl.Name]; r.Staged != staged[tbl.Name] || r.Distinct != distinct[tbl.Name] || r.After != distinct[tbl.Name] {
+			t.Errorf("merge of every file into %s: %+v, want %d staged, %d distinct and after", tbl.Name, r, staged[tbl.Name], distinct[tbl.Name])
+		}
+	}
+	got, err := b.Counts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !maps.Equal(got, distinct) {
+		t.Errorf("counts %v, want the generator's distinct rows %v", got, distinct)
+	}
+	res = loadEvery(warehouse.Merge, run+"-again", all)
+	for _, tbl := range clickstream.Tables() {
+		if r := res[tbl.Name]; r.Added != 0 {
+			t.Errorf("merging the same files again into %s added %d rows", tbl.Name, r.Added)
+		}
+	}
+
+	// The same rows staged as Parquet: merging them changes nothing, and a
+	// replace from them leaves the tables as the NDJSON loads did.
+	pq := warehousetest.StageSampleAs(t, t.TempDir(), sampledata.Options{Files: 4, Sessions: 400, Days: 3, Seed: 11, InvalidRate: 0.05, DuplicateRate: 0.15},
+		run, clickstream.Parquet)
+	pqURIs := map[string][]string{}
+	for table, files := range pq.Files {
+		for _, f := range files {
+			name := prefix + "staged-parquet/" + table + "/" + filepath.Base(f)
+			uploadFile(t, ctx, gcs, bucket, name, f)
+			pqURIs[table] = append(pqURIs[table], "gs://"+bucket+"/"+name)
+		}
+	}
+	fingerprints := func() map[string]string {
+		out := map[string]string{}
+		for _, tbl := range clickstream.Tables() {
+			q := bqc.Query(fmt.Sprintf("SELECT COUNT(*), BIT_XOR(FARM_FINGERPRINT(TO_JSON_STRING(t))) FROM `%s`.`%s`.`%s` AS t",
+				project, map[clickstream.Dataset]string{clickstream.Lake: lake, clickstream.Warehouse: dw}[tbl.Dataset], tbl.Name))
+			q.Location = location
+			it, err := q.Read(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var row []bq.Value
+			if err := it.Next(&row); err != nil {
+				t.Fatal(err)
+			}
+			out[tbl.Name] = fmt.Sprint(row)
+		}
+		return out
+	}
+	fromNDJSON := fingerprints()
+	res = loadEvery(warehouse.Merge, run+"-parquet-merge", func(table string) []string { return pqURIs[table] })
+	for _, tbl := range clickstream.Tables() {
+		if r := res[tbl.Name]; r.Added != 0 || r.Staged != staged[tbl.Name] || r.Distinct != distinct[tbl.Name] {
+			t.Errorf("merge of the Parquet files into %s: %+v, want %d staged, %d distinct, none added", tbl.Name, r, staged[tbl.Name], distinct[tbl.Name])
+		}
+	}
+	loadEvery(warehouse.Replace, run+"-parquet-replace", func(table string) []string { return pqURIs[table] })
+	if got := fingerprints(); !maps.Equal(got, fromNDJSON) {
+		t.Errorf("tables replaced from Parquet:\n%v\nfrom NDJSON:\n%v", got, fromNDJSON)
+	}
+
+	// Export the lake and transform it back: every session is valid again.
+	exp, err := b.Extract(ctx, bigquery.ExtractRequest{Table: b.TableName(clickstream.VisitsTable),
+		DestinationURI: "gs://" + bucket + "/" + prefix + "export/", JobID: run + "-export"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := clickstream.NewTransformer(clickstream.Options{RunID: run + "-rebuild"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c clickstream.Counts
+	it := gcs.Bucket(bucket).Objects(ctx, &storage.Query{Prefix: prefix + "export/"})
+	for {
+		attrs, err := it.Next()
+		if errors.Is(err, iterator.Done) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := gcs.Bucket(bucket).Object(attrs.Name).NewReader(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, err := tr.Transform(ctx, r, "gs://"+bucket+"/"+attrs.Name, clickstream.Outputs{Visits: io.Discard, Sessions: io.Discard,
+			Pageviews: io.Discard, Addtocarts: io.Discard, Purchases: io.Discard, DeadLetter: io.Discard})
+		r.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Add(n)
+	}
+	if c.SessionsValid != distinct[clickstream.VisitsTable] || c.SessionsRejected != 0 || c.EventsRejected != 0 {
+		t.Errorf("export %+v transformed back: %+v, want %d valid sessions and nothing rejected", exp, c, distinct[clickstream.VisitsTable])
+	}
+
+	// The audit table: a run recorded before a recreate is kept, recorded
+	// again (a retried activity) it is still one row.
+	if err := b.RecordRun(ctx, warehousetest.SampleRun(run)); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.RecreateTables(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := b.Counts(ctx); err != nil || got[clickstream.SessionsTable] != 0 {
+		t.Errorf("counts after recreate: %v, %v; want empty tables", got, err)
+	}
+	for _, r := range []warehouse.RunRecord{warehousetest.SampleRun(run), {RunID: run + "-bare", Mode: "merge"}} {
+		if err := b.RecordRun(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	q := bqc.Query(fmt.Sprintf("SELECT run_id, CAST(from_date AS STRING), duration_ms, sessions_added, finished_at IS NOT NULL "+
+		"FROM `%s`.`%s`.`%s` ORDER BY run_id", project, dw, warehouse.RunsTable))
+	q.Location = location
+	rows, err := q.Read(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var runs []string
+	for {
+		var row []bq.Value
+		err := rows.Next(&row)
+		if errors.Is(err, iterator.Done) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		runs = append(runs, fmt.Sprint(row))
+	}
+	if want := fmt.Sprint([]string{fmt.Sprint([]bq.Value{run, "2024-01-30", int64(125123), int64(-1), true}),
+		fmt.Sprint([]bq.Value{run + "-bare", nil, nil, nil, true})}); fmt.Sprint(runs) != want {
+		t.Errorf("pipeline_runs holds %v, want %v", runs, want)
+	}
+}
+
+func uploadFile(t *testing.T, ctx context.Context, gcs *storage.Client, bucket, name, file string) {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := gcs.Bucket(bucket).Object(name).NewWriter(ctx)
+	if _, err := io.Copy(w, bytes.NewReader(data)); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatalf("uploading gs://%s/%s: %v", bucket, name, err)
+	}
+}
+
+func deletePrefix(t *testing.T, gcs *storage.Client, bucket, prefix string) {
+	ctx := context.Background()
+	it := gcs.Bucket(bucket).Objects(ctx, &storage.Query{Prefix: prefix})
+	for {
+		attrs, err := it.Next()
+		if errors.Is(err, iterator.Done) {
+			return
+		}
+		if err != nil {
+			t.Errorf("listing gs://%s/%s: %v", bucket, prefix, err)
+			return
+		}
+		if err := gcs.Bucket(bucket).Object(attrs.Name).Delete(ctx); err != nil {
+			t.Errorf("deleting gs://%s/%s: %v", bucket, attrs.Name, err)
+		}
+	}
+}
+
+func isNotFoundErr(err error) bool {
+	var ge *googleapi.Error
+	return errors.As(err, &ge) && ge.Code == http.StatusNotFound
+}

@@ -1,0 +1,317 @@
+package bigquery
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	bq "cloud.google.com/go/bigquery"
+
+	"github.com/clickstream-platform/clickstream/clickstream"
+	"github.com/clickstream-platform/clickstream/warehouse"
+)
+
+const (
+	// maxURIsPerLoadJob is BigQuery's limit on the source URIs of one load job.
+	maxURIsPerLoadJob = 10_000
+	// stagingExpiration is how long a staging table outlives a run that
+	// could not drop it.
+	stagingExpiration = 24 * time.Hour
+	// dropTimeout bounds the drop of a staging table, which runs even when
+	// the load's context is done.
+	dropTimeout = time.Minute
+)
+
+// Load loads the staged files (gs:// URIs) into req.Table in req.Mode,
+// creating the table first if it is missing (see EnsureTables). The files
+// are Parquet if every name ends in .parquet, NDJSON if none does; a load
+// of both fails before any request.
+// The steps, their jobs and their ids are described at [Warehouse]. Data that
+// does not fit the table is an error wrapping warehouse.ErrSchema, a missing
+// file one wrapping warehouse.ErrNotFound; either way the table is left as it was.
+func (b *Warehouse) Load(ctx context.Context, req warehouse.LoadRequest) (warehouse.LoadResult, error) {
+	res := warehouse.LoadResult{Table: req.Table}
+	t, ok := clickstream.LookupTable(req.Table)
+	if !ok {
+		return res, fmt.Errorf("loading %s: no such table", req.Table)
+	}
+	name := b.TableName(t.Name)
+	if _, err := warehouse.ParseMode(string(req.Mode)); err != nil {
+		return res, fmt.Errorf("loading %s: %w", name, err)
+	}
+	if req.RunID == "" {
+		return res, fmt.Errorf("loading %s: RunID is required: it names the jobs", name)
+	}
+	uris, err := gcsURIs(req.Files)
+	if err != nil {
+		return res, fmt.Errorf("loading %s: %w", name, err)
+	}
+	format, err := warehouse.FormatOf(uris)
+	if err != nil {
+		return res, fmt.Errorf("loading %s: %w", name, err)
+	}
+	if err := b.ensureDatasets(ctx, b.datasetOf(t)); err != nil {
+		return res, fmt.Errorf("loading %s: %w", name, err)
+	}
+	if err := b.ensureTable(ctx, t); err != nil {
+		return res, fmt.Errorf("loading %s: %w", name, err)
+	}
+	res, err = b.newLoad(t, req, uris, format).run(ctx)
+	if err != nil {
+		return warehouse.LoadResult{Table: req.Table}, fmt.Errorf("loading %s: %w", name, err)
+	}
+	return res, nil
+}
+
+// bqLoad is one Load: its table, files, and the names of its jobs and
+// staging table.
+type bqLoad struct {
+	b       *Warehouse
+	t       clickstream.Table
+	mode    warehouse.Mode
+	uris    []string
+	format  clickstream.Format
+	attempt int32
+	prefix  string // of the job ids: clickstream_<run>_<table>
+	hash    string // digest of the request, ends every name
+	target  string // SQL name
+	staging *bq.Table
+	// keepBefore is warehouse.LoadRequest.KeepBefore.
+	keepBefore func(context.Context, int64) (int64, error)
+}
+
+func (b *Warehouse) newLoad(t clickstream.Table, req warehouse.LoadRequest, uris []string, format clickstream.Format) *bqLoad {
+	attempt := strconv.Itoa(int(req.Attempt))
+	hash := digest(append([]string{b.project, b.datasetOf(t), req.RunID, t.Name, attempt, string(req.Mode)}, uris...)...)
+	staging := fmt.Sprintf("_staging_%s_%s_a%s_%s", sanitizeID(req.RunID, false, maxRunIDBytes),
+		t.Name, sanitizeID(attempt, false, 16), hash)
+	return &bqLoad{
+		b: b, t: t, mode: req.Mode, uris: uris, format: format, attempt: req.Attempt,
+		prefix:     "clickstream_" + sanitizeID(req.RunID, true, maxRunIDBytes) + "_" + t.Name,
+		hash:       hash,
+		target:     b.sqlName(t),
+		staging:    b.client.Dataset(b.datasetOf(t)).Table(staging),
+		keepBefore: req.KeepBefore,
+	}
+}
+
+// jobID names the job of a step: clickstream_<run>_<table>_<step>_a<attempt>_<hash>.
+func (l *bqLoad) jobID(step string) string {
+	return fmt.Sprintf("%s_%s_a%d_%s", l.prefix, step, l.attempt, l.hash)
+}
+
+func (l *bqLoad) stagingName() string {
+	return bqQualified(l.b.project, l.staging.DatasetID, l.staging.TableID)
+}
+
+func (l *bqLoad) run(ctx context.Context) (warehouse.LoadResult, error) {
+	res := warehouse.LoadResult{Table: l.t.Name}
+	var err error
+	if len(l.uris) > 0 {
+		defer l.dropStaging(ctx)
+		if res.Staged, err = l.stage(ctx); err != nil {
+			return res, err
+		}
+	}
+	counts, err := l.b.queryInts(ctx, l.jobID("count-before"), l.countBeforeSQL(), 2)
+	if err != nil {
+		return res, fmt.Errorf("counting rows before: %w", err)
+	}
+	res.Distinct, res.Before = counts[0], counts[1]
+	if l.keepBefore != nil {
+		if res.Before, err = l.keepBefore(ctx, res.Before); err != nil {
+			return res, fmt.Errorf("keeping the count before: %w", err)
+		}
+	}
+	if sql := l.writeSQL(); sql != "" {
+		if _, err := l.b.runQuery(ctx, l.jobID("write"), sql); err != nil {
+			return res, fmt.Errorf("writing the rows (%s): %w", l.mode, err)
+		}
+	}
+	counts, err = l.b.queryInts(ctx, l.jobID("count-after"), l.countAfterSQL(), 1)
+	if err != nil {
+		return res, fmt.Errorf("counting rows after: %w", err)
+	}
+	res.After = counts[0]
+	res.Added = res.After - res.Before
+	return res, nil
+}
+
+// stage creates the staging table and loads the files into it, in jobs of
+// at most maxURIsPerLoadJob URIs; it returns the rows they loaded.
+func (l *bqLoad) stage(ctx context.Context) (int64, error) {
+	md := &bq.TableMetadata{
+		Description:    fmt.Sprintf("Staged rows for %s, dropped after the load (its jobs: %s_*).", l.t.Name, l.prefix),
+		Schema:         Schema(l.t),
+		ExpirationTime: time.Now().Add(stagingExpiration),
+	}
+	if err := l.staging.Create(ctx, md); err != nil && !isDuplicate(err) {
+		return 0, fmt.Errorf("creating staging table %s: %w", l.staging.FullyQualifiedName(), l.b.classify(err))
+	}
+	var staged int64
+	n := (len(l.uris) + maxURIsPerLoadJob - 1) / maxURIsPerLoadJob
+	for i := range n {
+		uris := l.uris[i*maxURIsPerLoadJob : min((i+1)*maxURIsPerLoadJob, len(l.uris))]
+		step := "load"
+		if n > 1 {
+			step = fmt.Sprintf("load-%d", i+1)
+		}
+		loader := l.loader(uris, i == 0)
+		id := l.jobID(step)
+		loader.JobID, loader.Location = id, l.b.location
+		job, err := l.b.runJob(ctx, id, loader.Run)
+		if err != nil {
+			return 0, fmt.Errorf("loading the staged files: %w", err)
+		}
+		var stats *bq.LoadStatistics
+		if st := job.LastStatus(); st != nil && st.Statistics != nil {
+			stats, _ = st.Statistics.Details.(*bq.LoadStatistics)
+		}
+		if stats == nil {
+			return 0, fmt.Errorf("loading the staged files: job %s reports no load statistics", id)
+		}
+		staged += stats.OutputRows
+	}
+	// A truncating load (NDJSON's first) may replace the table's metadata:
+	// set the expiration again.
+	if _, err := l.staging.Update(ctx, bq.TableMetadataToUpdate{ExpirationTime: time.Now().Add(stagingExpiration)}, ""); err != nil {
+		return 0, fmt.Errorf("setting the expiration of %s: %w", l.staging.FullyQualifiedName(), l.b.classify(err))
+	}
+	return staged, nil
+}
+
+// loader returns the job that loads uris into the staging table; first
+// says it is the load's first job.
+//
+// NDJSON is read with the table's schema given, nothing detected, no
+// unknown field or bad record allowed; the first job truncates the staging
+// table (and sets its schema), the others append.
+//
+// Parquet is read with list inference, so that a 3-level LIST is a
+// REPEATED column rather than a RECORD holding a list. A Parquet file
+// carries its own schema, and a load that truncates a table takes the
+// file's schema for it, REQUIRED modes and descriptions included: so every
+// job appends (WRITE_APPEND, without schema update options) to the staging
+// table that stage created with the target's schema, which must already
+// exist (CREATE_NEVER), and gives no schema (the load job's schema may be
+// left out when the destination table exists). Appending without schema
+// update options, BigQuery keeps the table's schema and fails the job on a
+// file that does not fit it: a column of another type, a REQUIRED column
+// missing, a column the table lacks, or a REQUIRED column the file marks
+// optional (that would relax its mode). The transform's writer marks the
+// REQUIRED columns required, so no null can reach them.
+func (l *bqLoad) loader(uris []string, first bool) *bq.Loader {
+	src := bq.NewGCSReference(uris...)
+	if l.format == clickstream.Parquet {
+		src.SourceFormat = bq.Parquet
+		src.ParquetOptions = &bq.ParquetOptions{EnableListInference: true}
+		loader := l.staging.LoaderFrom(src)
+		loader.CreateDisposition = bq.CreateNever
+		loader.WriteDisposition = bq.WriteAppend
+		return loader
+	}
+	src.SourceFormat = bq.JSON
+	src.Schema = Schema(l.t)
+	src.AutoDetect = false
+	src.IgnoreUnknownValues = false
+	src.MaxBadRecords = 0
+	loader := l.staging.LoaderFrom(src)
+	loader.CreateDisposition = bq.CreateIfNeeded
+	loader.WriteDisposition = bq.WriteTruncate
+	if !first {
+		loader.WriteDisposition = bq.WriteAppend
+	}
+	return loader
+}
+
+// dropStaging deletes the staging table, even when ctx is done. A failure
+// is ignored: the table expires by itself.
+func (l *bqLoad) dropStaging(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), dropTimeout)
+	defer cancel()
+	_ = l.staging.Delete(ctx)
+}
+
+func (l *bqLoad) countBeforeSQL() string {
+	if len(l.uris) == 0 {
+		return fmt.Sprintf("SELECT 0 AS distinct_keys, (SELECT COUNT(*) FROM %s) AS rows_before", l.target)
+	}
+	return fmt.Sprintf("SELECT\n  (SELECT COUNT(DISTINCT %s) FROM %s) AS distinct_keys,\n  (SELECT COUNT(*) FROM %s) AS rows_before",
+		bqIdent(l.t.Key), l.stagingName(), l.target)
+}
+
+func (l *bqLoad) countAfterSQL() string {
+	return fmt.Sprintf("SELECT COUNT(*) AS rows_after FROM %s", l.target)
+}
+
+// writeSQL is the statement of the write step, or "" when there is nothing
+// to write (merge without files).
+func (l *bqLoad) writeSQL() string {
+	switch {
+	case len(l.uris) == 0 && l.mode == warehouse.Replace:
+		return fmt.Sprintf("DELETE FROM %s WHERE TRUE", l.target)
+	case len(l.uris) == 0:
+		return ""
+	case l.mode == warehouse.Replace:
+		return fmt.Sprintf("BEGIN TRANSACTION;\nDELETE FROM %s WHERE TRUE;\nINSERT INTO %s (%s)\n%s;\nCOMMIT TRANSACTION;",
+			l.target, l.target, l.columns(""), l.dedupSQL())
+	default:
+		// Rows held from a larger (source_object, source_line) are replaced
+		// by the staged copy, as the DuckDB warehouse does (its supersedeSQL):
+		// the copy a table keeps does not depend on the order of merges.
+		obj, line := bqIdent(clickstream.ColSourceObject), bqIdent(clickstream.ColSourceLine)
+		sets := make([]string, 0, len(l.t.Fields))
+		for _, f := range l.t.Fields {
+			if f.Name != l.t.Key {
+				sets = append(sets, fmt.Sprintf("%s = S.%s", bqIdent(f.Name), bqIdent(f.Name)))
+			}
+		}
+		return fmt.Sprintf("MERGE %s AS T\nUSING (\n%s\n) AS S\nON T.%s = S.%s\n"+
+			"WHEN MATCHED AND (S.%s < T.%s OR (S.%s = T.%s AND S.%s < T.%s)) THEN UPDATE SET %s\n"+
+			"WHEN NOT MATCHED THEN INSERT (%s) VALUES (%s)",
+			l.target, l.dedupSQL(), bqIdent(l.t.Key), bqIdent(l.t.Key),
+			obj, obj, obj, obj, line, line, strings.Join(sets, ", "),
+			l.columns(""), l.columns("S."))
+	}
+}
+
+// dedupSQL selects the staged rows, one per key: the one with the smallest
+// (source_object, source_line).
+func (l *bqLoad) dedupSQL() string {
+	return fmt.Sprintf("SELECT %s\nFROM %s\nWHERE TRUE\nQUALIFY ROW_NUMBER() OVER (PARTITION BY %s ORDER BY %s, %s) = 1",
+		l.columns(""), l.stagingName(), bqIdent(l.t.Key),
+		bqIdent(clickstream.ColSourceObject), bqIdent(clickstream.ColSourceLine))
+}
+
+// columns lists the table's columns, each quoted and prefixed.
+func (l *bqLoad) columns(prefix string) string {
+	cols := make([]string, len(l.t.Fields))
+	for i, f := range l.t.Fields {
+		cols[i] = prefix + bqIdent(f.Name)
+	}
+	return strings.Join(cols, ", ")
+}
+
+// gcsURIs checks that every file is a gs:// URI naming one object and
+// returns them, each once, in the order given.
+func gcsURIs(files []string) ([]string, error) {
+	out := make([]string, 0, len(files))
+	seen := make(map[string]bool, len(files))
+	for _, f := range files {
+		bucket, object, ok := strings.Cut(strings.TrimPrefix(f, "gs://"), "/")
+		switch {
+		case !strings.HasPrefix(f, "gs://") || !ok || bucket == "" || object == "":
+			return nil, fmt.Errorf("%w: staged file %q: BigQuery loads gs://bucket/object URIs only (the staging store must be a gs:// bucket)",
+				warehouse.ErrNotFound, f)
+		case strings.Contains(f, "*"):
+			return nil, fmt.Errorf("%w: staged file %q: BigQuery would read '*' as a wildcard", warehouse.ErrNotFound, f)
+		case seen[f]:
+			continue
+		}
+		seen[f] = true
+		out = append(out, f)
+	}
+	return out, nil
+}

@@ -1,0 +1,79 @@
+package warehousetest
+
+import (
+	"time"
+
+	"github.com/clickstream-platform/clickstream/clickstream"
+	"github.com/clickstream-platform/clickstream/warehouse"
+)
+
+// SampleRun is a run over a date range with every field set.
+func SampleRun(id string) warehouse.RunRecord {
+	start := time.Date(2024, 2, 1, 10, 0, 0, 0, time.UTC)
+	rows, added := map[string]int64{}, map[string]int64{}
+	for i, t := range clickstream.Tables() {
+		rows[t.Name], added[t.Name] = int64(1000+i), int64(-i) // replace can shrink a table
+	}
+	return warehouse.RunRecord{
+		RunID: id, WorkflowID: "clickstream-merge-abc", Source: "bq://p.clickstream_lake.visits?from=2024-01-30&to=2024-02-01",
+		Mode: "merge", From: "2024-01-30", To: "2024-02-01",
+		Started: start, TransformDone: start.Add(90*time.Second + 250*time.Millisecond),
+		LoadDone: start.Add(2 * time.Minute), Finished: start.Add(2*time.Minute + 5*time.Second + 123456*time.Microsecond),
+		Objects: 12, Bytes: 34567, Skipped: 1, Batches: 6, Executions: 2, StorageRetries: 3,
+		Accounting: clickstream.Counts{Lines: 100, Blank: 2, SessionsValid: 90, SessionsRejected: 8,
+			EventsSeen: 300, Pageviews: 200, Addtocarts: 60, Purchases: 30, EventsRejected: 10},
+		Rows: rows, RowsAdded: added,
+	}
+}
+
+// RunRow is the row of a record as DuckDB's Query gives it, by column:
+// nil for NULL, DATE as YYYY-MM-DD, TIMESTAMP as time.Time in UTC. It is
+// written apart from the warehouse's own mapping so that each checks the
+// other.
+func RunRow(r warehouse.RunRecord) map[string]any {
+	orNil := func(s string) any {
+		if s == "" {
+			return nil
+		}
+		return s
+	}
+	at := func(t time.Time) any {
+		if t.IsZero() {
+			return nil
+		}
+		return t.UTC()
+	}
+	ms := func(from, to time.Time) any {
+		if from.IsZero() || to.IsZero() {
+			return nil
+		}
+		return to.Sub(from).Milliseconds()
+	}
+	status := r.Status
+	if status == "" {
+		status = warehouse.RunSucceeded
+	}
+	c := r.Accounting
+	row := map[string]any{
+		"run_id": r.RunID, "workflow_id": r.WorkflowID, "source": r.Source, "mode": r.Mode,
+		"from_date": orNil(r.From), "to_date": orNil(r.To), "status": status,
+		"started_at": at(r.Started), "transform_done_at": at(r.TransformDone), "load_done_at": at(r.LoadDone),
+		"finished_at": at(r.Finished), "duration_ms": ms(r.Started, r.Finished),
+		"transform_ms": ms(r.Started, r.TransformDone), "load_ms": ms(r.TransformDone, r.LoadDone),
+		"objects": r.Objects, "bytes": r.Bytes, "skipped": r.Skipped, "batches": r.Batches,
+		"executions": r.Executions, "storage_retries": r.StorageRetries,
+		"lines": c.Lines, "blank": c.Blank, "sessions_valid": c.SessionsValid, "sessions_rejected": c.SessionsRejected,
+		"events_seen": c.EventsSeen, "pageviews": c.Pageviews, "addtocarts": c.Addtocarts, "purchases": c.Purchases,
+		"events_rejected": c.EventsRejected,
+	}
+	for _, t := range clickstream.Tables() {
+		row[t.Name+"_added"], row[t.Name+"_rows"] = nil, nil
+		if n, ok := r.RowsAdded[t.Name]; ok {
+			row[t.Name+"_added"] = n
+		}
+		if n, ok := r.Rows[t.Name]; ok {
+			row[t.Name+"_rows"] = n
+		}
+	}
+	return row
+}

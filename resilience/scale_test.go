@@ -12,6 +12,7 @@ import (
 	historypb "go.temporal.io/api/history/v1"
 
 	"github.com/clickstream-platform/clickstream/config"
+	"github.com/clickstream-platform/clickstream/harness"
 	"github.com/clickstream-platform/clickstream/sampledata"
 	"github.com/clickstream-platform/clickstream/workflows"
 )
@@ -38,7 +39,10 @@ func TestScaleContinueAsNew(t *testing.T) {
 	// the staged files of 5,000 tiny objects once took 1.8 GiB (25,000
 	// exhausted the machine).
 	defer func() {
-		peak := highWaterRSS(t, worker.cmd.Process.Pid)
+		peak, err := harness.PeakRSS(worker.Pid())
+		if err != nil {
+			t.Fatal(err)
+		}
 		t.Logf("worker peak RSS %d MiB", peak>>20)
 		if peak > 1<<30 {
 			t.Errorf("worker peak RSS %d MiB, want under 1 GiB", peak>>20)
@@ -171,17 +175,11 @@ func (e *Env) executions(id, runID string) [][]*historypb.HistoryEvent {
 	var chain [][]*historypb.HistoryEvent
 	for runID != "" && len(chain) < 1000 {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		iter := e.Client.GetWorkflowHistory(ctx, id, runID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-		var h []*historypb.HistoryEvent
-		for iter.HasNext() {
-			ev, err := iter.Next()
-			if err != nil {
-				cancel()
-				e.T.Fatalf("history of %s/%s: %v", id, runID, err)
-			}
-			h = append(h, ev)
-		}
+		h, err := harness.History(ctx, e.Client, id, runID)
 		cancel()
+		if err != nil {
+			e.T.Fatal(err)
+		}
 		chain = append(chain, h)
 		runID = ""
 		if len(h) > 0 {

@@ -113,7 +113,7 @@ func (fl benchFlags) spec() (benchDataSpec, error) {
 		return benchDataSpec{}, fmt.Errorf("--size: %w", err)
 	}
 	if size < benchMinSize {
-		return benchDataSpec{}, fmt.Errorf("--size must be at least %s, got %s", genBytes(benchMinSize), fl.size)
+		return benchDataSpec{}, fmt.Errorf("--size must be at least %s, got %s", config.ByteSize(benchMinSize).Decimal(), fl.size)
 	}
 	if fl.pairs < 1 {
 		return benchDataSpec{}, fmt.Errorf("--pairs must be at least 1, got %d", fl.pairs)
@@ -150,7 +150,7 @@ func runBench(cmd *cobra.Command, cfg config.Config, fl benchFlags, spec benchDa
 		return err
 	}
 	if data.Reused {
-		fmt.Fprintf(log, "bench: reusing the data set in %s (%d objects, %s)\n", dir, len(data.Manifest.Objects), genBytes(data.Manifest.Bytes))
+		fmt.Fprintf(log, "bench: reusing the data set in %s (%d objects, %s)\n", dir, len(data.Manifest.Objects), config.ByteSize(data.Manifest.Bytes).Decimal())
 	}
 	var scaled benchData
 	if fl.scaling {
@@ -415,7 +415,7 @@ func (b *bench) wait(ctx context.Context, run client.WorkflowRun, res *workflows
 	select {
 	case err := <-errc:
 		if err != nil {
-			return errors.New(rootCause(err))
+			return errors.New(app.RootCause(err))
 		}
 		return nil
 	case <-b.worker.done:

@@ -328,7 +328,7 @@ func TestUIInputs(t *testing.T) {
 
 	// A bad input fails at once, naming what is wrong.
 	err = start(prefix+"-bad", "BackfillWorkflow", `{"from": "2024-02-01", "to": "2024-01-30"}`).Get(ctx, nil)
-	if err == nil || !strings.Contains(err.Error(), "after") || !strings.Contains(rootCause(err), "ConfigError") {
+	if err == nil || !strings.Contains(err.Error(), "after") || !strings.Contains(app.RootCause(err), "ConfigError") {
 		t.Errorf("backfill with from after to: %v", err)
 	}
 	d, err = c.DescribeWorkflowExecution(ctx, prefix+"-bad", "")

@@ -11,7 +11,7 @@ import (
 	"github.com/clickstream-platform/clickstream/sampledata"
 )
 
-// Targets of issue 7.
+// The targets the bench reports each figure against.
 const (
 	targetRatio         = 0.5  // pipeline wall / reference wall, at most
 	targetOrchestration = 0.05 // share of the pipeline's wall time, at most
@@ -19,7 +19,7 @@ const (
 	targetScaling       = 4.2  // time at 4× the input over time at 1×, at most
 )
 
-// benchReport is the contract of `starter bench --json`.
+// benchReport is the contract of `bench --json`.
 type benchReport struct {
 	Data      benchDataReport `json:"data"`
 	Setup     benchSetup      `json:"setup"`

@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"os"
@@ -15,13 +15,13 @@ import (
 // the lineage included), the dead letter and the accounting are those of a
 // run that reads it whole. A gzip object is read whole.
 func TestSplitLargeObject(t *testing.T) {
-	sum := e2eEnv(t, sampledata.Options{Files: 1, Sessions: 3000, Seed: 21, InvalidRate: 0.05, DuplicateRate: 0.1})
+	e, sum := e2eEnv(t, sampledata.Options{Files: 1, Sessions: 3000, Seed: 21, InvalidRate: 0.05, DuplicateRate: 0.1})
 	run := func(batchBytes string) (runResultJSON, map[string]string, []string) {
 		t.Helper()
-		t.Setenv("CLICKSTREAM_PIPELINE_BATCH_BYTES", batchBytes)
+		e.Vars["CLICKSTREAM_PIPELINE_BATCH_BYTES"] = batchBytes
 		var res runResultJSON
-		starterJSON(t, &res, "run", "--dev", "--json")
-		return res, tableDigests(t), deadLetters(t, res.RunID)
+		starterJSON(t, e, &res, "run", "--dev", "--json")
+		return res, e.Digests("run_id"), deadLetters(t, res.RunID)
 	}
 	one, oneTables, oneDead := run("1GiB")
 	ranged, rangedTables, rangedDead := run("64KiB")

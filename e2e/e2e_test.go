@@ -12,9 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/clickstream-platform/clickstream/clickstream"
 	"github.com/clickstream-platform/clickstream/harness"
 	"github.com/clickstream-platform/clickstream/sampledata"
+	"github.com/clickstream-platform/clickstream/workflows"
 )
 
 // suite is the starter and worker binaries and the Temporal dev server
@@ -81,7 +81,8 @@ func starter(e *harness.Env, args ...string) (stdout, stderr string, err error) 
 }
 
 // starterJSON runs the starter with args and decodes its JSON output into
-// v (nil: the output is not read).
+// v (nil: the output is not read). `run --json` prints a part of
+// workflows.PipelineResult, under its keys: the ids, accounting and rows.
 func starterJSON(t *testing.T, e *harness.Env, v any, args ...string) {
 	t.Helper()
 	out, errOut, err := starter(e, args...)
@@ -93,15 +94,6 @@ func starterJSON(t *testing.T, e *harness.Env, v any, args ...string) {
 			t.Fatalf("starter %s: %v\n%s", strings.Join(args, " "), err, out)
 		}
 	}
-}
-
-// runResultJSON is what `starter run --json` prints.
-type runResultJSON struct {
-	WorkflowID string             `json:"workflow_id"`
-	RunID      string             `json:"run_id"`
-	Accounting clickstream.Counts `json:"accounting"`
-	Rows       map[string]int64   `json:"rows"`
-	RowsAdded  map[string]int64   `json:"rows_added"`
 }
 
 // TestEndToEnd runs the pipeline on a real dev server and a real DuckDB file:
@@ -116,7 +108,7 @@ func TestEndToEnd(t *testing.T) {
 	e.Vars["CLICKSTREAM_PIPELINE_PAGES_PER_RUN"] = "2"
 	want := sum.Distinct().Rows()
 
-	var first runResultJSON
+	var first workflows.PipelineResult
 	starterJSON(t, e, &first, "run", "--dev", "--json")
 	if first.Accounting != sum.Expected {
 		t.Fatalf("accounting = %+v\n generator = %+v", first.Accounting, sum.Expected)
@@ -127,7 +119,7 @@ func TestEndToEnd(t *testing.T) {
 		}
 	}
 
-	var merge runResultJSON
+	var merge workflows.PipelineResult
 	starterJSON(t, e, &merge, "run", "--dev", "--json", "--mode", "merge")
 	if merge.Accounting != sum.Expected {
 		t.Errorf("merge accounting = %+v", merge.Accounting)
@@ -145,7 +137,7 @@ func TestEndToEnd(t *testing.T) {
 	if len(empty) != 1 || fmt.Sprint(empty[0]["n"]) != "0" {
 		t.Fatalf("after recreate sessions holds %v", empty)
 	}
-	var again runResultJSON
+	var again workflows.PipelineResult
 	starterJSON(t, e, &again, "run", "--dev", "--json", "--recreate")
 	for table, n := range want {
 		if again.Rows[table] != n {

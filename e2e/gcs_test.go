@@ -13,6 +13,7 @@ import (
 
 	"github.com/clickstream-platform/clickstream/blob"
 	"github.com/clickstream-platform/clickstream/sampledata"
+	"github.com/clickstream-platform/clickstream/workflows"
 )
 
 // TestEndToEndGCS runs the pipeline with source, staging and dead letter in
@@ -25,7 +26,7 @@ func TestEndToEndGCS(t *testing.T) {
 	e, sum := e2eEnv(t, opts) // also writes the input to data/source
 	e.Vars["CLICKSTREAM_PIPELINE_BATCH_OBJECTS"] = "2"
 
-	var local runResultJSON
+	var local workflows.PipelineResult
 	starterJSON(t, e, &local, "run", "--dev", "--json")
 	localDigests := e.Digests("source_object", "run_id")
 
@@ -59,7 +60,7 @@ func TestEndToEndGCS(t *testing.T) {
 	e.Vars["CLICKSTREAM_STAGING_URI"] = "gs://stage/staging"
 	e.Vars["CLICKSTREAM_DEADLETTER_URI"] = "gs://dead/rejects"
 
-	var gcs runResultJSON
+	var gcs workflows.PipelineResult
 	starterJSON(t, e, &gcs, "run", "--dev", "--json")
 	if gcs.Accounting != sum.Expected || gcs.Accounting != local.Accounting {
 		t.Fatalf("accounting over GCS %+v, local %+v, generator %+v", gcs.Accounting, local.Accounting, sum.Expected)

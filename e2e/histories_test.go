@@ -13,6 +13,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/clickstream-platform/clickstream/harness"
+	"github.com/clickstream-platform/clickstream/workflows"
 )
 
 var updateHistories = flag.Bool("update-histories", false, "rewrite the workflow histories in ../workflows/testdata from an end-to-end run")
@@ -20,7 +21,7 @@ var updateHistories = flag.Bool("update-histories", false, "rewrite the workflow
 // saveHistories writes the histories of a finished run's workflows for the
 // replay tests in package workflows: the pipeline's first execution (which
 // continued as new), its last one, a batch child, and the recreate workflow.
-func saveHistories(t *testing.T, e *harness.Env, res runResultJSON) {
+func saveHistories(t *testing.T, e *harness.Env, res workflows.PipelineResult) {
 	t.Helper()
 	r := newHistoryRecorder(t, e.Client)
 	first := r.save("pipeline_first_execution.json", res.WorkflowID, res.RunID)

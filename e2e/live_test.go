@@ -14,6 +14,7 @@ import (
 
 	"github.com/clickstream-platform/clickstream/blob"
 	"github.com/clickstream-platform/clickstream/sampledata"
+	"github.com/clickstream-platform/clickstream/workflows"
 )
 
 // TestLivePipeline runs the pipeline on a small generated set against real
@@ -80,7 +81,7 @@ func TestLivePipeline(t *testing.T) {
 	}
 	want := sum.Distinct().Rows()
 	for _, mode := range []string{"replace", "merge"} {
-		var res runResultJSON
+		var res workflows.PipelineResult
 		starterJSON(t, e, &res, "run", "--dev", "--json", "--mode", mode)
 		if res.Accounting != sum.Expected {
 			t.Fatalf("%s: accounting %+v, generator %+v", mode, res.Accounting, sum.Expected)

@@ -173,7 +173,7 @@ func TestRunDevWithMetricsPortTaken(t *testing.T) {
 		!strings.Contains(warnings[0], "address already in use") {
 		t.Errorf("want one warning naming metrics.address, %s and the cause; stderr:\n%s", taken.Addr(), errOut)
 	}
-	var res runResultJSON
+	var res workflows.PipelineResult
 	if err := json.Unmarshal([]byte(out), &res); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -59,7 +60,7 @@ func TestBackfill(t *testing.T) {
 	if len(days) != 3 {
 		t.Fatalf("generated days %v, want 3", days)
 	}
-	var one runResultJSON
+	var one workflows.PipelineResult
 	starterJSON(t, e, &one, "run", "--dev", "--json", "--mode", "merge", "--from", days[1])
 
 	var bf workflows.BackfillResult
@@ -110,30 +111,18 @@ func TestBackfill(t *testing.T) {
 			t.Errorf("backfill --rerun added %d rows to %s, want 0", n, table)
 		}
 	}
-	if got := contentDigests(e); !mapsEqual(got, backfilled) {
+	if got := contentDigests(e); !maps.Equal(got, backfilled) {
 		t.Errorf("running the backfill again changed the tables:\n%v\n%v", got, backfilled)
 	}
 
-	var replace runResultJSON
+	var replace workflows.PipelineResult
 	starterJSON(t, e, &replace, "run", "--dev", "--json", "--mode", "replace")
 	if replace.Accounting != sum.Expected {
 		t.Errorf("replace accounting = %+v", replace.Accounting)
 	}
-	if got := contentDigests(e); !mapsEqual(got, backfilled) {
+	if got := contentDigests(e); !maps.Equal(got, backfilled) {
 		t.Errorf("one replace run over the three days gives other tables than the backfill:\nreplace  %v\nbackfill %v", got, backfilled)
 	}
-}
-
-func mapsEqual(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if b[k] != v {
-			return false
-		}
-	}
-	return true
 }
 
 // TestScheduleTrigger: a schedule's run triggered by hand loads the dt=
@@ -194,7 +183,7 @@ func TestScheduleTrigger(t *testing.T) {
 	// The same day again, as a replace run over it, gives the same tables.
 	scheduled := contentDigests(e)
 	starterJSON(t, e, nil, "run", "--dev", "--json", "--mode", "replace", "--from", res.From)
-	if got := contentDigests(e); !mapsEqual(got, scheduled) {
+	if got := contentDigests(e); !maps.Equal(got, scheduled) {
 		t.Errorf("the scheduled run's tables differ from a replace run of dt=%s:\n%v\n%v", res.From, scheduled, got)
 	}
 

@@ -15,9 +15,10 @@ import (
 const helperEnv = "HARNESS_TEST_HELPER"
 
 // TestHelperProcess is not a test: run by the tests below as a child
-// process, it prints its argument and its environment's HARNESS_TEST_VALUE,
-// then waits for a signal (exiting 0 on an interrupt) or exits at once with
-// the status its argument names.
+// process, it prints its environment's HARNESS_TEST_VALUE, then, as
+// HARNESS_TEST_HELPER says, waits for an interrupt and exits 0 ("wait"),
+// ignores interrupts until it is killed ("ignore"), or fails at once with
+// status 3.
 func TestHelperProcess(t *testing.T) {
 	mode := os.Getenv(helperEnv)
 	if mode == "" {

@@ -35,9 +35,9 @@ func TestScaleContinueAsNew(t *testing.T) {
 	const objects = 5000
 	sum := e.Generate(sampledata.Options{Files: objects, Sessions: objects, Days: 3, Seed: 5, InvalidRate: 0.02, DuplicateRate: 0.05})
 	worker := e.StartWorker()
-	// The worker's memory must not grow with the number of objects: loading
-	// the staged files of 5,000 tiny objects once took 1.8 GiB (25,000
-	// exhausted the machine).
+	// The worker's memory must not grow with the number of objects: a load
+	// that held the staged files of thousands of tiny objects at once
+	// would exhaust the machine.
 	defer func() {
 		peak, err := harness.PeakRSS(worker.Pid())
 		if err != nil {

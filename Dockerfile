@@ -1,6 +1,8 @@
 # syntax=docker/dockerfile:1
 #
-# The worker and the starter in one image (docker-compose.yml runs both).
+# The worker and the starter (the operator commands) in one image
+# (docker-compose.yml runs both). The benchmark, bench/, is a developer tool
+# run from a checkout (go run ./bench) and is not built here.
 # DuckDB is linked through cgo, so the binaries are built with CGO_ENABLED=1
 # against glibc and run on the Debian release the builder is based on.
 #

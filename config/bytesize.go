@@ -77,6 +77,21 @@ func (b ByteSize) String() string {
 	return strconv.FormatInt(int64(b), 10)
 }
 
+// Decimal prints the size for people, in the largest decimal unit with one
+// decimal place: "512 B", "743.7 kB", "2.9 MB". Unlike String, it rounds.
+func (b ByteSize) Decimal() string {
+	const unit = 1000
+	if b < unit {
+		return fmt.Sprintf("%d B", int64(b))
+	}
+	v, i := float64(b)/unit, 0
+	for v >= unit && i < 4 {
+		v /= unit
+		i++
+	}
+	return fmt.Sprintf("%.1f %cB", v, "kMGTP"[i])
+}
+
 // MarshalText prints the size as String does.
 func (b ByteSize) MarshalText() ([]byte, error) { return []byte(b.String()), nil }
 

@@ -75,6 +75,20 @@ func TestByteSizeString(t *testing.T) {
 	}
 }
 
+func TestByteSizeDecimal(t *testing.T) {
+	for _, tt := range []struct {
+		input ByteSize
+		want  string
+	}{
+		{0, "0 B"}, {512, "512 B"}, {999, "999 B"}, {1000, "1.0 kB"}, {743_700, "743.7 kB"},
+		{2_949_999, "2.9 MB"}, {100_000, "100.0 kB"}, {5 * 1e12, "5.0 TB"}, {3e18, "3000.0 PB"},
+	} {
+		if got := tt.input.Decimal(); got != tt.want {
+			t.Errorf("ByteSize(%d).Decimal() = %q, want %q", int64(tt.input), got, tt.want)
+		}
+	}
+}
+
 func TestByteSizeHook(t *testing.T) {
 	tests := []struct {
 		name        string

@@ -21,6 +21,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/clickstream-platform/clickstream/clickstream"
+	"github.com/clickstream-platform/clickstream/harness"
 	"github.com/clickstream-platform/clickstream/pipeline"
 	"github.com/clickstream-platform/clickstream/sampledata"
 	"github.com/clickstream-platform/clickstream/workflows"
@@ -114,7 +115,6 @@ func TestBadConfigFile(t *testing.T) {
 		t.Skip("resilience: runs the worker and starter binaries")
 	}
 	dir := t.TempDir()
-	starter := buildStarter(t, dir)
 	for name, content := range map[string]string{
 		"broken.yaml":  "source:\n  uri: [data/source\n",             // invalid YAML
 		"unknown.yaml": "source:\n  uri: data/source\nsoruce: x\n",   // an undeclared key
@@ -126,7 +126,7 @@ func TestBadConfigFile(t *testing.T) {
 		if err := os.WriteFile(file, []byte(content), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		for _, bin := range []struct{ name, path string }{{"worker", workerBin}, {"starter", starter}} {
+		for _, bin := range []struct{ name, path string }{{"worker", suite.Worker}, {"starter", suite.Starter}} {
 			args := []string{"--config", file}
 			if bin.name == "starter" {
 				args = []string{"run", "--config", file, "--detach"}
@@ -237,41 +237,23 @@ func TestBadInput(t *testing.T) {
 	// Peak memory: the worker's high-water resident set, from /proc while
 	// it runs. (Not the rusage of its exit: Linux carries into it the
 	// resident set this test process had when it started the worker.)
-	peak := highWaterRSS(t, worker.cmd.Process.Pid)
+	peak, err := harness.PeakRSS(worker.Pid())
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Logf("worker peak RSS %d MiB", peak>>20)
 	if peak > 400<<20 {
 		t.Errorf("worker peak RSS %d MiB, want under 400 MiB for a 100 MiB line (transform.max_line_bytes 16MiB)", peak>>20)
 	}
-	worker.cmd.Process.Signal(syscall.SIGTERM)
+	worker.Signal(syscall.SIGTERM)
 	select {
-	case <-worker.done:
-		if !worker.cmd.ProcessState.Success() {
-			t.Errorf("the worker stopped by SIGTERM exited with %v", worker.cmd.ProcessState)
+	case <-worker.Done():
+		if err := worker.Err(); err != nil {
+			t.Errorf("the worker stopped by SIGTERM exited with %v", err)
 		}
 	case <-time.After(time.Minute):
 		t.Error("the worker did not stop within a minute of SIGTERM")
 	}
-}
-
-// highWaterRSS returns the peak resident set size of process pid so far
-// (VmHWM in /proc/pid/status), in bytes.
-func highWaterRSS(t *testing.T, pid int) int64 {
-	t.Helper()
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, l := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(l, "VmHWM:"); ok {
-			var kb int64
-			if _, err := fmt.Sscanf(strings.TrimSpace(v), "%d kB", &kb); err != nil {
-				t.Fatalf("VmHWM %q: %v", v, err)
-			}
-			return kb << 10
-		}
-	}
-	t.Fatalf("no VmHWM in /proc/%d/status", pid)
-	return 0
 }
 
 // validLines returns n valid session lines from the sample-data generator.
@@ -417,14 +399,4 @@ func newFakeGCS(t *testing.T, buckets ...string) string {
 		t.Fatal(err)
 	}
 	return u.Host
-}
-
-// buildStarter builds the starter binary into dir.
-func buildStarter(t *testing.T, dir string) string {
-	t.Helper()
-	bin := filepath.Join(dir, "starter")
-	if out, err := exec.Command("go", "build", "-o", bin, "../starter").CombinedOutput(); err != nil {
-		t.Fatalf("building the starter: %v\n%s", err, out)
-	}
-	return bin
 }

@@ -13,10 +13,10 @@ import (
 	"time"
 
 	"github.com/fsouza/fake-gcs-server/fakestorage"
-	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"google.golang.org/protobuf/encoding/protojson"
 
+	"github.com/clickstream-platform/clickstream/harness"
 	"github.com/clickstream-platform/clickstream/pipeline"
 	"github.com/clickstream-platform/clickstream/sampledata"
 	"github.com/clickstream-platform/clickstream/workflows"
@@ -116,12 +116,11 @@ func (e *Env) histories(t *testing.T) map[string]string {
 	for _, ex := range resp.GetExecutions() {
 		id, runID := ex.GetExecution().GetWorkflowId(), ex.GetExecution().GetRunId()
 		var b strings.Builder
-		iter := e.Client.GetWorkflowHistory(ctx, id, runID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-		for iter.HasNext() {
-			ev, err := iter.Next()
-			if err != nil {
-				t.Fatal(err)
-			}
+		events, err := harness.History(ctx, e.Client, id, runID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ev := range events {
 			js, err := protojson.Marshal(ev)
 			if err != nil {
 				t.Fatal(err)

@@ -2,9 +2,9 @@ package resilience
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"math/rand/v2"
-	"net"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -103,11 +103,6 @@ func restartPlan(rng *rand.Rand, seed uint64) []restartPoint {
 // client and the worker reconnect on their own.
 func restartServer(e *Env, crash bool, down time.Duration) {
 	e.T.Helper()
-	_, p, err := net.SplitHostPort(e.Server.Address())
-	if err != nil {
-		e.T.Fatal(err)
-	}
-	port, _ := strconv.Atoi(p)
 	if crash && runtime.GOOS != "linux" {
 		e.T.Log("no /proc to find the server's pid by: stopping it instead of killing it")
 		crash = false
@@ -121,14 +116,18 @@ func restartServer(e *Env, crash bool, down time.Duration) {
 	}
 	_ = e.Server.Stop() // after a crash: an error saying it exited on its own
 	time.Sleep(down)    // the outage, not a synchronisation
-	e.StartServer(port)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	if err := e.Server.Start(ctx); err != nil {
+		e.T.Fatal(err)
+	}
 }
 
 // serverPID finds the env's dev server process: the one whose command line
 // names the env's database file.
 func serverPID(e *Env) int {
 	e.T.Helper()
-	want := []byte("\x00" + e.DBFile + "\x00")
+	want := []byte("\x00" + e.Server.DBFile() + "\x00")
 	dirs, _ := filepath.Glob("/proc/[0-9]*")
 	for _, d := range dirs {
 		cmdline, err := os.ReadFile(filepath.Join(d, "cmdline"))
@@ -139,6 +138,6 @@ func serverPID(e *Env) int {
 			return pid
 		}
 	}
-	e.T.Fatalf("no process runs a Temporal server on %s", e.DBFile)
+	e.T.Fatalf("no process runs a Temporal server on %s", e.Server.DBFile())
 	return 0
 }

@@ -12,6 +12,7 @@ import (
 	historypb "go.temporal.io/api/history/v1"
 
 	"github.com/clickstream-platform/clickstream/config"
+	"github.com/clickstream-platform/clickstream/harness"
 	"github.com/clickstream-platform/clickstream/pipeline"
 	"github.com/clickstream-platform/clickstream/sampledata"
 	"github.com/clickstream-platform/clickstream/workflows"
@@ -35,11 +36,14 @@ func TestScaleContinueAsNew(t *testing.T) {
 	const objects = 5000
 	sum := e.Generate(sampledata.Options{Files: objects, Sessions: objects, Days: 3, Seed: 5, InvalidRate: 0.02, DuplicateRate: 0.05})
 	worker := e.StartWorker()
-	// The worker's memory must not grow with the number of objects: loading
-	// the staged files of 5,000 tiny objects once took 1.8 GiB (25,000
-	// exhausted the machine).
+	// The worker's memory must not grow with the number of objects: a load
+	// that held the staged files of thousands of tiny objects at once
+	// would exhaust the machine.
 	defer func() {
-		peak := highWaterRSS(t, worker.cmd.Process.Pid)
+		peak, err := harness.PeakRSS(worker.Pid())
+		if err != nil {
+			t.Fatal(err)
+		}
 		t.Logf("worker peak RSS %d MiB", peak>>20)
 		if peak > 1<<30 {
 			t.Errorf("worker peak RSS %d MiB, want under 1 GiB", peak>>20)
@@ -172,17 +176,11 @@ func (e *Env) executions(id, runID string) [][]*historypb.HistoryEvent {
 	var chain [][]*historypb.HistoryEvent
 	for runID != "" && len(chain) < 1000 {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		iter := e.Client.GetWorkflowHistory(ctx, id, runID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-		var h []*historypb.HistoryEvent
-		for iter.HasNext() {
-			ev, err := iter.Next()
-			if err != nil {
-				cancel()
-				e.T.Fatalf("history of %s/%s: %v", id, runID, err)
-			}
-			h = append(h, ev)
-		}
+		h, err := harness.History(ctx, e.Client, id, runID)
 		cancel()
+		if err != nil {
+			e.T.Fatal(err)
+		}
 		chain = append(chain, h)
 		runID = ""
 		if len(h) > 0 {

@@ -110,7 +110,7 @@ var (
 )
 
 // sharedScenario returns the package's scenario, made by the first test that
-// asks: its input lives beside the worker binary, removed by TestMain.
+// asks: its input lives in the suite's folder, removed by TestMain.
 func sharedScenario(t *testing.T) *scenario {
 	t.Helper()
 	if testing.Short() {
@@ -119,7 +119,7 @@ func sharedScenario(t *testing.T) *scenario {
 	sharedMu.Lock()
 	defer sharedMu.Unlock()
 	if shared == nil {
-		sc := newScenario(t, filepath.Join(filepath.Dir(workerBin), "scenario-source"))
+		sc := newScenario(t, filepath.Join(suite.Dir, "scenario-source"))
 		if t.Failed() {
 			t.FailNow()
 		}
@@ -191,11 +191,8 @@ func (sc *scenario) wait(e *Env, run client.WorkflowRun) workflows.PipelineResul
 // on its own (a bad configuration, say) instead of letting it wait.
 func checkWorkerAlive(e *Env) {
 	e.T.Helper()
-	e.mu.Lock()
-	w := e.workers[len(e.workers)-1]
-	e.mu.Unlock()
 	select {
-	case <-w.done:
+	case <-e.LastWorker().Done():
 		e.T.Fatalf("the worker exited; its log's tail:\n%s", tail(e.WorkerLog(), logTailLen))
 	default:
 	}

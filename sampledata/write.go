@@ -36,6 +36,30 @@ type Summary struct {
 	Bytes int64
 }
 
+// Distinct is the rows each dw table holds after dedup (Summary's Distinct
+// figures), as JSON reports carry them.
+type Distinct struct {
+	Sessions   int64 `json:"sessions"`
+	Pageviews  int64 `json:"pageviews"`
+	Addtocarts int64 `json:"addtocarts"`
+	Purchases  int64 `json:"purchases"`
+}
+
+// Distinct returns the summary's distinct rows.
+func (s Summary) Distinct() Distinct {
+	return Distinct{s.DistinctSessions, s.DistinctPageviews, s.DistinctAddtocarts, s.DistinctPurchases}
+}
+
+// Rows returns the rows each table holds after dedup, by table name: the
+// lake's visits hold one row per distinct session, as sessions do.
+func (d Distinct) Rows() map[string]int64 {
+	return map[string]int64{
+		clickstream.VisitsTable: d.Sessions, clickstream.SessionsTable: d.Sessions,
+		clickstream.PageviewsTable: d.Pageviews, clickstream.AddtocartsTable: d.Addtocarts,
+		clickstream.PurchasesTable: d.Purchases,
+	}
+}
+
 // WriteObjects generates every object: for each object name, in order, it calls
 // create, streams the object to the writer it returns and closes it.
 func WriteObjects(opts Options, create func(name string) (io.WriteCloser, error)) (Summary, error) {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/clickstream-platform/clickstream/clickstream"
+	"github.com/clickstream-platform/clickstream/config"
 	"github.com/clickstream-platform/clickstream/sampledata"
 	"github.com/spf13/cobra"
 )
@@ -151,10 +152,10 @@ func countOtherInputs(dir string, opts sampledata.Options) (int, error) {
 
 // genReport is the JSON contract of `starter gen --json`.
 type genReport struct {
-	Objects  []genObject        `json:"objects"`
-	Expected clickstream.Counts `json:"expected"`
-	Distinct genDistinct        `json:"distinct"`
-	Bytes    int64              `json:"bytes"`
+	Objects  []genObject         `json:"objects"`
+	Expected clickstream.Counts  `json:"expected"`
+	Distinct sampledata.Distinct `json:"distinct"`
+	Bytes    int64               `json:"bytes"`
 }
 
 type genObject struct {
@@ -163,19 +164,11 @@ type genObject struct {
 	Expected clickstream.Counts `json:"expected"`
 }
 
-// genDistinct is the rows each dw table holds after dedup.
-type genDistinct struct {
-	Sessions   int64 `json:"sessions"`
-	Pageviews  int64 `json:"pageviews"`
-	Addtocarts int64 `json:"addtocarts"`
-	Purchases  int64 `json:"purchases"`
-}
-
 func newGenReport(sum sampledata.Summary) genReport {
 	rep := genReport{
 		Objects:  make([]genObject, 0, len(sum.Objects)),
 		Expected: sum.Expected,
-		Distinct: genDistinct{sum.DistinctSessions, sum.DistinctPageviews, sum.DistinctAddtocarts, sum.DistinctPurchases},
+		Distinct: sum.Distinct(),
 		Bytes:    sum.Bytes,
 	}
 	for _, o := range sum.Objects {
@@ -188,9 +181,9 @@ func printGenSummary(w io.Writer, dir string, sum sampledata.Summary) error {
 	e := sum.Expected
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "wrote %d objects, %s, %d sessions in %d lines, to %s\n",
-		len(sum.Objects), genBytes(sum.Bytes), e.SessionsValid+e.SessionsRejected, e.Lines, dir)
+		len(sum.Objects), config.ByteSize(sum.Bytes).Decimal(), e.SessionsValid+e.SessionsRejected, e.Lines, dir)
 	for _, o := range sum.Objects {
-		fmt.Fprintf(tw, "  %s\t%s\t%d lines\t\n", o.Name, genBytes(o.Bytes), o.Expected.Lines)
+		fmt.Fprintf(tw, "  %s\t%s\t%d lines\t\n", o.Name, config.ByteSize(o.Bytes).Decimal(), o.Expected.Lines)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -205,18 +198,4 @@ rows after dedup:
 		e.EventsSeen, e.Pageviews, e.Addtocarts, e.Purchases, e.EventsRejected,
 		sum.DistinctSessions, sum.DistinctPageviews, sum.DistinctAddtocarts, sum.DistinctPurchases)
 	return err
-}
-
-// genBytes formats n in decimal units: 512 B, 743.7 kB, 2.9 MB.
-func genBytes(n int64) string {
-	const unit = 1000
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	v, i := float64(n)/unit, 0
-	for v >= unit && i < 4 {
-		v /= unit
-		i++
-	}
-	return fmt.Sprintf("%.1f %cB", v, "kMGTP"[i])
 }

@@ -18,7 +18,6 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
-	"go.temporal.io/sdk/temporal"
 
 	"github.com/clickstream-platform/clickstream/app"
 	"github.com/clickstream-platform/clickstream/blob"
@@ -311,7 +310,7 @@ func launch(ctx context.Context, cmd *cobra.Command, c client.Client, cfg config
 		if ctx.Err() != nil {
 			return false, link, fmt.Errorf("stopped waiting for %s; the %s goes on in Temporal (run this command again to attach, or 'starter status %s')", l.id, l.kind, l.id)
 		}
-		return false, link, fmt.Errorf("%s %s failed: %s", l.kind, l.id, rootCause(err))
+		return false, link, fmt.Errorf("%s %s failed: %s", l.kind, l.id, app.RootCause(err))
 	}
 	return true, link, nil
 }
@@ -343,25 +342,6 @@ func workflowLink(ui, namespace, id, runID string) string {
 		return ""
 	}
 	return fmt.Sprintf("%s/namespaces/%s/workflows/%s/%s/history", ui, namespace, id, runID)
-}
-
-// rootCause is the message of the first application error in err's chain:
-// the reason an activity or workflow gave, in words a person can act on,
-// without the layers of workflow and activity wrapping. (Its own causes are
-// already in its message.)
-func rootCause(err error) string {
-	var app *temporal.ApplicationError
-	if errors.As(err, &app) {
-		if app.Type() != "" {
-			return app.Message() + " (" + app.Type() + ")"
-		}
-		return app.Message()
-	}
-	var timeout *temporal.TimeoutError
-	if errors.As(err, &timeout) {
-		return timeout.Error()
-	}
-	return err.Error()
 }
 
 // watchProgress shows a run's progress until stopped.
@@ -458,7 +438,7 @@ take effect. The tables are empty afterwards; 'starter run' fills them.`,
 					Tables []string `json:"tables"`
 				}
 				if err := run.Get(ctx, &res); err != nil {
-					return fmt.Errorf("recreating the tables failed: %s", rootCause(err))
+					return fmt.Errorf("recreating the tables failed: %s", app.RootCause(err))
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "Recreated %s.\n", strings.Join(res.Tables, ", "))
 				return nil

@@ -17,6 +17,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 
+	"github.com/clickstream-platform/clickstream/app"
 	"github.com/clickstream-platform/clickstream/config"
 	"github.com/clickstream-platform/clickstream/pipeline"
 	"github.com/clickstream-platform/clickstream/workflows"
@@ -525,7 +526,7 @@ schedule still runs. --wait waits for the run and prints its result.`,
 					if ctx.Err() != nil {
 						return fmt.Errorf("stopped waiting for %s; the run goes on ('starter status %s')", id, id)
 					}
-					return fmt.Errorf("run %s failed: %s", id, rootCause(err))
+					return fmt.Errorf("run %s failed: %s", id, app.RootCause(err))
 				}
 				if asJSON {
 					enc := json.NewEncoder(cmd.OutOrStdout())

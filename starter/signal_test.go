@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"os"
 	"os/exec"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/clickstream-platform/clickstream/harness"
 	"github.com/clickstream-platform/clickstream/sampledata"
 )
 
@@ -22,10 +24,11 @@ func TestTransformInterrupted(t *testing.T) {
 		t.Skip("builds the starter and generates 100 MB")
 	}
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "starter")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	bins, err := harness.Build(context.Background(), dir, "starter")
+	if err != nil {
+		t.Fatal(err)
 	}
+	bin := bins[0]
 	src, out := filepath.Join(dir, "src"), filepath.Join(dir, "out")
 	if _, err := sampledata.Generate(src, sampledata.Options{Files: 8, Sessions: 300000, Seed: 3}); err != nil {
 		t.Fatal(err)
@@ -48,7 +51,7 @@ func TestTransformInterrupted(t *testing.T) {
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
-	err := cmd.Wait()
+	err = cmd.Wait()
 	var exit *exec.ExitError
 	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
 		t.Fatalf("exit = %v, want exit status 1 (stderr %q)", err, stderr.String())

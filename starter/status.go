@@ -18,6 +18,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/clickstream-platform/clickstream/app"
 	"github.com/clickstream-platform/clickstream/config"
 	"github.com/clickstream-platform/clickstream/workflows"
 )
@@ -113,7 +114,7 @@ func workflowStatus(ctx context.Context, c client.Client, id string) (statusJSON
 		s.Result = raw
 	default:
 		if err := c.GetWorkflow(ctx, id, s.RunID).Get(ctx, nil); err != nil {
-			s.Failure = rootCause(err)
+			s.Failure = app.RootCause(err)
 		}
 	}
 	return s, nil

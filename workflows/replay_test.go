@@ -20,7 +20,7 @@ import (
 // command added, removed or reordered) fails here. Re-record them, when a
 // change is deliberate and versioned, with
 //
-//	go test ./starter -run TestEndToEnd -update-histories
+//	go test ./e2e -run TestEndToEnd -update-histories
 func TestReplay(t *testing.T) {
 	b, err := os.ReadFile(filepath.Join("testdata", "histories.json"))
 	if err != nil {

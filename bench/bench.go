@@ -19,13 +19,15 @@ import (
 	"github.com/clickstream-platform/clickstream/app"
 	"github.com/clickstream-platform/clickstream/config"
 	"github.com/clickstream-platform/clickstream/devserver"
+	"github.com/clickstream-platform/clickstream/harness"
 	"github.com/clickstream-platform/clickstream/pipeline"
 	"github.com/clickstream-platform/clickstream/sampledata"
 	"github.com/clickstream-platform/clickstream/workflows"
 )
 
-// benchFlags are the values of `starter bench`'s flags.
+// benchFlags are the values of the bench's flags.
 type benchFlags struct {
+	config                     string
 	size, data, worker         string
 	stagingFormat              string
 	gzip, json, scaling        bool
@@ -37,76 +39,6 @@ type benchFlags struct {
 // benchMinSize keeps data sets large enough to hold a session per file.
 const benchMinSize = 100_000
 
-func newBenchCmd() *cobra.Command {
-	var fl benchFlags
-	cmd := &cobra.Command{
-		Use:   "bench",
-		Short: "Measure the pipeline against DuckDB's own SQL on the same data",
-		Long: `Bench measures the pipeline on the embedded default (the Temporal dev server, one
-worker process, DuckDB) against a reference: DuckDB's own SQL doing the bare transform
-of the same files (read_json, the session key, unnest into the tables; no validation,
-no dedup), in a process of its own with all cores.
-
-The data set is sample data of about --size bytes of JSONL (before compression with
---gzip), in objects of about 64 MB (at least 8), generated into --data (default
-data/bench/<size>[-gzip]) and reused while its manifest, _bench.json, records the same
-options. Then:
-
-  - the Temporal server answering at temporal.address is used, else a dev server is
-    started on a free port for the bench;
-  - a worker process polls a task queue of its own, with the bench's staging,
-    dead-letter and DuckDB folders (the worker beside this executable, --worker, or
-    one built from source); it runs one small warm-up run first;
-  - --pairs times: the reference, then a replace run of PipelineWorkflow on the data.
-
-Figures per run and their medians: wall s (the reference: opening its fresh database to
-the commit; the pipeline: starting the workflow to its result), MB/s (JSONL bytes before
-compression / wall), events/s (events_seen / wall), peak RSS MB (the pipeline: the
-worker's largest VmRSS sampled every 50 ms during the run; the reference: its VmHWM),
-and the pipeline's steps from its workflow histories: list (the List activities'
-time), transform and load (first start to last end of those activities, each with the
-worker's peak RSS meanwhile), orchestration (the workflow's time during which no
-activity executed, and its share of wall). Then the ratio median(pipeline wall) /
-median(reference wall) and the targets: ratio <= 0.5, orchestration <= 5%, peak RSS
-while transforming <= 300 MB, and with --scaling time at 4x the input <= 4.2x. MB is
-10^6 bytes. Progress goes to standard error.`,
-		Example: `  starter bench --size 200MB
-  starter bench --size 200MB --gzip --json > bench-gzip.json
-  starter bench --size 50MB --pairs 5 --scaling
-  go build -o bin/ ./starter ./worker && bin/starter bench     # runs bin/worker`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			spec, err := fl.spec()
-			if err != nil {
-				return err
-			}
-			cfg, err := loadConfig(cmd, map[string]string{"staging-format": "pipeline.staging_format"})
-			if err != nil {
-				return err
-			}
-			dir := fl.data
-			if dir == "" {
-				dir = defaultBenchDir(spec.Size, spec.Gen.Gzip)
-			}
-			return runBench(cmd, cfg, fl, spec, dir)
-		},
-	}
-	f := cmd.Flags()
-	f.StringVar(&fl.size, "size", "500MB", "about how much JSONL (before compression) the data set holds, e.g. 200MB, 1GiB")
-	f.BoolVar(&fl.gzip, "gzip", false, "gzip the objects (the same sessions as without)")
-	f.IntVar(&fl.files, "files", 0, "number of objects (default: one per 64 MB, at least 8)")
-	f.StringVar(&fl.data, "data", "", "folder of the data set (default data/bench/<size>[-gzip])")
-	f.IntVar(&fl.pairs, "pairs", 3, "reference and pipeline runs, alternately, at least 1 of each")
-	f.BoolVar(&fl.json, "json", false, "print the figures as one JSON object")
-	f.BoolVar(&fl.scaling, "scaling", false, "also run the pipeline --pairs times on 4x --size and report the time ratio")
-	f.StringVar(&fl.worker, "worker", "", "worker binary to run (default: worker beside this executable, else built from source)")
-	f.Uint64Var(&fl.seed, "seed", 1, "seed of the data set")
-	f.StringVar(&fl.stagingFormat, "staging-format", "", "staged files' format for the pipeline runs, parquet or ndjson (default pipeline.staging_format)")
-	f.Float64Var(&fl.invalidRate, "invalid-rate", 0, "share of invalid lines and events (the reference does not validate)")
-	f.Float64Var(&fl.duplicateRate, "duplicate-rate", 0.02, "share of lines repeating an earlier session (the reference does not dedup)")
-	return cmd
-}
-
 // spec checks the flags and says what data set they ask for.
 func (fl benchFlags) spec() (benchDataSpec, error) {
 	size, err := config.ParseByteSize(fl.size)
@@ -114,7 +46,7 @@ func (fl benchFlags) spec() (benchDataSpec, error) {
 		return benchDataSpec{}, fmt.Errorf("--size: %w", err)
 	}
 	if size < benchMinSize {
-		return benchDataSpec{}, fmt.Errorf("--size must be at least %s, got %s", genBytes(benchMinSize), fl.size)
+		return benchDataSpec{}, fmt.Errorf("--size must be at least %s, got %s", config.ByteSize(benchMinSize).Decimal(), fl.size)
 	}
 	if fl.pairs < 1 {
 		return benchDataSpec{}, fmt.Errorf("--pairs must be at least 1, got %d", fl.pairs)
@@ -132,11 +64,11 @@ func (fl benchFlags) spec() (benchDataSpec, error) {
 	return spec, nil
 }
 
-// bench is one `starter bench`: its server, worker and client.
+// bench is one run of the bench: its server, worker and client.
 type bench struct {
 	log     io.Writer
 	c       client.Client
-	worker  *benchWorker
+	worker  *harness.Process
 	queue   string
 	scratch string
 	exe     string // this executable, which runs the reference
@@ -151,7 +83,7 @@ func runBench(cmd *cobra.Command, cfg config.Config, fl benchFlags, spec benchDa
 		return err
 	}
 	if data.Reused {
-		fmt.Fprintf(log, "bench: reusing the data set in %s (%d objects, %s)\n", dir, len(data.Manifest.Objects), genBytes(data.Manifest.Bytes))
+		fmt.Fprintf(log, "bench: reusing the data set in %s (%d objects, %s)\n", dir, len(data.Manifest.Objects), config.ByteSize(data.Manifest.Bytes).Decimal())
 	}
 	var scaled benchData
 	if fl.scaling {
@@ -188,10 +120,10 @@ func runBench(cmd *cobra.Command, cfg config.Config, fl benchFlags, spec benchDa
 		return err
 	}
 	defer closeTemporal()
-	if err := b.startWorker(cmd, cfg, workerBin); err != nil {
+	if err := b.startWorker(fl.config, cfg, workerBin); err != nil {
 		return err
 	}
-	defer b.worker.stop()
+	defer b.worker.Stop(workerStopGrace)
 	warm, err := b.warmUp(ctx)
 	if err != nil {
 		return err
@@ -237,12 +169,7 @@ func (b *bench) connect(ctx context.Context, cfg *config.Config, setup *benchSet
 		setup.Server = "existing"
 		fmt.Fprintf(b.log, "bench: using the Temporal server answering at %s\n", cfg.Temporal.Address)
 	} else {
-		port, err := devserver.FreePort()
-		if err != nil {
-			return nil, err
-		}
-		srv, err := devserver.Start(ctx, devserver.Options{Address: fmt.Sprintf("127.0.0.1:%d", port), UIPort: -1,
-			DBFile: filepath.Join(b.scratch, "temporal.db"), Namespace: cfg.Temporal.Namespace, Log: b.log})
+		srv, err := harness.StartServer(ctx, harness.ServerOptions{Dir: b.scratch, Namespace: cfg.Temporal.Namespace, Log: b.log})
 		if err != nil {
 			return nil, fmt.Errorf("starting a Temporal dev server for the bench: %w", err)
 		}
@@ -287,13 +214,10 @@ func (b *bench) scaling(ctx context.Context, scaled, base benchData, baseRuns []
 
 // startWorker starts the worker process on the bench's task queue and
 // folders. The environment's CLICKSTREAM_* settings reach it, and the
-// config file in effect, except for the keys the bench sets.
-func (b *bench) startWorker(cmd *cobra.Command, cfg config.Config, bin string) error {
+// config file in effect (file, else ./clickstream.yaml if present), except
+// for the keys the bench sets.
+func (b *bench) startWorker(file string, cfg config.Config, bin string) error {
 	var args []string
-	file := ""
-	if f := cmd.Flag("config"); f != nil {
-		file = f.Value.String()
-	}
 	if file == "" {
 		if _, err := os.Stat("clickstream.yaml"); err == nil {
 			file = "clickstream.yaml"
@@ -307,7 +231,7 @@ func (b *bench) startWorker(cmd *cobra.Command, cfg config.Config, bin string) e
 		args = append(args, "--config", abs)
 	}
 	warmDir := filepath.Join(b.scratch, "warm")
-	env := benchWorkerEnv(map[string]string{
+	env := harness.Environ(map[string]string{
 		"CLICKSTREAM_TEMPORAL_ADDRESS":        cfg.Temporal.Address,
 		"CLICKSTREAM_TEMPORAL_NAMESPACE":      cfg.Temporal.Namespace,
 		"CLICKSTREAM_TEMPORAL_TASK_QUEUE":     b.queue,
@@ -321,12 +245,12 @@ func (b *bench) startWorker(cmd *cobra.Command, cfg config.Config, bin string) e
 		"CLICKSTREAM_METRICS_ADDRESS":         "127.0.0.1:0",
 		"CLICKSTREAM_LOG_LEVEL":               "warn",
 	})
-	w, err := startBenchWorker(bin, b.scratch, args, env)
+	w, err := harness.StartProcess(bin, harness.ProcessOptions{Args: args, Dir: b.scratch, Env: env, Log: filepath.Join(b.scratch, "worker.log")})
 	if err != nil {
-		return err
+		return fmt.Errorf("starting the worker: %w", err)
 	}
 	b.worker = w
-	fmt.Fprintf(b.log, "bench: worker %d polling task queue %s\n", w.pid(), b.queue)
+	fmt.Fprintf(b.log, "bench: worker %d polling task queue %s\n", w.Pid(), b.queue)
 	return nil
 }
 
@@ -369,7 +293,7 @@ func (b *bench) reference(ctx context.Context, data benchData, pair int) (benchR
 func (b *bench) pipeline(ctx context.Context, data benchData, pair int) (benchRun, error) {
 	b.seq++
 	id := fmt.Sprintf("%s-%d", b.queue, b.seq)
-	stop := sampleRSS(b.worker.pid(), rssEvery)
+	stop := harness.SampleRSS(b.worker.Pid(), rssEvery)
 	start := time.Now()
 	run, err := b.c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: b.queue},
 		workflows.PipelineWorkflow, workflows.PipelineInput{Settings: pipeline.Settings{Source: data.Dir, Mode: "replace"}})
@@ -385,11 +309,11 @@ func (b *bench) pipeline(ctx context.Context, data benchData, pair int) (benchRu
 		// On a server that outlives the bench, a run left behind would wait
 		// forever for a worker of the bench's task queue.
 		tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		b.c.TerminateWorkflow(tctx, id, "", "starter bench stopped")
+		b.c.TerminateWorkflow(tctx, id, "", "bench stopped")
 		cancel()
 		return benchRun{}, fmt.Errorf("pipeline run %s: %w", id, err)
 	}
-	hwm, _ := procStatusBytes(fmt.Sprint(b.worker.pid()), "VmHWM")
+	hwm, _ := harness.PeakRSS(b.worker.Pid())
 	steps, err := pipelineSteps(ctx, clientHistory(b.c), id, run.GetRunID())
 	if err != nil {
 		return benchRun{}, err
@@ -400,9 +324,9 @@ func (b *bench) pipeline(ctx context.Context, data benchData, pair int) (benchRu
 		Pair: pair, WallS: wall,
 		MBPerS:    float64(data.Manifest.UncompressedBytes) / 1e6 / wall,
 		EventsPS:  float64(res.Accounting.EventsSeen) / wall,
-		PeakRSSMB: float64(samples.peak()) / 1e6, VmHWMMB: float64(hwm) / 1e6,
-		TransformRSSMB: float64(samples.peakIn(steps.transformAt[0], steps.transformAt[1])) / 1e6,
-		LoadRSSMB:      float64(samples.peakIn(steps.loadAt[0], steps.loadAt[1])) / 1e6,
+		PeakRSSMB: float64(samples.Peak()) / 1e6, VmHWMMB: float64(hwm) / 1e6,
+		TransformRSSMB: float64(samples.PeakIn(steps.transformAt[0], steps.transformAt[1])) / 1e6,
+		LoadRSSMB:      float64(samples.PeakIn(steps.loadAt[0], steps.loadAt[1])) / 1e6,
 		Steps:          &steps, WorkflowID: id, Batches: res.Batches, Accounting: &res.Accounting, Rows: res.Rows,
 	}, nil
 }
@@ -416,13 +340,13 @@ func (b *bench) wait(ctx context.Context, run client.WorkflowRun, res *workflows
 	select {
 	case err := <-errc:
 		if err != nil {
-			return errors.New(rootCause(err))
+			return errors.New(app.RootCause(err))
 		}
 		return nil
-	case <-b.worker.done:
+	case <-b.worker.Done():
 		cancel()
 		<-errc
-		return b.worker.exited()
+		return b.worker.Exited()
 	}
 }
 

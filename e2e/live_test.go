@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 
 	"github.com/clickstream-platform/clickstream/blob"
 	"github.com/clickstream-platform/clickstream/sampledata"
+	"github.com/clickstream-platform/clickstream/workflows"
 )
 
 // TestLivePipeline runs the pipeline on a small generated set against real
@@ -22,7 +23,7 @@ import (
 // modes. It is opt-in:
 //
 //	CLICKSTREAM_BIGQUERY_TEST_PROJECT=my-project CLICKSTREAM_BIGQUERY_TEST_BUCKET=my-bucket \
-//	  go test ./starter -run TestLivePipeline -v
+//	  go test ./e2e -run TestLivePipeline -v
 //
 // It writes under gs://BUCKET/clickstream-live-<time>/ and into datasets
 // clickstream_live_<time>_{lake,dw} (location CLICKSTREAM_BIGQUERY_TEST_LOCATION,
@@ -37,7 +38,7 @@ func TestLivePipeline(t *testing.T) {
 		location = "US"
 	}
 	opts := sampledata.Options{Files: 4, Sessions: 800, Days: 2, Seed: 31, InvalidRate: 0.05, DuplicateRate: 0.1, Gzip: true}
-	sum := e2eEnv(t, opts)
+	e, sum := e2eEnv(t, opts)
 	ctx := context.Background()
 	stamp := time.Now().UTC().Format("20060102t150405")
 	root := "clickstream-live-" + stamp
@@ -76,12 +77,12 @@ func TestLivePipeline(t *testing.T) {
 		"CLICKSTREAM_WAREHOUSE_LAKE_DATASET":      lake,
 		"CLICKSTREAM_WAREHOUSE_DW_DATASET":        dw,
 	} {
-		t.Setenv(k, v)
+		e.Vars[k] = v
 	}
-	want := distinctRows(sum)
+	want := sum.Distinct().Rows()
 	for _, mode := range []string{"replace", "merge"} {
-		var res runResultJSON
-		starterJSON(t, &res, "run", "--dev", "--json", "--mode", mode)
+		var res workflows.PipelineResult
+		starterJSON(t, e, &res, "run", "--dev", "--json", "--mode", mode)
 		if res.Accounting != sum.Expected {
 			t.Fatalf("%s: accounting %+v, generator %+v", mode, res.Accounting, sum.Expected)
 		}

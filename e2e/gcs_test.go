@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"bytes"
@@ -6,15 +6,14 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"strings"
 	"testing"
 
 	"cloud.google.com/go/storage"
 	"github.com/fsouza/fake-gcs-server/fakestorage"
 
 	"github.com/clickstream-platform/clickstream/blob"
-	"github.com/clickstream-platform/clickstream/clickstream"
 	"github.com/clickstream-platform/clickstream/sampledata"
+	"github.com/clickstream-platform/clickstream/workflows"
 )
 
 // TestEndToEndGCS runs the pipeline with source, staging and dead letter in
@@ -24,12 +23,12 @@ import (
 // the same input, lineage apart.
 func TestEndToEndGCS(t *testing.T) {
 	opts := sampledata.Options{Files: 6, Sessions: 1500, Days: 2, Seed: 21, InvalidRate: 0.05, DuplicateRate: 0.1, Gzip: true}
-	sum := e2eEnv(t, opts) // also writes the input to data/source
-	t.Setenv("CLICKSTREAM_PIPELINE_BATCH_OBJECTS", "2")
+	e, sum := e2eEnv(t, opts) // also writes the input to data/source
+	e.Vars["CLICKSTREAM_PIPELINE_BATCH_OBJECTS"] = "2"
 
-	var local runResultJSON
-	starterJSON(t, &local, "run", "--dev", "--json")
-	localDigests := tableDigestsWithout(t, "source_object", "run_id")
+	var local workflows.PipelineResult
+	starterJSON(t, e, &local, "run", "--dev", "--json")
+	localDigests := e.Digests("source_object", "run_id")
 
 	srv, err := fakestorage.NewServerWithOptions(fakestorage.Options{Scheme: "http", Host: "127.0.0.1", PublicHost: "127.0.0.1"})
 	if err != nil {
@@ -40,7 +39,7 @@ func TestEndToEndGCS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv("STORAGE_EMULATOR_HOST", u.Host)
+	t.Setenv("STORAGE_EMULATOR_HOST", u.Host) // for the client here and, through the environment, the starter
 	for _, b := range []string{"raw", "stage", "dead"} {
 		srv.CreateBucketWithOpts(fakestorage.CreateBucketOpts{Name: b})
 	}
@@ -57,20 +56,20 @@ func TestEndToEndGCS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv("CLICKSTREAM_SOURCE_URI", "gs://raw/sessions")
-	t.Setenv("CLICKSTREAM_STAGING_URI", "gs://stage/staging")
-	t.Setenv("CLICKSTREAM_DEADLETTER_URI", "gs://dead/rejects")
+	e.Vars["CLICKSTREAM_SOURCE_URI"] = "gs://raw/sessions"
+	e.Vars["CLICKSTREAM_STAGING_URI"] = "gs://stage/staging"
+	e.Vars["CLICKSTREAM_DEADLETTER_URI"] = "gs://dead/rejects"
 
-	var gcs runResultJSON
-	starterJSON(t, &gcs, "run", "--dev", "--json")
+	var gcs workflows.PipelineResult
+	starterJSON(t, e, &gcs, "run", "--dev", "--json")
 	if gcs.Accounting != sum.Expected || gcs.Accounting != local.Accounting {
 		t.Fatalf("accounting over GCS %+v, local %+v, generator %+v", gcs.Accounting, local.Accounting, sum.Expected)
 	}
-	if got := tableDigestsWithout(t, "source_object", "run_id"); fmt.Sprint(got) != fmt.Sprint(localDigests) {
+	if got := e.Digests("source_object", "run_id"); fmt.Sprint(got) != fmt.Sprint(localDigests) {
 		t.Errorf("tables loaded from GCS differ from the local run's:\n gcs   %v\n local %v", got, localDigests)
 	}
 	var lineage []map[string]any
-	starterJSON(t, &lineage, "query", "--json", "SELECT min(source_object) AS o FROM clickstream_dw.sessions")
+	starterJSON(t, e, &lineage, "query", "--json", "SELECT min(source_object) AS o FROM clickstream_dw.sessions")
 	if o := fmt.Sprint(lineage[0]["o"]); !bytes.HasPrefix([]byte(o), []byte("gs://raw/sessions/dt=")) {
 		t.Errorf("source_object = %s, want the gs:// object", o)
 	}
@@ -81,21 +80,4 @@ func TestEndToEndGCS(t *testing.T) {
 			t.Errorf("nothing under gs://%s/%s: %v", bucket, prefix, err)
 		}
 	}
-}
-
-// tableDigestsWithout is tableDigests leaving out more columns.
-func tableDigestsWithout(t *testing.T, cols ...string) map[string]string {
-	t.Helper()
-	digests := map[string]string{}
-	for _, table := range clickstream.Tables() {
-		dataset := "clickstream_dw"
-		if table.Dataset == clickstream.Lake {
-			dataset = "clickstream_lake"
-		}
-		var rows []map[string]any
-		starterJSON(t, &rows, "query", "--json", fmt.Sprintf(
-			"SELECT count(*) AS n, sum(hash(r)) AS h FROM (SELECT * EXCLUDE (%s) FROM %s.%s) r", strings.Join(cols, ", "), dataset, table.Name))
-		digests[table.Name] = fmt.Sprint(rows)
-	}
-	return digests
 }

@@ -1,10 +1,10 @@
-package main
+package e2e
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -19,6 +19,7 @@ import (
 	"github.com/clickstream-platform/clickstream/app"
 	"github.com/clickstream-platform/clickstream/clickstream"
 	"github.com/clickstream-platform/clickstream/config"
+	"github.com/clickstream-platform/clickstream/harness"
 	"github.com/clickstream-platform/clickstream/sampledata"
 	"github.com/clickstream-platform/clickstream/workflows"
 )
@@ -29,34 +30,8 @@ import (
 // contentDigests checksums the tables without the lineage columns: which
 // copy of a duplicated session a table keeps (its source object and line)
 // depends on the order its days were merged, its content does not.
-func contentDigests(t *testing.T) map[string]string {
-	t.Helper()
-	return tableDigestsWithout(t, "run_id", "source_object", "source_line")
-}
-
-// startWorker runs a worker of the test's configuration in this process
-// until the test ends.
-func startWorker(t *testing.T) (client.Client, config.Config) {
-	t.Helper()
-	cfg, err := config.Load(config.LoadOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	c, err := app.Dial(ctx, cfg, slog.New(slog.DiscardHandler), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Close)
-	w, err := app.NewWorker(ctx, c, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { w.Close() })
-	return c, cfg
+func contentDigests(e *harness.Env) map[string]string {
+	return e.Digests("run_id", "source_object", "source_line")
 }
 
 // sourceDays are the dt= days of the generated source, in order.
@@ -80,16 +55,16 @@ func sourceDays(t *testing.T) []string {
 // the backfill again skips the days it completed, --rerun loads them again,
 // and neither changes a row.
 func TestBackfill(t *testing.T) {
-	sum := e2eEnv(t, sampledata.Options{Files: 9, Sessions: 1500, Days: 3, Seed: 5, InvalidRate: 0.05, DuplicateRate: 0.1})
+	e, sum := e2eEnv(t, sampledata.Options{Files: 9, Sessions: 1500, Days: 3, Seed: 5, InvalidRate: 0.05, DuplicateRate: 0.1})
 	days := sourceDays(t)
 	if len(days) != 3 {
 		t.Fatalf("generated days %v, want 3", days)
 	}
-	var one runResultJSON
-	starterJSON(t, &one, "run", "--dev", "--json", "--mode", "merge", "--from", days[1])
+	var one workflows.PipelineResult
+	starterJSON(t, e, &one, "run", "--dev", "--json", "--mode", "merge", "--from", days[1])
 
 	var bf workflows.BackfillResult
-	starterJSON(t, &bf, "backfill", "--dev", "--json", "--from", days[0], "--to", days[2], "--parallel", "2")
+	starterJSON(t, e, &bf, "backfill", "--dev", "--json", "--from", days[0], "--to", days[2], "--parallel", "2")
 	if len(bf.Days) != 3 {
 		t.Fatalf("backfill days = %+v, want 3", bf.Days)
 	}
@@ -105,27 +80,27 @@ func TestBackfill(t *testing.T) {
 		if n := bf.Days[1].RowsAdded[table.Name]; n != 0 {
 			t.Errorf("%s: the day loaded before added %d rows, want 0", table.Name, n)
 		}
-		if got, want := bf.RowsAdded[table.Name]+one.RowsAdded[table.Name], distinctRows(sum)[table.Name]; got != want {
+		if got, want := bf.RowsAdded[table.Name]+one.RowsAdded[table.Name], sum.Distinct().Rows()[table.Name]; got != want {
 			t.Errorf("%s: run and backfill added %d rows, want the %d distinct rows", table.Name, got, want)
 		}
 	}
-	backfilled := contentDigests(t)
+	backfilled := contentDigests(e)
 	if *updateHistories {
-		r := newHistoryRecorder(t)
+		r := newHistoryRecorder(t, e.Client)
 		r.save("backfill.json", bf.WorkflowID, r.latest(bf.WorkflowID))
 		r.save("backfill_day.json", bf.Days[0].WorkflowID, r.latest(bf.Days[0].WorkflowID))
 		r.writeIndex()
 	}
 
 	var again workflows.BackfillResult
-	starterJSON(t, &again, "backfill", "--dev", "--json", "--from", days[0], "--to", days[2])
+	starterJSON(t, e, &again, "backfill", "--dev", "--json", "--from", days[0], "--to", days[2])
 	for _, d := range again.Days {
 		if d.Status != workflows.DayAlreadyDone {
 			t.Errorf("backfill again: day %s is %s, want %s", d.Day, d.Status, workflows.DayAlreadyDone)
 		}
 	}
 	var rerun workflows.BackfillResult
-	starterJSON(t, &rerun, "backfill", "--dev", "--json", "--rerun", "--from", days[0], "--to", days[2])
+	starterJSON(t, e, &rerun, "backfill", "--dev", "--json", "--rerun", "--from", days[0], "--to", days[2])
 	for _, d := range rerun.Days {
 		if d.Status != workflows.DayLoaded {
 			t.Errorf("backfill --rerun: day %s is %s, want %s", d.Day, d.Status, workflows.DayLoaded)
@@ -136,30 +111,18 @@ func TestBackfill(t *testing.T) {
 			t.Errorf("backfill --rerun added %d rows to %s, want 0", n, table)
 		}
 	}
-	if got := contentDigests(t); !mapsEqual(got, backfilled) {
+	if got := contentDigests(e); !maps.Equal(got, backfilled) {
 		t.Errorf("running the backfill again changed the tables:\n%v\n%v", got, backfilled)
 	}
 
-	var replace runResultJSON
-	starterJSON(t, &replace, "run", "--dev", "--json", "--mode", "replace")
+	var replace workflows.PipelineResult
+	starterJSON(t, e, &replace, "run", "--dev", "--json", "--mode", "replace")
 	if replace.Accounting != sum.Expected {
 		t.Errorf("replace accounting = %+v", replace.Accounting)
 	}
-	if got := contentDigests(t); !mapsEqual(got, backfilled) {
+	if got := contentDigests(e); !maps.Equal(got, backfilled) {
 		t.Errorf("one replace run over the three days gives other tables than the backfill:\nreplace  %v\nbackfill %v", got, backfilled)
 	}
-}
-
-func mapsEqual(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if b[k] != v {
-			return false
-		}
-	}
-	return true
 }
 
 // TestScheduleTrigger: a schedule's run triggered by hand loads the dt=
@@ -167,24 +130,34 @@ func mapsEqual(a, b map[string]string) bool {
 // the schedule commands pause, unpause, describe, list and delete it.
 func TestScheduleTrigger(t *testing.T) {
 	today := time.Now().UTC()
-	e2eEnv(t, sampledata.Options{Files: 6, Sessions: 900, Days: 3, Seed: 8, Start: today.AddDate(0, 0, -2)})
-	startWorker(t)
+	e, _ := e2eEnv(t, sampledata.Options{Files: 6, Sessions: 900, Days: 3, Seed: 8, Start: today.AddDate(0, 0, -2)})
+	e.StartWorker()
 	name := fmt.Sprintf("e2e-%d-%d", os.Getpid(), queues.Add(1))
-	starterJSON(t, nil, "schedule", "create", name, "--cron", "0 0 1 1 *", "--note", "from the test")
-	t.Cleanup(func() { starterJSON(t, nil, "schedule", "delete", name) })
+	starterJSON(t, e, nil, "schedule", "create", name, "--cron", "0 0 1 1 *", "--note", "from the test")
+	t.Cleanup(func() { starterJSON(t, e, nil, "schedule", "delete", name) })
 
-	starterJSON(t, nil, "schedule", "pause", name, "--note", "paused by the test")
-	var desc scheduleJSON
-	starterJSON(t, &desc, "schedule", "describe", name, "--json")
+	starterJSON(t, e, nil, "schedule", "pause", name, "--note", "paused by the test")
+	var desc struct {
+		Input         *workflows.PipelineInput `json:"input"`
+		Paused        bool                     `json:"paused"`
+		Note          string                   `json:"note"`
+		Overlap       string                   `json:"overlap"`
+		CatchupWindow string                   `json:"catchup_window"`
+		Actions       int                      `json:"actions"`
+		Recent        []struct {
+			WorkflowID string `json:"workflow_id"`
+		} `json:"recent"`
+	}
+	starterJSON(t, e, &desc, "schedule", "describe", name, "--json")
 	if !desc.Paused || desc.Note != "paused by the test" || desc.Overlap != "skip" || desc.CatchupWindow != "24h0m0s" ||
 		desc.Input == nil || desc.Input.Mode != "merge" || desc.Input.Scheduled == nil || desc.Input.Scheduled.OffsetDays != -1 {
 		t.Fatalf("describe after pause = %+v", desc)
 	}
-	starterJSON(t, nil, "schedule", "unpause", name)
+	starterJSON(t, e, nil, "schedule", "unpause", name)
 
 	before := time.Now().UTC()
 	var res workflows.PipelineResult
-	starterJSON(t, &res, "schedule", "trigger", name, "--wait", "--json")
+	starterJSON(t, e, &res, "schedule", "trigger", name, "--wait", "--json")
 	after := time.Now().UTC()
 	if want := []string{clickstream.DayOf(before, -1), clickstream.DayOf(after, -1)}; !slices.Contains(want, res.From) || res.To != res.From {
 		t.Fatalf("the triggered run read %s to %s, want the day before the trigger, %s", res.From, res.To, want[0])
@@ -198,7 +171,7 @@ func TestScheduleTrigger(t *testing.T) {
 		t.Fatalf("the run read %d objects, %s holds %d (%v)", res.Objects, dir, len(files), err)
 	}
 	var outside []map[string]any
-	starterJSON(t, &outside, "query", "--json", fmt.Sprintf(
+	starterJSON(t, e, &outside, "query", "--json", fmt.Sprintf(
 		"SELECT count(*) FILTER (WHERE source_object NOT LIKE '%%/dt=%s/%%') AS outside, count(*) AS n FROM clickstream_dw.sessions", res.From))
 	if len(outside) != 1 || fmt.Sprint(outside[0]["outside"]) != "0" || fmt.Sprint(outside[0]["n"]) == "0" {
 		t.Errorf("sessions by partition: %v, want rows from dt=%s only", outside, res.From)
@@ -208,9 +181,9 @@ func TestScheduleTrigger(t *testing.T) {
 	}
 
 	// The same day again, as a replace run over it, gives the same tables.
-	scheduled := contentDigests(t)
-	starterJSON(t, nil, "run", "--dev", "--json", "--mode", "replace", "--from", res.From)
-	if got := contentDigests(t); !mapsEqual(got, scheduled) {
+	scheduled := contentDigests(e)
+	starterJSON(t, e, nil, "run", "--dev", "--json", "--mode", "replace", "--from", res.From)
+	if got := contentDigests(e); !maps.Equal(got, scheduled) {
 		t.Errorf("the scheduled run's tables differ from a replace run of dt=%s:\n%v\n%v", res.From, scheduled, got)
 	}
 
@@ -218,7 +191,7 @@ func TestScheduleTrigger(t *testing.T) {
 		ID     string `json:"id"`
 		Paused bool   `json:"paused"`
 	}
-	starterJSON(t, &list, "schedule", "list", "--json")
+	starterJSON(t, e, &list, "schedule", "list", "--json")
 	if !slices.ContainsFunc(list, func(e struct {
 		ID     string `json:"id"`
 		Paused bool   `json:"paused"`
@@ -227,7 +200,7 @@ func TestScheduleTrigger(t *testing.T) {
 	}) {
 		t.Errorf("schedule list = %+v, want %s active", list, name)
 	}
-	starterJSON(t, &desc, "schedule", "describe", name, "--json")
+	starterJSON(t, e, &desc, "schedule", "describe", name, "--json")
 	if desc.Actions != 1 || len(desc.Recent) != 1 || desc.Recent[0].WorkflowID != res.WorkflowID {
 		t.Errorf("describe after the trigger = %+v", desc)
 	}
@@ -238,13 +211,14 @@ func TestScheduleTrigger(t *testing.T) {
 // documented inputs run a day and a backfill; the runs carry their source,
 // mode and days as memo and search attributes and answer the progress query.
 func TestUIInputs(t *testing.T) {
-	sum := e2eEnv(t, sampledata.Options{Files: 3, Sessions: 300, Days: 3, Seed: 3})
-	c, cfg := startWorker(t)
+	e, sum := e2eEnv(t, sampledata.Options{Files: 3, Sessions: 300, Days: 3, Seed: 3})
+	e.StartWorker()
+	c, queue := e.Client, e.Vars["CLICKSTREAM_TEMPORAL_TASK_QUEUE"]
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	start := func(id, workflow, input string) client.WorkflowRun {
 		t.Helper()
-		run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: cfg.Temporal.TaskQueue}, workflow, json.RawMessage(input))
+		run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: queue}, workflow, json.RawMessage(input))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -280,7 +254,11 @@ func TestUIInputs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	memo := decodeMemo(d.GetWorkflowExecutionInfo().GetMemo())
+	var status struct {
+		Memo map[string]any `json:"memo"`
+	}
+	starterJSON(t, e, &status, "status", prefix+"-day", "--json")
+	memo := status.Memo
 	if memo["mode"] != "merge" || memo["from"] != day || memo["to"] != day || memo["source"] != "data/source" {
 		t.Errorf("memo = %v", memo)
 	}
@@ -298,7 +276,7 @@ func TestUIInputs(t *testing.T) {
 	query := fmt.Sprintf("ClickstreamMode = 'merge' AND ClickstreamFrom < '%s' AND ClickstreamTo >= '%sT00:00:00Z' AND WorkflowId = '%s-day'",
 		next.AddDate(0, 0, 1).Format(time.RFC3339), day, prefix)
 	for {
-		l, err := c.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Namespace: cfg.Temporal.Namespace, Query: query})
+		l, err := c.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Namespace: config.Default().Temporal.Namespace, Query: query})
 		if err != nil {
 			t.Fatalf("listing with %q: %v", query, err)
 		}
@@ -328,7 +306,7 @@ func TestUIInputs(t *testing.T) {
 
 	// A bad input fails at once, naming what is wrong.
 	err = start(prefix+"-bad", "BackfillWorkflow", `{"from": "2024-02-01", "to": "2024-01-30"}`).Get(ctx, nil)
-	if err == nil || !strings.Contains(err.Error(), "after") || !strings.Contains(rootCause(err), "ConfigError") {
+	if err == nil || !strings.Contains(err.Error(), "after") || !strings.Contains(app.RootCause(err), "ConfigError") {
 		t.Errorf("backfill with from after to: %v", err)
 	}
 	d, err = c.DescribeWorkflowExecution(ctx, prefix+"-bad", "")

@@ -9,6 +9,8 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/client"
+
+	"github.com/clickstream-platform/clickstream/harness"
 )
 
 // benchSteps is where a pipeline run's time went, from the histories of its
@@ -51,16 +53,7 @@ type historyFetcher func(ctx context.Context, id, runID string) ([]*historypb.Hi
 
 func clientHistory(c client.Client) historyFetcher {
 	return func(ctx context.Context, id, runID string) ([]*historypb.HistoryEvent, error) {
-		iter := c.GetWorkflowHistory(ctx, id, runID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-		var events []*historypb.HistoryEvent
-		for iter.HasNext() {
-			ev, err := iter.Next()
-			if err != nil {
-				return nil, fmt.Errorf("reading the history of %s/%s: %w", id, runID, err)
-			}
-			events = append(events, ev)
-		}
-		return events, nil
+		return harness.History(ctx, c, id, runID)
 	}
 }
 

@@ -16,10 +16,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/clickstream-platform/clickstream/clickstream"
+	"github.com/clickstream-platform/clickstream/harness"
 	"github.com/clickstream-platform/clickstream/warehouse"
 )
 
-// referenceResult is what `starter bench-reference` prints: one JSON object.
+// referenceResult is what `bench reference` prints: one JSON object.
 type referenceResult struct {
 	// SQLSeconds is from opening the fresh database to the commit of the
 	// transaction that created the five tables.
@@ -33,14 +34,14 @@ type referenceResult struct {
 	DuckDB       string `json:"duckdb"`
 }
 
-// newBenchReferenceCmd is the bench's reference, in a process of its own so
+// newReferenceCmd is the bench's reference, in a process of its own so
 // that its time and memory are its own: DuckDB's SQL doing the bare
 // transform of the files into the five tables.
-func newBenchReferenceCmd() *cobra.Command {
+func newReferenceCmd() *cobra.Command {
 	var db string
 	cmd := &cobra.Command{
-		Use:    "bench-reference --db FILE INPUT...",
-		Short:  "DuckDB's own SQL transform of the inputs, for starter bench",
+		Use:    "reference --db FILE INPUT...",
+		Short:  "DuckDB's own SQL transform of the inputs, for the bench",
 		Hidden: true,
 		Args:   cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, files []string) error {
@@ -114,7 +115,7 @@ func runReferenceSQL(ctx context.Context, db string, files []string) (referenceR
 		return res, fmt.Errorf("closing %s: %w", db, err)
 	}
 	res.CloseSeconds = time.Since(closing).Seconds()
-	res.PeakRSSBytes, _ = procStatusBytes("self", "VmHWM")
+	res.PeakRSSBytes, _ = harness.OwnPeakRSS()
 	return res, nil
 }
 
@@ -201,21 +202,21 @@ type referenceRun struct {
 	SampledRSSBytes int64
 }
 
-// runReference runs `exe bench-reference` on files into a fresh db.
+// runReference runs `exe reference` on files into a fresh db.
 func runReference(ctx context.Context, exe, db string, files []string) (referenceRun, error) {
 	var run referenceRun
-	cmd := exec.CommandContext(ctx, exe, append([]string{"bench-reference", "--db", db, "--"}, files...)...)
+	cmd := exec.CommandContext(ctx, exe, append([]string{"reference", "--db", db, "--"}, files...)...)
 	cmd.Env = os.Environ()
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
-		return run, fmt.Errorf("starting the reference (%s bench-reference): %w", exe, err)
+		return run, fmt.Errorf("starting the reference (%s reference): %w", exe, err)
 	}
-	stop := sampleRSS(cmd.Process.Pid, rssEvery)
+	stop := harness.SampleRSS(cmd.Process.Pid, rssEvery)
 	err := cmd.Wait()
 	run.ProcessSeconds = time.Since(start).Seconds()
-	run.SampledRSSBytes = stop().peak()
+	run.SampledRSSBytes = stop().Peak()
 	os.Remove(db)
 	os.Remove(db + ".wal")
 	if err != nil {

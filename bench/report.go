@@ -7,9 +7,11 @@ import (
 	"text/tabwriter"
 
 	"github.com/clickstream-platform/clickstream/clickstream"
+	"github.com/clickstream-platform/clickstream/config"
+	"github.com/clickstream-platform/clickstream/sampledata"
 )
 
-// Targets of issue 7.
+// The targets the bench reports each figure against.
 const (
 	targetRatio         = 0.5  // pipeline wall / reference wall, at most
 	targetOrchestration = 0.05 // share of the pipeline's wall time, at most
@@ -17,7 +19,7 @@ const (
 	targetScaling       = 4.2  // time at 4× the input over time at 1×, at most
 )
 
-// benchReport is the contract of `starter bench --json`.
+// benchReport is the contract of `bench --json`.
 type benchReport struct {
 	Data      benchDataReport `json:"data"`
 	Setup     benchSetup      `json:"setup"`
@@ -35,12 +37,12 @@ type benchDataReport struct {
 	Reused bool   `json:"reused"`
 	// Size is --size; Bytes what the objects take on disk (gzipped with
 	// --gzip) and UncompressedBytes the JSONL they hold, which MB/s count.
-	Size              int64              `json:"size"`
-	Bytes             int64              `json:"bytes"`
-	UncompressedBytes int64              `json:"uncompressed_bytes"`
-	Options           benchGenOptions    `json:"options"`
-	Expected          clickstream.Counts `json:"expected"`
-	Distinct          genDistinct        `json:"distinct"`
+	Size              int64               `json:"size"`
+	Bytes             int64               `json:"bytes"`
+	UncompressedBytes int64               `json:"uncompressed_bytes"`
+	Options           benchGenOptions     `json:"options"`
+	Expected          clickstream.Counts  `json:"expected"`
+	Distinct          sampledata.Distinct `json:"distinct"`
 }
 
 func newBenchDataReport(d benchData) benchDataReport {
@@ -227,9 +229,7 @@ func newTarget(name string, v, target float64, says string) benchTarget {
 func (r *benchReport) checks() []benchCheck {
 	var out []benchCheck
 	want := r.Data.Expected
-	d := r.Data.Distinct
-	distinct := map[string]int64{clickstream.VisitsTable: d.Sessions, clickstream.SessionsTable: d.Sessions,
-		clickstream.PageviewsTable: d.Pageviews, clickstream.AddtocartsTable: d.Addtocarts, clickstream.PurchasesTable: d.Purchases}
+	distinct := r.Data.Distinct.Rows()
 	staged := map[string]int64{clickstream.VisitsTable: want.SessionsValid, clickstream.SessionsTable: want.SessionsValid,
 		clickstream.PageviewsTable: want.Pageviews, clickstream.AddtocartsTable: want.Addtocarts, clickstream.PurchasesTable: want.Purchases}
 	out = append(out, compareAccounting("pipeline_accounting", r.Pipeline.Runs, want))
@@ -269,10 +269,10 @@ func (r *benchReport) print(w io.Writer) error {
 	d := r.Data
 	gz := ""
 	if d.Options.Gzip {
-		gz = fmt.Sprintf(" (%s gzipped)", genBytes(d.Bytes))
+		gz = fmt.Sprintf(" (%s gzipped)", config.ByteSize(d.Bytes).Decimal())
 	}
 	fmt.Fprintf(w, "Data: %s, %d objects, %s of JSONL%s, %d sessions, %d events\n",
-		d.Dir, d.Options.Files, genBytes(d.UncompressedBytes), gz, d.Expected.SessionsValid+d.Expected.SessionsRejected, d.Expected.EventsSeen)
+		d.Dir, d.Options.Files, config.ByteSize(d.UncompressedBytes).Decimal(), gz, d.Expected.SessionsValid+d.Expected.SessionsRejected, d.Expected.EventsSeen)
 	fmt.Fprintf(w, "Setup: %d CPUs, DuckDB %s with %d threads, worker %s, Temporal %s (%s), staged %s\n\n",
 		r.Setup.CPUs, r.Setup.DuckDB, r.Setup.Threads, r.Setup.Worker, r.Setup.Temporal, r.Setup.Server, r.Setup.StagingFormat)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)

@@ -1,8 +1,6 @@
-package main
+package e2e
 
 import (
-	"bytes"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
@@ -17,9 +15,7 @@ import (
 func TestGenThenTransform(t *testing.T) {
 	for _, extra := range [][]string{nil, {"--gzip", "--invalid-rate", "0.3", "--duplicate-rate", "0.2", "--seed", "7"}} {
 		t.Run(fmtArgs(extra), func(t *testing.T) {
-			dir := t.TempDir()
-			t.Chdir(dir)
-			genOut := runInDir(t, append([]string{"gen", "--json", "--files", "5", "--sessions", "3000"}, extra...)...)
+			e := newEnv(t)
 			var gen struct {
 				Objects []struct {
 					Name     string             `json:"name"`
@@ -27,14 +23,15 @@ func TestGenThenTransform(t *testing.T) {
 				} `json:"objects"`
 				Expected clickstream.Counts `json:"expected"`
 			}
-			if err := json.Unmarshal([]byte(genOut), &gen); err != nil {
-				t.Fatalf("gen --json: %v\n%s", err, genOut)
+			starterJSON(t, e, &gen, append([]string{"gen", "--json", "--files", "5", "--sessions", "3000"}, extra...)...)
+			var tr struct {
+				Accounting clickstream.Counts `json:"accounting"`
+				Objects    []struct {
+					Name string `json:"name"`
+					clickstream.Counts
+				} `json:"objects"`
 			}
-			trOut := runInDir(t, "transform", "--json")
-			var tr transformReport
-			if err := json.Unmarshal([]byte(trOut), &tr); err != nil {
-				t.Fatalf("transform --json: %v\n%s", err, trOut)
-			}
+			starterJSON(t, e, &tr, "transform", "--json")
 			if tr.Accounting != gen.Expected {
 				t.Fatalf("transform accounting = %+v\n      generator expects %+v", tr.Accounting, gen.Expected)
 			}
@@ -61,18 +58,4 @@ func fmtArgs(a []string) string {
 		return "defaults"
 	}
 	return "gzip-dirty"
-}
-
-// runInDir runs the starter in the current directory (no t.Chdir of its own).
-func runInDir(t *testing.T, args ...string) string {
-	t.Helper()
-	cmd := newRootCmd()
-	var out, errOut bytes.Buffer
-	cmd.SetOut(&out)
-	cmd.SetErr(&errOut)
-	cmd.SetArgs(args)
-	if err := cmd.Execute(); err != nil {
-		t.Fatalf("starter %v: %v\n%s", args, err, errOut.String())
-	}
-	return out.String()
 }

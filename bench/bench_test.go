@@ -7,7 +7,6 @@ import (
 	"io"
 	"math"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -15,46 +14,48 @@ import (
 	"time"
 
 	"github.com/clickstream-platform/clickstream/clickstream"
+	"github.com/clickstream-platform/clickstream/harness"
 	"github.com/clickstream-platform/clickstream/sampledata"
 )
 
-// TestBench runs `starter bench --size 2MB --pairs 1 --json` as a process
-// (so that the reference runs as `starter bench-reference`, and the worker
-// built beside it is the one it runs) against the package's dev server, and checks
-// its figures: both sides measured, the ratio theirs, the pipeline's steps,
-// the accounting the generator's, and, on clean input without duplicates,
-// the reference's tables holding as many rows as the pipeline's.
+// TestBench runs `bench --size 2MB --pairs 1 --json` as a process (so that
+// the reference runs as `bench reference`, and the worker built beside it
+// is the one it runs) against a dev server of the test's, and checks its
+// figures: both sides measured, the ratio theirs, the pipeline's steps, the
+// accounting the generator's, and, on clean input without duplicates, the
+// reference's tables holding as many rows as the pipeline's.
 func TestBench(t *testing.T) {
-	e2eEnv(t, sampledata.Options{Files: 1, Sessions: 1, Seed: 1})
+	if testing.Short() {
+		t.Skip("end-to-end: needs the Temporal dev server")
+	}
 	if runtime.GOOS != "linux" {
 		t.Skip("peak RSS is read from /proc")
 	}
-	binDir := t.TempDir()
-	bin := filepath.Join(binDir, "starter")
-	build := exec.Command("go", "build", "-o", binDir+string(filepath.Separator), ".", "../worker")
-	build.Dir = pkgDir
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building the starter and the worker: %v\n%s", err, out)
-	}
-	dataDir := filepath.Join(t.TempDir(), "bench")
+	e := harness.NewEnv(t, harness.EnvOptions{})
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "bench", "--size", "2MB", "--pairs", "1", "--json",
+	binDir := t.TempDir()
+	bins, err := harness.Build(ctx, binDir, "bench", "worker")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dataDir := filepath.Join(t.TempDir(), "bench")
+	cmd := e.Command(ctx, bins[0], "--size", "2MB", "--pairs", "1", "--json",
 		"--invalid-rate", "0", "--duplicate-rate", "0", "--data", dataDir)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
-		t.Fatalf("starter bench: %v\n%s", err, stderr.String())
+		t.Fatalf("bench: %v\n%s", err, stderr.String())
 	}
 	var rep benchReport
 	if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
 		t.Fatalf("decoding %s: %v", stdout.String(), err)
 	}
-	if rep.Setup.Worker != filepath.Join(binDir, "worker") {
+	if rep.Setup.Worker != bins[1] {
 		t.Errorf("bench ran the worker %s, want the one beside it", rep.Setup.Worker)
 	}
-	if rep.Setup.Server != "existing" || rep.Setup.Temporal != server.addr {
-		t.Errorf("bench used server %s (%s), want the package's at %s", rep.Setup.Temporal, rep.Setup.Server, server.addr)
+	if rep.Setup.Server != "existing" || rep.Setup.Temporal != e.Server.Address() {
+		t.Errorf("bench used server %s (%s), want the test's at %s", rep.Setup.Temporal, rep.Setup.Server, e.Server.Address())
 	}
 	ref, pipe := rep.Reference.Median, rep.Pipeline.Median
 	if len(rep.Reference.Runs) != 1 || len(rep.Pipeline.Runs) != 1 {
@@ -146,7 +147,7 @@ func TestBenchFlagErrors(t *testing.T) {
 			cmd := newRootCmd()
 			cmd.SetOut(io.Discard)
 			cmd.SetErr(io.Discard)
-			cmd.SetArgs(append([]string{"bench"}, tc.args...))
+			cmd.SetArgs(tc.args)
 			err := cmd.ExecuteContext(context.Background())
 			if err == nil || !strings.Contains(err.Error(), tc.errContains) {
 				t.Fatalf("err = %v, want it to contain %q", err, tc.errContains)

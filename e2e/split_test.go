@@ -1,6 +1,7 @@
-package main
+package e2e
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
 	"sort"
@@ -8,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/clickstream-platform/clickstream/sampledata"
+	"github.com/clickstream-platform/clickstream/workflows"
 )
 
 // TestSplitLargeObject: one large plain object is cut into line-aligned
@@ -15,20 +17,20 @@ import (
 // the lineage included), the dead letter and the accounting are those of a
 // run that reads it whole. A gzip object is read whole.
 func TestSplitLargeObject(t *testing.T) {
-	sum := e2eEnv(t, sampledata.Options{Files: 1, Sessions: 3000, Seed: 21, InvalidRate: 0.05, DuplicateRate: 0.1})
-	run := func(batchBytes string) (runResultJSON, map[string]string, []string) {
+	e, sum := e2eEnv(t, sampledata.Options{Files: 1, Sessions: 3000, Seed: 21, InvalidRate: 0.05, DuplicateRate: 0.1})
+	run := func(batchBytes string) (workflows.PipelineResult, map[string]string, []string) {
 		t.Helper()
-		t.Setenv("CLICKSTREAM_PIPELINE_BATCH_BYTES", batchBytes)
-		var res runResultJSON
-		starterJSON(t, &res, "run", "--dev", "--json")
-		return res, tableDigests(t), deadLetters(t, res.RunID)
+		e.Vars["CLICKSTREAM_PIPELINE_BATCH_BYTES"] = batchBytes
+		var res workflows.PipelineResult
+		starterJSON(t, e, &res, "run", "--dev", "--json")
+		return res, e.Digests("run_id"), deadLetters(t, res.RunID)
 	}
 	one, oneTables, oneDead := run("1GiB")
 	ranged, rangedTables, rangedDead := run("64KiB")
 	if one.Accounting != sum.Expected || ranged.Accounting != sum.Expected {
 		t.Errorf("accounting whole %+v, in ranges %+v, want %+v", one.Accounting, ranged.Accounting, sum.Expected)
 	}
-	if !mapsEqual(oneTables, rangedTables) {
+	if !maps.Equal(oneTables, rangedTables) {
 		t.Errorf("tables differ:\nwhole  %v\nranges %v", oneTables, rangedTables)
 	}
 	if strings.Join(oneDead, "\n") != strings.Join(rangedDead, "\n") || len(oneDead) == 0 {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/clickstream-platform/clickstream/clickstream"
+	"github.com/clickstream-platform/clickstream/config"
 	"github.com/clickstream-platform/clickstream/sampledata"
 )
 
@@ -58,11 +59,11 @@ type benchManifest struct {
 	Options benchGenOptions `json:"options"`
 	// Bytes is what the objects take on disk (compressed with gzip);
 	// UncompressedBytes the JSONL they hold.
-	Bytes             int64              `json:"bytes"`
-	UncompressedBytes int64              `json:"uncompressed_bytes"`
-	Expected          clickstream.Counts `json:"expected"`
-	Distinct          genDistinct        `json:"distinct"`
-	Objects           []benchObject      `json:"objects"`
+	Bytes             int64               `json:"bytes"`
+	UncompressedBytes int64               `json:"uncompressed_bytes"`
+	Expected          clickstream.Counts  `json:"expected"`
+	Distinct          sampledata.Distinct `json:"distinct"`
+	Objects           []benchObject       `json:"objects"`
 }
 
 type benchObject struct {
@@ -181,7 +182,7 @@ func prepareBenchData(dir string, spec benchDataSpec, log io.Writer) (benchData,
 		gz = ", gzipped"
 	}
 	fmt.Fprintf(log, "bench: generating %d sessions in %d objects (about %s of JSONL%s) into %s\n",
-		opts.Sessions, opts.Files, genBytes(spec.Size), gz, dir)
+		opts.Sessions, opts.Files, config.ByteSize(spec.Size).Decimal(), gz, dir)
 	start := time.Now()
 	sum, err := sampledata.Generate(abs, opts.sampledata())
 	if err != nil {
@@ -189,7 +190,7 @@ func prepareBenchData(dir string, spec benchDataSpec, log io.Writer) (benchData,
 	}
 	m := benchManifest{Version: benchManifestVersion, Size: spec.Size, Options: opts, Bytes: sum.Bytes,
 		UncompressedBytes: sum.Bytes, Expected: sum.Expected,
-		Distinct: genDistinct{sum.DistinctSessions, sum.DistinctPageviews, sum.DistinctAddtocarts, sum.DistinctPurchases}}
+		Distinct: sum.Distinct()}
 	for _, o := range sum.Objects {
 		m.Objects = append(m.Objects, benchObject{Name: o.Name, Bytes: o.Bytes})
 	}
@@ -201,7 +202,7 @@ func prepareBenchData(dir string, spec benchDataSpec, log io.Writer) (benchData,
 	if err := writeBenchManifest(abs, m); err != nil {
 		return d, fmt.Errorf("--data %s: %w", dir, err)
 	}
-	fmt.Fprintf(log, "bench: generated %s (%s of JSONL) in %.1f s\n", genBytes(m.Bytes), genBytes(m.UncompressedBytes), time.Since(start).Seconds())
+	fmt.Fprintf(log, "bench: generated %s (%s of JSONL) in %.1f s\n", config.ByteSize(m.Bytes).Decimal(), config.ByteSize(m.UncompressedBytes).Decimal(), time.Since(start).Seconds())
 	d.Manifest = m
 	return d, nil
 }

@@ -25,6 +25,7 @@ func TestGenThenTransform(t *testing.T) {
 			}
 			starterJSON(t, e, &gen, append([]string{"gen", "--json", "--files", "5", "--sessions", "3000"}, extra...)...)
 			var tr struct {
+				RunID      string             `json:"run_id"`
 				Accounting clickstream.Counts `json:"accounting"`
 				Objects    []struct {
 					Name string `json:"name"`
@@ -46,7 +47,7 @@ func TestGenThenTransform(t *testing.T) {
 					t.Errorf("object %d: %s %+v, want %s %+v", i, o.Name, o.Counts, want, gen.Objects[i].Expected)
 				}
 			}
-			if _, err := os.Stat(filepath.Join("data", "staging", "sessions.ndjson")); err != nil {
+			if _, err := os.Stat(filepath.Join("data", "staging", tr.RunID, "sessions")); tr.RunID == "" || err != nil {
 				t.Errorf("staged sessions not in the default staging folder: %v", err)
 			}
 		})

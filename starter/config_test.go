@@ -76,7 +76,7 @@ func TestConfigCmd(t *testing.T) {
 		{
 			name:        "invalid flag value names the key and flag",
 			args:        []string{"config", "--source-uri", "s3://b/x"},
-			errContains: `source.uri: unsupported scheme "s3" in "s3://b/x": want a local path or gs://bucket[/prefix] (set by --source-uri)`,
+			errContains: `source.uri: unsupported scheme "s3" in "s3://b/x": want a local folder path, file:///abs/path, gs://bucket[/prefix] or bq://project.dataset.table (set by --source-uri)`,
 		},
 		{
 			name:     "keys",

@@ -85,9 +85,7 @@ func runRecord(in ReconcileInput, res ReconcileResult, finished time.Time) wareh
 		RunID: in.RunID, WorkflowID: in.WorkflowID, Source: in.Source, Mode: in.Mode, From: in.From, To: in.To,
 		Status:  warehouse.RunSucceeded,
 		Started: in.Started, TransformDone: in.TransformDone, LoadDone: in.LoadDone, Finished: finished,
-		Objects: int64(in.Objects), Bytes: in.Bytes, Skipped: int64(in.Skipped), Batches: int64(in.Batches),
-		Executions: int64(in.Executions), StorageRetries: in.StorageRetries,
-		Accounting: in.Accounting, Rows: res.Rows, RowsAdded: res.RowsAdded,
+		Tally: in.Tally, Executions: int64(in.Executions), Rows: res.Rows, RowsAdded: res.RowsAdded,
 	}
 }
 

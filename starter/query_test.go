@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/clickstream-platform/clickstream/clickstream"
+	"github.com/clickstream-platform/clickstream/pipeline"
 	"github.com/clickstream-platform/clickstream/warehouse"
 	"github.com/clickstream-platform/clickstream/warehouse/duckdb"
 )
@@ -27,8 +28,8 @@ func TestQueryPipelineRuns(t *testing.T) {
 		{RunID: "run-a", WorkflowID: "w", Source: "bq://p.lake.visits?from=2024-01-30&to=2024-02-01", Mode: "merge",
 			From: "2024-01-30", To: "2024-02-01", Started: start, TransformDone: start.Add(time.Second),
 			LoadDone: start.Add(3 * time.Second), Finished: start.Add(4*time.Second + 500*time.Microsecond),
-			Objects: 2, Accounting: clickstream.Counts{Lines: 3, SessionsValid: 3},
-			Rows: map[string]int64{"sessions": 3}, RowsAdded: map[string]int64{"sessions": 3}},
+			Tally: pipeline.Tally{Objects: 2, Accounting: clickstream.Counts{Lines: 3, SessionsValid: 3}},
+			Rows:  map[string]int64{"sessions": 3}, RowsAdded: map[string]int64{"sessions": 3}},
 		{RunID: "run-b", WorkflowID: "w", Source: "data/source", Mode: "replace", Finished: start.Add(time.Hour)},
 	} {
 		if err := d.RecordRun(context.Background(), r); err != nil {

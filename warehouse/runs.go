@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/clickstream-platform/clickstream/clickstream"
+	"github.com/clickstream-platform/clickstream/pipeline"
 )
 
 // RunsTable is the audit table of runs, in the dw dataset: one row per
@@ -38,13 +39,10 @@ type RunRecord struct {
 	// unknown: NULL, and so is every duration derived from it. Finished is
 	// optional: default the time RecordRun is called.
 	Started, TransformDone, LoadDone, Finished time.Time
-	// Objects and Bytes are the input read; Skipped the objects listed but
-	// not read (markers); Batches the transform batches; Executions the
-	// workflow executions (continue-as-new); StorageRetries the requests to
-	// the stores sent again.
-	Objects, Bytes, Skipped, Batches, Executions, StorageRetries int64
-	// Accounting is the run's SPEC.md accounting.
-	Accounting clickstream.Counts
+	// Tally is what the run read and counted.
+	pipeline.Tally
+	// Executions counts the run's workflow executions (continue-as-new).
+	Executions int64
 	// RowsAdded and Rows are, by table name, what each table of
 	// clickstream.Tables() gained in the run and held after it. A table
 	// missing from a map is NULL in its column.
@@ -110,10 +108,10 @@ func runColumns() []runColumn {
 		millis("duration_ms", "finished_at - started_at, in milliseconds.", started, finished),
 		millis("transform_ms", "transform_done_at - started_at (listing and transform), in milliseconds.", started, transformed),
 		millis("load_ms", "load_done_at - transform_done_at, in milliseconds.", transformed, loaded),
-		count("objects", "Input objects read.", func(r *RunRecord) int64 { return r.Objects }),
+		count("objects", "Input objects read.", func(r *RunRecord) int64 { return int64(r.Objects) }),
 		count("bytes", "Input bytes read.", func(r *RunRecord) int64 { return r.Bytes }),
-		count("skipped", "Objects listed but not read (markers such as _SUCCESS).", func(r *RunRecord) int64 { return r.Skipped }),
-		count("batches", "Transform batches.", func(r *RunRecord) int64 { return r.Batches }),
+		count("skipped", "Objects listed but not read (markers such as _SUCCESS).", func(r *RunRecord) int64 { return int64(r.Skipped) }),
+		count("batches", "Transform batches.", func(r *RunRecord) int64 { return int64(r.Batches) }),
 		count("executions", "Workflow executions of the run (continue-as-new).", func(r *RunRecord) int64 { return r.Executions }),
 		count("storage_retries", "Requests to the stores that had to be sent again.", func(r *RunRecord) int64 { return r.StorageRetries }),
 		count("lines", "Input lines: blank + sessions_valid + sessions_rejected.", func(r *RunRecord) int64 { return r.Accounting.Lines }),

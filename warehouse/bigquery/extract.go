@@ -10,6 +10,7 @@ import (
 	bq "cloud.google.com/go/bigquery"
 
 	"github.com/clickstream-platform/clickstream/clickstream"
+	"github.com/clickstream-platform/clickstream/location"
 )
 
 // ExtractRequest exports a lake visits table to Cloud Storage as session
@@ -192,8 +193,7 @@ func sqlTableName(name string) (string, error) {
 
 // gcsFolder checks a gs://bucket/prefix/ folder and returns it ending in '/'.
 func gcsFolder(uri string) (string, error) {
-	bucket, _, _ := strings.Cut(strings.TrimPrefix(uri, "gs://"), "/")
-	if !strings.HasPrefix(uri, "gs://") || bucket == "" || strings.Contains(uri, "*") {
+	if l, err := location.Parse(uri); err != nil || l.Scheme != location.GCS || strings.Contains(uri, "*") {
 		return "", fmt.Errorf("destination %q: want gs://bucket/prefix/ without '*'", uri)
 	}
 	if !strings.HasSuffix(uri, "/") {

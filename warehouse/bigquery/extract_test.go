@@ -93,7 +93,7 @@ func TestBigQueryExtract(t *testing.T) {
 }
 
 func TestBigQueryExtractRefuses(t *testing.T) {
-	ok := bigquery.ExtractRequest{Table: "p.d.visits", DestinationURI: "gs://b/x/", JobID: "j"}
+	ok := bigquery.ExtractRequest{Table: "p.d.visits", DestinationURI: "gs://bkt/x/", JobID: "j"}
 	for _, tt := range []struct {
 		name        string
 		edit        func(*bigquery.ExtractRequest)
@@ -102,7 +102,7 @@ func TestBigQueryExtractRefuses(t *testing.T) {
 		{"two-part table", func(r *bigquery.ExtractRequest) { r.Table = "d.visits" }, "want project.dataset.table"},
 		{"backquote", func(r *bigquery.ExtractRequest) { r.Table = "p.d.vis`its" }, "want project.dataset.table"},
 		{"local destination", func(r *bigquery.ExtractRequest) { r.DestinationURI = "/tmp/x" }, "want gs://bucket/prefix/"},
-		{"wildcard destination", func(r *bigquery.ExtractRequest) { r.DestinationURI = "gs://b/x*/" }, "without '*'"},
+		{"wildcard destination", func(r *bigquery.ExtractRequest) { r.DestinationURI = "gs://bkt/x*/" }, "without '*'"},
 		{"no job id", func(r *bigquery.ExtractRequest) { r.JobID = "" }, "JobID is required"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	bq "cloud.google.com/go/bigquery"
 
 	"github.com/clickstream-platform/clickstream/clickstream"
+	"github.com/clickstream-platform/clickstream/location"
 	"github.com/clickstream-platform/clickstream/warehouse"
 )
 
@@ -300,9 +301,9 @@ func gcsURIs(files []string) ([]string, error) {
 	out := make([]string, 0, len(files))
 	seen := make(map[string]bool, len(files))
 	for _, f := range files {
-		bucket, object, ok := strings.Cut(strings.TrimPrefix(f, "gs://"), "/")
+		l, err := location.Parse(f)
 		switch {
-		case !strings.HasPrefix(f, "gs://") || !ok || bucket == "" || object == "":
+		case err != nil || l.Scheme != location.GCS || l.Prefix == "":
 			return nil, fmt.Errorf("%w: staged file %q: BigQuery loads gs://bucket/object URIs only (the staging store must be a gs:// bucket)",
 				warehouse.ErrNotFound, f)
 		case strings.Contains(f, "*"):

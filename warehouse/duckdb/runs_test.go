@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/clickstream-platform/clickstream/clickstream"
+	"github.com/clickstream-platform/clickstream/pipeline"
 	"github.com/clickstream-platform/clickstream/warehouse"
 	"github.com/clickstream-platform/clickstream/warehouse/duckdb"
 	"github.com/clickstream-platform/clickstream/warehouse/warehousetest"
@@ -78,9 +79,7 @@ func TestDuckDBRecordRun(t *testing.T) {
 	}
 	// A run not over a date range, whose milestones are unknown (a run
 	// started by an older workflow), and whose maps miss a table.
-	bare := warehouse.RunRecord{RunID: "run-2", WorkflowID: "w", Source: "data/source", Mode: "replace",
-		Finished: time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC), Objects: 1,
-		Rows: map[string]int64{"sessions": 5}, RowsAdded: map[string]int64{"sessions": 5}}
+	bare := warehouse.RunRecord{Tally: pipeline.Tally{Objects: 1}, RunID: "run-2", WorkflowID: "w", Source: "data/source", Mode: "replace", Finished: time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC), Rows: map[string]int64{"sessions": 5}, RowsAdded: map[string]int64{"sessions": 5}}
 	if err := d.RecordRun(ctx, bare); err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/clickstream-platform/clickstream/clickstream"
+	"github.com/clickstream-platform/clickstream/pipeline"
 	"github.com/clickstream-platform/clickstream/warehouse"
 )
 
@@ -14,16 +15,8 @@ func SampleRun(id string) warehouse.RunRecord {
 	for i, t := range clickstream.Tables() {
 		rows[t.Name], added[t.Name] = int64(1000+i), int64(-i) // replace can shrink a table
 	}
-	return warehouse.RunRecord{
-		RunID: id, WorkflowID: "clickstream-merge-abc", Source: "bq://p.clickstream_lake.visits?from=2024-01-30&to=2024-02-01",
-		Mode: "merge", From: "2024-01-30", To: "2024-02-01",
-		Started: start, TransformDone: start.Add(90*time.Second + 250*time.Millisecond),
-		LoadDone: start.Add(2 * time.Minute), Finished: start.Add(2*time.Minute + 5*time.Second + 123456*time.Microsecond),
-		Objects: 12, Bytes: 34567, Skipped: 1, Batches: 6, Executions: 2, StorageRetries: 3,
-		Accounting: clickstream.Counts{Lines: 100, Blank: 2, SessionsValid: 90, SessionsRejected: 8,
-			EventsSeen: 300, Pageviews: 200, Addtocarts: 60, Purchases: 30, EventsRejected: 10},
-		Rows: rows, RowsAdded: added,
-	}
+	return warehouse.RunRecord{Tally: pipeline.Tally{Objects: 12, Bytes: 34567, Skipped: 1, Batches: 6, StorageRetries: 3, Accounting: clickstream.Counts{Lines: 100, Blank: 2, SessionsValid: 90, SessionsRejected: 8,
+		EventsSeen: 300, Pageviews: 200, Addtocarts: 60, Purchases: 30, EventsRejected: 10}}, RunID: id, WorkflowID: "clickstream-merge-abc", Source: "bq://p.clickstream_lake.visits?from=2024-01-30&to=2024-02-01", Mode: "merge", From: "2024-01-30", To: "2024-02-01", Started: start, TransformDone: start.Add(90*time.Second + 250*time.Millisecond), LoadDone: start.Add(2 * time.Minute), Finished: start.Add(2*time.Minute + 5*time.Second + 123456*time.Microsecond), Executions: 2, Rows: rows, RowsAdded: added}
 }
 
 // RunRow is the row of a record as DuckDB's Query gives it, by column:
@@ -60,7 +53,7 @@ func RunRow(r warehouse.RunRecord) map[string]any {
 		"started_at": at(r.Started), "transform_done_at": at(r.TransformDone), "load_done_at": at(r.LoadDone),
 		"finished_at": at(r.Finished), "duration_ms": ms(r.Started, r.Finished),
 		"transform_ms": ms(r.Started, r.TransformDone), "load_ms": ms(r.TransformDone, r.LoadDone),
-		"objects": r.Objects, "bytes": r.Bytes, "skipped": r.Skipped, "batches": r.Batches,
+		"objects": int64(r.Objects), "bytes": r.Bytes, "skipped": int64(r.Skipped), "batches": int64(r.Batches),
 		"executions": r.Executions, "storage_retries": r.StorageRetries,
 		"lines": c.Lines, "blank": c.Blank, "sessions_valid": c.SessionsValid, "sessions_rejected": c.SessionsRejected,
 		"events_seen": c.EventsSeen, "pageviews": c.Pageviews, "addtocarts": c.Addtocarts, "purchases": c.Purchases,

@@ -60,9 +60,11 @@ type pqEvent struct {
 }
 
 type pqVisitEvent struct {
-	Event *pqEvent `parquet:"event,optional"`
+	Event   *pqEvent `parquet:"event,optional"`
+	EventID *string  `parquet:"event_id,optional,plain"`
 
-	event pqEvent
+	event   pqEvent
+	eventID string
 }
 
 type pqVisit struct {

@@ -287,6 +287,7 @@ func (w *pqWriter) beginSession() {
 func (w *pqWriter) eventID(e *event) string {
 	w.members = w.rw.eventMembers(w.members[:0], e)
 	w.rw.hashEvent(e.typ, w.members)
+	copy(e.id[:], w.rw.sum)
 	start := len(w.arena)
 	w.arena = hex.AppendEncode(w.arena, w.rw.sum)
 	return unsafe.String(&w.arena[start], len(w.arena)-start)
@@ -351,7 +352,7 @@ func (w *pqWriter) event(e *event, line int64) {
 }
 
 // visit adds the lake row of s: its valid events (w.v.events), each with the
-// detail fields it had.
+// detail fields it had and its event_id (set when its row was added).
 func (w *pqWriter) visit(s *session, line int64) {
 	from := len(w.events)
 	for i := range w.v.events {
@@ -360,6 +361,10 @@ func (w *pqWriter) visit(s *session, line int64) {
 		ve := &w.events[len(w.events)-1]
 		ev := &ve.event
 		ve.Event = ev
+		start := len(w.arena)
+		w.arena = hex.AppendEncode(w.arena, e.id[:])
+		ve.eventID = unsafe.String(&w.arena[start], len(w.arena)-start)
+		ve.EventID = &ve.eventID
 		ev.typ = e.typ.String()
 		ev.EventType = &ev.typ
 		ev.ts = e.ts

@@ -151,6 +151,7 @@ func (w *rowWriter) eventRow(dst []byte, e *event, line int64) []byte {
 	start := len(dst)
 	dst = w.eventMembers(dst, e)
 	w.hashEvent(e.typ, dst[start:])
+	copy(e.id[:], w.sum)
 	dst = append(dst, `,"event_id":"`...)
 	dst = hex.AppendEncode(dst, w.sum)
 	dst = append(dst, '"')
@@ -206,7 +207,10 @@ func (w *rowWriter) eventMembers(dst []byte, e *event) []byte {
 }
 
 // visitRow appends the lake row: the session as it arrived, with only its
-// valid events, each carrying the detail fields it had (nulls left out).
+// valid events, each carrying the detail fields it had (nulls left out) and
+// its event_id, so that the warehouse's event rows can be derived again from
+// the lake alone. The events' rows must have been written first (eventRow
+// computes their ids).
 func (w *rowWriter) visitRow(dst []byte, s *session, line int64) []byte {
 	dst = append(dst, `{"session_id":`...)
 	dst = w.strOrNull(dst, s.id)
@@ -268,7 +272,9 @@ func (w *rowWriter) visitRow(dst []byte, s *session, line int64) []byte {
 			sep()
 			dst = w.items(append(dst, `"items":`...), d)
 		}
-		dst = append(dst, "}}}"...)
+		dst = append(dst, `}},"event_id":"`...)
+		dst = hex.AppendEncode(dst, e.id[:])
+		dst = append(dst, `"}`...)
 	}
 	dst = append(dst, `],"session_key":"`...)
 	dst = append(dst, w.key[:]...)

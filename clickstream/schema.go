@@ -52,7 +52,9 @@ type Table struct {
 	Name    string
 	Dataset Dataset
 	// Key is the column that identifies a row: the dw tables hold one row per
-	// key, and merges match on it.
+	// key, and merges match on it. Empty for the lake table, which keeps
+	// every copy of a session: its rows are identified by their lineage
+	// (see KeyColumns).
 	Key          string
 	Fields       []Field
 	Partitioning *TimePartitioning // nil: not partitioned
@@ -117,7 +119,7 @@ func monthly() *TimePartitioning { return &TimePartitioning{Type: "MONTH", Field
 func Tables() []Table {
 	return []Table{
 		{
-			Name: VisitsTable, Dataset: Lake, Key: "session_key",
+			Name: VisitsTable, Dataset: Lake,
 			Fields: append([]Field{
 				{Name: "session_id", Type: String, Mode: Required},
 				{Name: "user_id", Type: String, Mode: Required},
@@ -142,6 +144,7 @@ func Tables() []Table {
 							{Name: "items", Type: Record, Mode: Repeated, Fields: itemFields()},
 						}},
 					}},
+					{Name: "event_id", Type: String, Mode: Nullable, Description: "The event's event_id, as in its warehouse table (an addition to the raw form), so that the warehouse can be derived again from the lake."},
 				}},
 				sessionKeyField(),
 			}, lineage()...),
@@ -200,6 +203,15 @@ func Tables() []Table {
 			Clustering:   []string{"session_key"},
 		},
 	}
+}
+
+// KeyColumns are the columns that identify a row of t: its Key, or the
+// lineage (source_object, source_line) of a table that keeps every copy.
+func (t Table) KeyColumns() []string {
+	if t.Key == "" {
+		return []string{ColSourceObject, ColSourceLine}
+	}
+	return []string{t.Key}
 }
 
 // LookupTable returns the table named name.

@@ -1,6 +1,7 @@
 package clickstream
 
 import (
+	"crypto/sha256"
 	"fmt"
 	"math"
 	"strconv"
@@ -110,6 +111,9 @@ type event struct {
 	ts   int64
 	node int32 // the element of the events array
 	d    details
+	// id is the event's event_id, set once its row is written: the lake
+	// row, written after, carries it too.
+	id [sha256.Size]byte
 }
 
 // validator applies SPEC.md's validation to the tape of one line.

@@ -151,10 +151,14 @@ func RunsTableSchema() clickstream.Table {
 	return clickstream.Table{Name: RunsTable, Dataset: clickstream.Warehouse, Key: "run_id", Fields: fields}
 }
 
-// LookupTable returns a clickstream table or RunsTable, by name.
+// LookupTable returns a clickstream table, RunsTable or LedgerTable, by
+// name.
 func LookupTable(name string) (clickstream.Table, bool) {
-	if name == RunsTable {
+	switch name {
+	case RunsTable:
 		return RunsTableSchema(), true
+	case LedgerTable:
+		return LedgerSchema(), true
 	}
 	return clickstream.LookupTable(name)
 }

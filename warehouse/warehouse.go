@@ -11,18 +11,46 @@ const (
 	DefaultDWDataset   = "clickstream_dw"
 )
 
-// Mode is how a load treats the rows already in a table (SPEC.md: load modes).
+// Mode is how a load treats the rows already in a table (SPEC.md: load
+// modes). Either way the lake table keeps every copy of a row (one per
+// lineage), and a warehouse table holds, per key, the copy of smallest
+// (source_object, source_line) among the lake's: the copy kept does not
+// depend on the order of loads.
 type Mode string
 
 const (
-	// Replace leaves the table holding exactly the staged rows, deduplicated.
+	// Replace makes the rows of the load's slice (LoadRequest.Slice, the
+	// run's source or days) exactly the staged rows: the lake's rows of the
+	// slice are deleted, the staged ones inserted, and the warehouse rows
+	// whose kept copy lay in the slice are derived again from what the lake
+	// holds. Rows of other slices are never touched.
 	Replace Mode = "replace"
-	// Merge adds the staged rows whose key is not in the table yet,
-	// deduplicated; a row already there is kept, unless a staged copy of it
-	// comes from a smaller (source_object, source_line), which then takes
-	// its place: the copy kept does not depend on the order of merges.
+	// Merge adds the staged rows. An object read again at the generation
+	// the ledger holds changes nothing; an object rewritten since it was
+	// loaded replaces its earlier rows.
 	Merge Mode = "merge"
 )
+
+// Slice is the part of a table a load owns: the rows whose source_object
+// starts with one of Prefixes, or is one of Objects.
+type Slice struct {
+	// Prefixes are folders, as prefixes of full object names ending in "/":
+	// a replace run's source, or its days' dt= folders.
+	Prefixes []string `json:"prefixes,omitempty"`
+	// Objects are full object names: the objects a merge run read.
+	Objects []string `json:"objects,omitempty"`
+}
+
+// Empty reports whether s holds no row.
+func (s Slice) Empty() bool { return len(s.Prefixes) == 0 && len(s.Objects) == 0 }
+
+// SourceObject is an input object a run read, as the ledger records it.
+type SourceObject struct {
+	// URI is the object's full name, its rows' source_object.
+	URI        string `json:"uri"`
+	Generation int64  `json:"generation"`
+	Size       int64  `json:"size"`
+}
 
 // ParseMode checks s is a mode.
 func ParseMode(s string) (Mode, error) {
@@ -43,6 +71,15 @@ type LoadRequest struct {
 	// both fails with ErrSchema.
 	Files []string
 	Mode  Mode
+	// Slice is the rows the load owns: in Replace mode the run's slice,
+	// which must not be empty; in Merge mode the objects the run read. The
+	// warehouse tables derive again from the lake, already loaded, the keys
+	// whose kept copy lies in it. Required in Replace mode.
+	Slice Slice
+	// Objects are the objects the run read. The lake table's load records
+	// them in the ledger (LedgerTable) and, in Merge mode, first deletes the
+	// rows of those whose generation differs from the ledger's.
+	Objects []SourceObject
 	// RunID identifies the load (used to name staging tables and jobs).
 	RunID string
 	// Attempt is the activity's attempt (activity.GetInfo(ctx).Attempt): the
@@ -74,20 +111,31 @@ type LoadResult struct {
 	// Added is After - Before: what the table gained (in replace mode it
 	// can be negative).
 	Added int64 `json:"added"`
+	// SliceRows counts the table's rows in the load's slice after it.
+	SliceRows int64 `json:"slice_rows"`
+	// BytesProcessed is what the warehouse's statements read, where it
+	// says so (BigQuery bills by it); 0 otherwise.
+	BytesProcessed int64 `json:"bytes_processed,omitempty"`
 }
 
 // Warehouse is where the tables live. Each Load is all-or-nothing: a failed
 // load leaves the table as it was.
 type Warehouse interface {
 	// EnsureTables creates the datasets and tables that do not exist yet,
-	// RunsTable included.
+	// RunsTable and the ledger included.
 	EnsureTables(ctx context.Context) error
-	// RecreateTables drops and creates every table of clickstream.Tables(),
-	// so that changes of schema, partitioning or clustering take effect. It
-	// never drops the audit table RunsTable: it creates it if missing.
+	// RecreateTables drops and creates every table of clickstream.Tables()
+	// and the ledger, so that changes of schema, partitioning or clustering
+	// take effect. It never drops the audit table RunsTable: it creates it
+	// if missing.
 	RecreateTables(ctx context.Context) error
-	// Load loads staged files into a table, deduplicating by the table's key.
+	// Load loads staged files into a table, deduplicating by the table's
+	// key. The lake table must be loaded before the warehouse tables of the
+	// same run: they derive rows from it.
 	Load(ctx context.Context, req LoadRequest) (LoadResult, error)
+	// LoadedObjects returns the generation at which the ledger holds each of
+	// uris it holds: what a run that loads only new objects skips.
+	LoadedObjects(ctx context.Context, uris []string) (map[string]int64, error)
 	// Counts returns the row count of every table of clickstream.Tables(),
 	// by table name (not of RunsTable).
 	Counts(ctx context.Context) (map[string]int64, error)

@@ -47,7 +47,7 @@ func timePartitioning(t clickstream.Table) *bq.TimePartitioning {
 // tableMetadata returns what a table is created with: schema,
 // partitioning, clustering and a description.
 func tableMetadata(t clickstream.Table) *bq.TableMetadata {
-	desc := fmt.Sprintf("clickstream %s table %s: one row per %s (SPEC.md).", t.Dataset, t.Name, t.Key)
+	desc := fmt.Sprintf("clickstream %s table %s: one row per %s (SPEC.md).", t.Dataset, t.Name, strings.Join(t.KeyColumns(), ", "))
 	if t.Name == warehouse.RunsTable {
 		desc = warehouse.RunsTableDescription
 	}

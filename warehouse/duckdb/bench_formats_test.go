@@ -100,7 +100,7 @@ func BenchmarkLoadFormats(b *testing.B) {
 					}
 					for _, t := range clickstream.Tables() {
 						start := time.Now()
-						if _, err := d.Load(context.Background(), warehouse.LoadRequest{Table: t.Name, Files: set.files[t.Name], Mode: loadMode}); err != nil {
+						if _, err := d.Load(context.Background(), warehouse.LoadRequest{Table: t.Name, Files: set.files[t.Name], Mode: loadMode, Slice: warehousetest.SliceFor(loadMode)}); err != nil {
 							b.Fatal(err)
 						}
 						spent[t.Name] += time.Since(start)

@@ -86,7 +86,7 @@ func tableComment(t clickstream.Table) string {
 		return warehouse.RunsTableDescription
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "clickstream %s table %s: one row per %s.", t.Dataset, t.Name, t.Key)
+	fmt.Fprintf(&b, "clickstream %s table %s: one row per %s.", t.Dataset, t.Name, strings.Join(t.KeyColumns(), ", "))
 	var layout []string
 	if p := t.Partitioning; p != nil {
 		layout = append(layout, fmt.Sprintf("partitioned by %s(%s)", p.Type, p.Field))

@@ -138,7 +138,7 @@ func TestCreatedColumns(t *testing.T) {
 				}
 			}
 			comment := query(t, d, fmt.Sprintf(`SELECT comment FROM duckdb_tables() WHERE schema_name = '%s' AND table_name = '%s'`, schema, tbl.Name))
-			if want := "one row per " + tbl.Key; !strings.Contains(fmt.Sprint(comment), want) {
+			if want := "one row per " + strings.Join(tbl.KeyColumns(), ", "); !strings.Contains(fmt.Sprint(comment), want) {
 				t.Errorf("table comment %v lacks %q", comment, want)
 			}
 		})
@@ -155,8 +155,8 @@ func TestDatasetNames(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := fmt.Sprint(query(t, d, `SELECT schema_name, table_name FROM duckdb_tables() ORDER BY ALL`))
-	// The five tables, and the audit table in the dw dataset.
-	if want := "[[dw addtocart_events] [dw pageview_events] [dw pipeline_runs] [dw purchase_events] [dw sessions] [lake visits]]"; got != want {
+	// The five tables, the audit table in the dw dataset, the ledger in the lake's.
+	if want := "[[dw addtocart_events] [dw pageview_events] [dw pipeline_runs] [dw purchase_events] [dw sessions] [lake loaded_objects] [lake visits]]"; got != want {
 		t.Errorf("tables %s, want %s", got, want)
 	}
 	if got := d.TableName(clickstream.VisitsTable); got != "lake.visits" {

@@ -135,15 +135,15 @@ func (d *Warehouse) Close() error {
 	return nil
 }
 
-// EnsureTables creates the two schemas and the five tables where missing, in
-// one transaction, and checks that the tables already there have the columns
+// EnsureTables creates the two schemas, the five tables and the ledger
+// (warehouse.LedgerTable) where missing, in one transaction, and checks that the tables already there have the columns
 // of clickstream.Tables() (an error wrapping warehouse.ErrSchema if not).
 // It creates the audit table warehouse.RunsTable too, or adds the columns it
 // lacks.
 func (d *Warehouse) EnsureTables(ctx context.Context) error {
 	err := d.do(ctx, true, func(ctx context.Context, c *sql.Conn) error {
 		return inTx(ctx, c, func(tx *sql.Tx) error {
-			for _, t := range clickstream.Tables() {
+			for _, t := range append(clickstream.Tables(), ledger()) {
 				if err := d.ensureTable(ctx, tx, t); err != nil {
 					return err
 				}
@@ -157,13 +157,13 @@ func (d *Warehouse) EnsureTables(ctx context.Context) error {
 	return nil
 }
 
-// RecreateTables drops the five tables and creates them again, empty, in one
-// transaction. The audit table warehouse.RunsTable is kept: created if
+// RecreateTables drops the five tables and the ledger and creates them
+// again, empty, in one transaction. The audit table warehouse.RunsTable is kept: created if
 // missing, given the columns it lacks.
 func (d *Warehouse) RecreateTables(ctx context.Context) error {
 	err := d.do(ctx, true, func(ctx context.Context, c *sql.Conn) error {
 		return inTx(ctx, c, func(tx *sql.Tx) error {
-			for _, t := range clickstream.Tables() {
+			for _, t := range append(clickstream.Tables(), ledger()) {
 				if err := d.createSchema(ctx, tx, t); err != nil {
 					return err
 				}

@@ -57,7 +57,7 @@ func TestLoadGenerated(t *testing.T) {
 	res := loadAll(t, d, warehouse.Replace, all)
 	for _, tbl := range clickstream.Tables() {
 		want := warehouse.LoadResult{Table: tbl.Name, Staged: staged[tbl.Name], Distinct: distinct[tbl.Name],
-			Before: 0, After: distinct[tbl.Name], Added: distinct[tbl.Name]}
+			Before: 0, After: distinct[tbl.Name], Added: distinct[tbl.Name], SliceRows: distinct[tbl.Name]}
 		if res[tbl.Name] != want {
 			t.Errorf("replace %s: %+v, want %+v", tbl.Name, res[tbl.Name], want)
 		}
@@ -220,12 +220,13 @@ func TestDedupKeepsFirstCopy(t *testing.T) {
 	}
 	agents := func() string {
 		return fmt.Sprint(query(t, d, "SELECT session_id, user_agent, source_object, source_line FROM clickstream_dw.sessions ORDER BY session_id")) +
-			fmt.Sprint(query(t, d, "SELECT session_id, user_agent, len(events) FROM clickstream_lake.visits ORDER BY session_id"))
+			fmt.Sprint(query(t, d, "SELECT session_id, user_agent, len(events) FROM clickstream_lake.visits ORDER BY session_id, source_object, source_line"))
 	}
 
 	res := loadAll(t, d, warehouse.Replace, files(later, earlier))
+	// The warehouse keeps one copy a key; the lake every copy.
 	want := "[[s1 A line 2 dt=2024-01-30/a.jsonl 2] [s2 A line 1 dt=2024-01-30/a.jsonl 1]]" +
-		"[[s1 A line 2 1] [s2 A line 1 0]]"
+		"[[s1 A line 2 1] [s1 A line 3 2] [s1 B line 1 1] [s2 A line 1 0]]"
 	if got := agents(); got != want {
 		t.Errorf("replace kept\n%s\nwant the smallest (source_object, source_line):\n%s", got, want)
 	}
@@ -239,7 +240,7 @@ func TestDedupKeepsFirstCopy(t *testing.T) {
 	// again changes nothing, and adds no row.
 	merged := loadAll(t, d, warehouse.Merge, files(earliest))
 	want = "[[s1 Z line 1 dt=2024-01-29/z.jsonl 1] [s2 A line 1 dt=2024-01-30/a.jsonl 1]]" +
-		"[[s1 Z line 1 1] [s2 A line 1 0]]"
+		"[[s1 Z line 1 1] [s1 A line 2 1] [s1 A line 3 2] [s1 B line 1 1] [s2 A line 1 0]]"
 	if got := agents(); got != want {
 		t.Errorf("merge of an earlier object kept\n%s\nwant its copy:\n%s", got, want)
 	}
@@ -308,6 +309,10 @@ func norm(v any) any {
 	return v
 }
 
+// lineageKey, as firstStaged's key, is a row's lineage,
+// source_object:source_line.
+const lineageKey = "lineage"
+
 // firstStaged returns, by key, the given column of the first staged row
 // holding the key: the copy a load keeps, as the files are in object order.
 func firstStaged(tb testing.TB, files []string, key, column string) map[string]any {
@@ -327,7 +332,10 @@ func firstStaged(tb testing.TB, files []string, key, column string) map[string]a
 			if err := dec.Decode(&row); err != nil {
 				tb.Fatal(err)
 			}
-			k := row[key].(string)
+			k, _ := row[key].(string)
+			if key == lineageKey {
+				k = fmt.Sprintf("%s:%s", row["source_object"], row["source_line"])
+			}
 			if _, ok := out[k]; !ok {
 				out[k] = norm(row[column])
 			}
@@ -342,11 +350,15 @@ func TestRepeatedRecordsRoundTrip(t *testing.T) {
 	loadAll(t, d, warehouse.Replace, func(table string) []string { return s.Files[table] })
 	for _, tc := range []struct{ table, key, column string }{
 		{clickstream.PurchasesTable, "event_id", "items"},
-		{clickstream.VisitsTable, "session_key", "events"},
+		{clickstream.VisitsTable, lineageKey, "events"}, // the lake keeps every copy
 	} {
 		t.Run(tc.table+"."+tc.column, func(t *testing.T) {
 			want := firstStaged(t, s.Files[tc.table], tc.key, tc.column)
-			rows := query(t, d, fmt.Sprintf("SELECT %s, %s FROM %s", tc.key, tc.column, d.TableName(tc.table)))
+			sqlKey := tc.key
+			if tc.key == lineageKey {
+				sqlKey = "source_object || ':' || source_line"
+			}
+			rows := query(t, d, fmt.Sprintf("SELECT %s, %s FROM %s", sqlKey, tc.column, d.TableName(tc.table)))
 			if len(rows) != len(want) {
 				t.Fatalf("%d rows, want %d", len(rows), len(want))
 			}
@@ -375,7 +387,7 @@ func TestTimestampsUTCMicroseconds(t *testing.T) {
 		pageview("2024-02-29T12:00:00.000001Z", "/c")))
 	d := openTemp(t)
 	if _, err := d.Load(context.Background(), warehouse.LoadRequest{Table: clickstream.PageviewsTable,
-		Files: []string{f[clickstream.PageviewsTable]}, Mode: warehouse.Replace}); err != nil {
+		Files: []string{f[clickstream.PageviewsTable]}, Mode: warehouse.Replace, Slice: warehousetest.SliceFor(warehouse.Replace)}); err != nil {
 		t.Fatal(err)
 	}
 	rows := query(t, d, `SELECT page_url, "timestamp", "timestamp"::VARCHAR, date_trunc('month', "timestamp")::VARCHAR
@@ -470,7 +482,7 @@ func TestLoadErrors(t *testing.T) {
 				if tc.file != "" {
 					files = append(files, tc.file)
 				}
-				_, err := d.Load(context.Background(), warehouse.LoadRequest{Table: tc.table, Files: files, Mode: mode})
+				_, err := d.Load(context.Background(), warehouse.LoadRequest{Table: tc.table, Files: files, Mode: mode, Slice: warehousetest.SliceFor(mode)})
 				if err == nil {
 					t.Fatal("load succeeded")
 				}
@@ -494,7 +506,7 @@ func TestLoadErrors(t *testing.T) {
 		if _, _, err := d.Query(context.Background(), "ALTER TABLE clickstream_dw.sessions ALTER session_id DROP NOT NULL"); err != nil {
 			t.Fatal(err)
 		}
-		_, err := d.Load(context.Background(), warehouse.LoadRequest{Table: clickstream.SessionsTable, Files: s.Files[clickstream.SessionsTable], Mode: warehouse.Merge})
+		_, err := d.Load(context.Background(), warehouse.LoadRequest{Table: clickstream.SessionsTable, Files: s.Files[clickstream.SessionsTable], Mode: warehouse.Merge, Slice: warehousetest.SliceFor(warehouse.Merge)})
 		want := "loading clickstream_dw.sessions: schema mismatch: table clickstream_dw.sessions differs from the schema " +
 			"(column 2 is session_id VARCHAR, want session_id VARCHAR NOT NULL); recreate the tables"
 		if !errors.Is(err, warehouse.ErrSchema) || err.Error() != want {
@@ -542,7 +554,7 @@ func TestManyFiles(t *testing.T) {
 	}
 	d := openTemp(t)
 	start := time.Now()
-	res, err := d.Load(context.Background(), warehouse.LoadRequest{Table: clickstream.SessionsTable, Files: files, Mode: warehouse.Replace})
+	res, err := d.Load(context.Background(), warehouse.LoadRequest{Table: clickstream.SessionsTable, Files: files, Mode: warehouse.Replace, Slice: warehousetest.SliceFor(warehouse.Replace)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -551,7 +563,7 @@ func TestManyFiles(t *testing.T) {
 		t.Errorf("%+v, want %d rows", res, n)
 	}
 	// A file named twice is read once.
-	res, err = d.Load(context.Background(), warehouse.LoadRequest{Table: clickstream.SessionsTable, Files: []string{files[0], files[0]}, Mode: warehouse.Replace})
+	res, err = d.Load(context.Background(), warehouse.LoadRequest{Table: clickstream.SessionsTable, Files: []string{files[0], files[0]}, Mode: warehouse.Replace, Slice: warehousetest.SliceFor(warehouse.Replace)})
 	if err != nil || res.Staged != 1 {
 		t.Errorf("%+v, %v; want 1 staged row", res, err)
 	}
@@ -567,7 +579,7 @@ func TestConcurrentUse(t *testing.T) {
 	for range 2 {
 		for _, tbl := range clickstream.Tables() {
 			wg.Go(func() {
-				_, err := d.Load(context.Background(), warehouse.LoadRequest{Table: tbl.Name, Files: s.Files[tbl.Name], Mode: warehouse.Merge})
+				_, err := d.Load(context.Background(), warehouse.LoadRequest{Table: tbl.Name, Files: s.Files[tbl.Name], Mode: warehouse.Merge, Slice: warehousetest.SliceFor(warehouse.Merge)})
 				errs <- err
 			})
 		}
@@ -601,7 +613,7 @@ func TestReadOnly(t *testing.T) {
 	if c := counts(t, ro); len(c) != 5 {
 		t.Errorf("counts %v", c)
 	}
-	if _, err := ro.Load(context.Background(), warehouse.LoadRequest{Table: clickstream.SessionsTable, Mode: warehouse.Merge}); !errors.Is(err, warehouse.ErrReadOnly) {
+	if _, err := ro.Load(context.Background(), warehouse.LoadRequest{Table: clickstream.SessionsTable, Mode: warehouse.Merge, Slice: warehousetest.SliceFor(warehouse.Merge)}); !errors.Is(err, warehouse.ErrReadOnly) {
 		t.Errorf("Load: %v, want ErrReadOnly", err)
 	}
 	if _, _, err := ro.Query(context.Background(), "DELETE FROM clickstream_dw.sessions"); err == nil {
@@ -629,7 +641,7 @@ func TestCanceled(t *testing.T) {
 	d := openTemp(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err := d.Load(ctx, warehouse.LoadRequest{Table: clickstream.SessionsTable, Files: s.Files[clickstream.SessionsTable], Mode: warehouse.Merge})
+	_, err := d.Load(ctx, warehouse.LoadRequest{Table: clickstream.SessionsTable, Files: s.Files[clickstream.SessionsTable], Mode: warehouse.Merge, Slice: warehousetest.SliceFor(warehouse.Merge)})
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("Load with a canceled context: %v, want context.Canceled", err)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/clickstream-platform/clickstream/clickstream"
 	"github.com/clickstream-platform/clickstream/warehouse"
 	"github.com/clickstream-platform/clickstream/warehouse/duckdb"
+	"github.com/clickstream-platform/clickstream/warehouse/warehousetest"
 )
 
 func openTemp(tb testing.TB) *duckdb.Warehouse {
@@ -27,7 +28,7 @@ func loadAll(tb testing.TB, d *duckdb.Warehouse, mode warehouse.Mode, files func
 	tb.Helper()
 	res := make(map[string]warehouse.LoadResult)
 	for _, t := range clickstream.Tables() {
-		r, err := d.Load(context.Background(), warehouse.LoadRequest{Table: t.Name, Files: files(t.Name), Mode: mode, RunID: "test"})
+		r, err := d.Load(context.Background(), warehouse.LoadRequest{Table: t.Name, Files: files(t.Name), Mode: mode, Slice: warehousetest.SliceFor(mode), RunID: "test"})
 		if err != nil {
 			tb.Fatal(err)
 		}

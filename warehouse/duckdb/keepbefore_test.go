@@ -45,7 +45,7 @@ func TestDuckDBLoadKeepBefore(t *testing.T) {
 		t.Run(string(mode), func(t *testing.T) {
 			loadAll(t, d, warehouse.Replace, first) // the tables as they were
 			k := &keeper{}
-			req := warehouse.LoadRequest{Table: table, Files: all(table), Mode: mode, RunID: "run-2", KeepBefore: k.keep}
+			req := warehouse.LoadRequest{Table: table, Files: all(table), Mode: mode, Slice: warehousetest.SliceFor(mode), RunID: "run-2", KeepBefore: k.keep}
 			once, err := d.Load(ctx, req)
 			if err != nil {
 				t.Fatal(err)
@@ -70,7 +70,7 @@ func TestDuckDBLoadKeepBefore(t *testing.T) {
 		loadAll(t, d, warehouse.Replace, first)
 		fail := errors.New("staging unreachable")
 		k := &keeper{fails: fail}
-		_, err := d.Load(ctx, warehouse.LoadRequest{Table: table, Files: all(table), Mode: warehouse.Replace, RunID: "run-3", KeepBefore: k.keep})
+		_, err := d.Load(ctx, warehouse.LoadRequest{Table: table, Files: all(table), Mode: warehouse.Replace, Slice: warehousetest.SliceFor(warehouse.Replace), RunID: "run-3", KeepBefore: k.keep})
 		if !errors.Is(err, fail) {
 			t.Fatalf("err = %v, want the KeepBefore's", err)
 		}

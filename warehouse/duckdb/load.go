@@ -68,13 +68,24 @@ func (d *Warehouse) Load(ctx context.Context, req warehouse.LoadRequest) (wareho
 	if err != nil {
 		return res, fmt.Errorf("loading %s: %w", name, err)
 	}
+	if req.Mode == warehouse.Replace && req.Slice.Empty() {
+		return res, fmt.Errorf("loading %s: a replace needs the slice it replaces (a run planned by an older worker? start it again)", name)
+	}
 	err = d.do(ctx, true, func(ctx context.Context, c *sql.Conn) error {
-		if err := inTx(ctx, c, func(tx *sql.Tx) error { return d.ensureTable(ctx, tx, t) }); err != nil {
+		err := inTx(ctx, c, func(tx *sql.Tx) error {
+			for _, t := range []clickstream.Table{lakeTable(), ledger(), t} {
+				if err := d.ensureTable(ctx, tx, t); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
 			return err
 		}
 		return inTx(ctx, c, func(tx *sql.Tx) error {
 			var err error
-			res, err = d.load(ctx, tx, t, files, format, req.Mode, req.KeepBefore)
+			res, err = d.load(ctx, tx, t, files, format, req)
 			return err
 		})
 	})
@@ -84,49 +95,57 @@ func (d *Warehouse) Load(ctx context.Context, req warehouse.LoadRequest) (wareho
 	return res, nil
 }
 
-// load does the work of Load inside tx.
-func (d *Warehouse) load(ctx context.Context, tx *sql.Tx, t clickstream.Table, files []string, format clickstream.Format, mode warehouse.Mode,
-	keepBefore func(context.Context, int64) (int64, error)) (warehouse.LoadResult, error) {
+// load does the work of Load inside tx: the lake table's rows of the slice
+// replaced, or a warehouse table's rows of the slice derived again from the
+// lake; then the staged rows merged in, one per key.
+func (d *Warehouse) load(ctx context.Context, tx *sql.Tx, t clickstream.Table, files []string, format clickstream.Format, req warehouse.LoadRequest) (warehouse.LoadResult, error) {
 	res := warehouse.LoadResult{Table: t.Name}
 	target := d.ident(t)
 	var err error
 	if res.Before, err = countRows(ctx, tx, target); err != nil {
 		return res, fmt.Errorf("counting rows before: %w", err)
 	}
-	if keepBefore != nil {
-		if res.Before, err = keepBefore(ctx, res.Before); err != nil {
+	if req.KeepBefore != nil {
+		if res.Before, err = req.KeepBefore(ctx, res.Before); err != nil {
 			return res, fmt.Errorf("keeping the count before: %w", err)
 		}
 	}
 	// The staging step leaves in a temporary table the staged rows (NDJSON)
 	// or the positions of those to keep (Parquet); the statements below
 	// write from it.
-	var supersede, insert, temp string
+	var insert, temp string
 	switch {
 	case len(files) == 0:
 	case format == clickstream.Parquet:
 		defer resetParquetOptions(ctx, tx)
-		if res.Staged, res.Distinct, err = stageParquet(ctx, tx, t, files, mode); err != nil {
+		if res.Staged, res.Distinct, err = stageParquet(ctx, tx, t, files); err != nil {
 			return res, err
 		}
-		supersede, insert, temp = supersedeSQL(target, t, keepTable), insertParquetSQL(target, t, files, mode), keepTable
+		insert, temp = insertParquetSQL(target, t, files), keepTable
 	default:
 		if res.Staged, res.Distinct, err = stage(ctx, tx, t, files); err != nil {
 			return res, err
 		}
-		supersede, insert, temp = supersedeSQL(target, t, stagedTable), insertSQL(target, t, mode), stagedTable
+		insert, temp = insertSQL(target, t), stagedTable
 	}
-	if mode == warehouse.Replace {
-		if _, err := tx.ExecContext(ctx, "DELETE FROM "+target); err != nil {
-			return res, fmt.Errorf("emptying the table: %w", err)
-		}
+	inSlice, err := sliceSQL(ctx, tx, quoteIdent(clickstream.ColSourceObject), req.Slice)
+	if err != nil {
+		return res, err
 	}
-	if len(files) > 0 && mode == warehouse.Merge {
-		if _, err := tx.ExecContext(ctx, supersede); err != nil {
-			return res, fmt.Errorf("superseding rows: %w", classify(err))
-		}
+	if t.Key == "" {
+		err = d.replaceLakeSlice(ctx, tx, target, req, inSlice)
+	} else {
+		err = d.rederive(ctx, tx, t, target, inSlice)
+	}
+	if err != nil {
+		return res, err
 	}
 	if len(files) > 0 {
+		if t.Key != "" {
+			if _, err := tx.ExecContext(ctx, supersedeSQL(target, t, temp)); err != nil {
+				return res, fmt.Errorf("superseding rows: %w", classify(err))
+			}
+		}
 		if _, err := tx.ExecContext(ctx, insert); err != nil {
 			return res, fmt.Errorf("inserting: %w", classify(err))
 		}
@@ -134,8 +153,17 @@ func (d *Warehouse) load(ctx context.Context, tx *sql.Tx, t clickstream.Table, f
 			return res, fmt.Errorf("dropping the staged rows: %w", err)
 		}
 	}
+	if t.Key == "" {
+		if err := d.recordObjects(ctx, tx, req.RunID); err != nil {
+			return res, err
+		}
+	}
 	if res.After, err = countRows(ctx, tx, target); err != nil {
 		return res, fmt.Errorf("counting rows after: %w", err)
+	}
+	q := fmt.Sprintf("SELECT count(*) FROM %s WHERE %s", target, inSlice)
+	if err := tx.QueryRowContext(ctx, q).Scan(&res.SliceRows); err != nil {
+		return res, fmt.Errorf("counting the slice's rows: %w", err)
 	}
 	res.Added = res.After - res.Before
 	return res, nil
@@ -175,7 +203,7 @@ func stage(ctx context.Context, tx *sql.Tx, t clickstream.Table, files []string)
 	if err := checkRequired(ctx, tx, t, files); err != nil {
 		return 0, 0, err
 	}
-	q = fmt.Sprintf("SELECT count(*), count(DISTINCT %s) FROM %s", quoteIdent(t.Key), stagedTable)
+	q = fmt.Sprintf("SELECT count(*), count(DISTINCT (%s)) FROM %s", keyList(t, ""), stagedTable)
 	if err := tx.QueryRowContext(ctx, q).Scan(&staged, &distinct); err != nil {
 		return 0, 0, fmt.Errorf("counting staged rows: %w", err)
 	}
@@ -215,26 +243,42 @@ func checkRequired(ctx context.Context, tx *sql.Tx, t clickstream.Table, files [
 
 // insertSQL inserts the staged rows into target, one per key: the one with
 // the smallest (source_object, source_line), and of rows equal in those the
-// first read. In merge mode only keys that target does not hold yet are
-// inserted. The choice is made on the narrow columns alone (rowid, key,
-// lineage), then the chosen rows are copied whole: cheaper for the wide
-// visits rows than a window over the whole rows.
-func insertSQL(target string, t clickstream.Table, mode warehouse.Mode) string {
+// first read; only keys that target does not hold yet (the rows a staged
+// copy replaces are deleted before, see supersedeSQL). The choice is made on
+// the narrow columns alone (rowid, key, lineage), then the chosen rows are
+// copied whole: cheaper for the wide visits rows than a window over the
+// whole rows.
+func insertSQL(target string, t clickstream.Table) string {
 	cols := make([]string, len(t.Fields))
 	for i, f := range t.Fields {
 		cols[i] = quoteIdent(f.Name)
 	}
 	list := strings.Join(cols, ", ")
-	key := quoteIdent(t.Key)
 	var b strings.Builder
 	fmt.Fprintf(&b, "INSERT INTO %s (%s)\nSELECT %s FROM %s\n", target, list, list, stagedTable)
 	fmt.Fprintf(&b, "WHERE rowid IN (\n\tSELECT arg_min(s.rowid, (s.%s, s.%s, s.rowid)) FROM %s AS s\n",
 		quoteIdent(clickstream.ColSourceObject), quoteIdent(clickstream.ColSourceLine), stagedTable)
-	if mode == warehouse.Merge {
-		fmt.Fprintf(&b, "\tWHERE NOT EXISTS (SELECT 1 FROM %s AS t WHERE t.%s = s.%s)\n", target, key, key)
-	}
-	fmt.Fprintf(&b, "\tGROUP BY s.%s)", key)
+	fmt.Fprintf(&b, "\tWHERE NOT EXISTS (SELECT 1 FROM %s AS t WHERE %s)\n", target, keyMatch(t, "t", "s"))
+	fmt.Fprintf(&b, "\tGROUP BY %s)", keyList(t, "s."))
 	return b.String()
+}
+
+// keyList is t's key columns, each after prefix ("s."), separated by commas.
+func keyList(t clickstream.Table, prefix string) string {
+	cols := t.KeyColumns()
+	for i, c := range cols {
+		cols[i] = prefix + quoteIdent(c)
+	}
+	return strings.Join(cols, ", ")
+}
+
+// keyMatch is the condition that rows a and b have the same key.
+func keyMatch(t clickstream.Table, a, b string) string {
+	cols := t.KeyColumns()
+	for i, c := range cols {
+		cols[i] = fmt.Sprintf("%s.%s = %s.%s", a, quoteIdent(c), b, quoteIdent(c))
+	}
+	return strings.Join(cols, " AND ")
 }
 
 // supersedeSQL deletes, before a merge inserts, the rows of target whose

@@ -16,6 +16,7 @@ import (
 	"github.com/clickstream-platform/clickstream/clickstream"
 	"github.com/clickstream-platform/clickstream/warehouse"
 	"github.com/clickstream-platform/clickstream/warehouse/duckdb"
+	"github.com/clickstream-platform/clickstream/warehouse/warehousetest"
 )
 
 const holdEnv = "WAREHOUSE_TEST_HOLD_FILE"
@@ -77,7 +78,7 @@ func TestOtherProcess(t *testing.T) {
 	}
 	defer short.Close()
 	start := time.Now()
-	_, err = short.Load(ctx, warehouse.LoadRequest{Table: clickstream.SessionsTable, Mode: warehouse.Merge})
+	_, err = short.Load(ctx, warehouse.LoadRequest{Table: clickstream.SessionsTable, Mode: warehouse.Merge, Slice: warehousetest.SliceFor(warehouse.Merge)})
 	if !errors.Is(err, warehouse.ErrLocked) || !strings.HasPrefix(err.Error(), "loading clickstream_dw.sessions: opening ") {
 		t.Fatalf("Load while another process holds the file: %v, want ErrLocked", err)
 	}

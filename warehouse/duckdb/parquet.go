@@ -69,7 +69,7 @@ func readParquetSQL(files []string) string {
 // order (the order rows go into the table does not matter, and keeping it
 // can hold the rows of many files apart, which for many files took
 // several times the memory).
-func stageParquet(ctx context.Context, tx *sql.Tx, t clickstream.Table, files []string, mode warehouse.Mode) (staged, distinct int64, err error) {
+func stageParquet(ctx context.Context, tx *sql.Tx, t clickstream.Table, files []string) (staged, distinct int64, err error) {
 	optional, err := checkParquetSchemas(ctx, tx, t, files)
 	if err != nil {
 		return 0, 0, err
@@ -88,7 +88,7 @@ func stageParquet(ctx context.Context, tx *sql.Tx, t clickstream.Table, files []
 			}
 		}
 	}
-	if _, err := tx.ExecContext(ctx, pickParquetSQL(t, files, mode, nullable)); err != nil {
+	if _, err := tx.ExecContext(ctx, pickParquetSQL(t, files, nullable)); err != nil {
 		return 0, 0, fmt.Errorf("reading staged files: %w", classify(err))
 	}
 	var nulls int64
@@ -110,13 +110,13 @@ func resetParquetOptions(ctx context.Context, tx *sql.Tx) {
 }
 
 // pickParquetSQL creates keepTable: per key, the position of the staged row
-// with the smallest (source_object, source_line, position), in merge mode
-// that row's lineage too (for supersedeSQL), the number of rows with the
-// key, and how many of them hold null in a column of nullable. The position
-// breaks ties as the NDJSON load's rowid does: of rows equal in lineage, the
-// first in the order of the files and rows.
-func pickParquetSQL(t clickstream.Table, files []string, mode warehouse.Mode, nullable []string) string {
-	key := quoteIdent(t.Key)
+// with the smallest (source_object, source_line, position), that row's
+// lineage (for supersedeSQL), the number of rows with the key, and how many
+// of them hold null in a column of nullable. The position breaks ties as
+// the NDJSON load's rowid does: of rows equal in lineage, the first in the
+// order of the files and rows.
+func pickParquetSQL(t clickstream.Table, files []string, nullable []string) string {
+	keys := keyList(t, "")
 	obj, line := quoteIdent(clickstream.ColSourceObject), quoteIdent(clickstream.ColSourceLine)
 	by := fmt.Sprintf("(%s, %s, %s)", obj, line, parquetPosSQL)
 	nulls := "0"
@@ -129,36 +129,32 @@ func pickParquetSQL(t clickstream.Table, files []string, mode warehouse.Mode, nu
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "CREATE OR REPLACE TEMP TABLE %s AS\n", keepTable)
-	if mode == warehouse.Merge {
-		fmt.Fprintf(&b, "SELECT %s, m.o AS %s, m.l AS %s, m.p AS %s, n AS %s, z AS %s FROM (\n",
-			key, obj, line, keepPosColumn, keepRowsColumn, keepNullsColumn)
-		fmt.Fprintf(&b, "\tSELECT %s, arg_min({'o': %s, 'l': %s, 'p': %s}, %s) AS m, count(*) AS n, %s AS z\n",
-			key, obj, line, parquetPosSQL, by, nulls)
+	if t.Key == "" { // the key is the lineage itself
+		fmt.Fprintf(&b, "SELECT %s, p AS %s, n AS %s, z AS %s FROM (\n", keys, keepPosColumn, keepRowsColumn, keepNullsColumn)
+		fmt.Fprintf(&b, "\tSELECT %s, min(%s) AS p, count(*) AS n, %s AS z\n", keys, parquetPosSQL, nulls)
 	} else {
-		fmt.Fprintf(&b, "SELECT %s, p AS %s, n AS %s, z AS %s FROM (\n", key, keepPosColumn, keepRowsColumn, keepNullsColumn)
-		fmt.Fprintf(&b, "\tSELECT %s, arg_min(%s, %s) AS p, count(*) AS n, %s AS z\n", key, parquetPosSQL, by, nulls)
+		fmt.Fprintf(&b, "SELECT %s, m.o AS %s, m.l AS %s, m.p AS %s, n AS %s, z AS %s FROM (\n",
+			keys, obj, line, keepPosColumn, keepRowsColumn, keepNullsColumn)
+		fmt.Fprintf(&b, "\tSELECT %s, arg_min({'o': %s, 'l': %s, 'p': %s}, %s) AS m, count(*) AS n, %s AS z\n",
+			keys, obj, line, parquetPosSQL, by, nulls)
 	}
-	fmt.Fprintf(&b, "\tFROM %s\n\tGROUP BY %s)", readParquetSQL(files), key)
+	fmt.Fprintf(&b, "\tFROM %s\n\tGROUP BY %s)", readParquetSQL(files), keys)
 	return b.String()
 }
 
 // insertParquetSQL inserts into target the staged rows whose position
-// keepTable holds: in merge mode only those whose key target does not hold
-// (after the supersede step deleted the rows a kept row replaces).
-func insertParquetSQL(target string, t clickstream.Table, files []string, mode warehouse.Mode) string {
+// keepTable holds, of the keys target does not hold (after the supersede
+// step deleted the rows a kept row replaces).
+func insertParquetSQL(target string, t clickstream.Table, files []string) string {
 	cols := make([]string, len(t.Fields))
 	for i, f := range t.Fields {
 		cols[i] = quoteIdent(f.Name)
 	}
 	list := strings.Join(cols, ", ")
-	key := quoteIdent(t.Key)
 	var b strings.Builder
 	fmt.Fprintf(&b, "INSERT INTO %s (%s)\nSELECT %s FROM %s\n", target, list, list, readParquetSQL(files))
 	fmt.Fprintf(&b, "WHERE %s IN (\n\tSELECT s.%s FROM %s AS s", parquetPosSQL, keepPosColumn, keepTable)
-	if mode == warehouse.Merge {
-		fmt.Fprintf(&b, "\n\tWHERE NOT EXISTS (SELECT 1 FROM %s AS t WHERE t.%s = s.%s)", target, key, key)
-	}
-	b.WriteString(")")
+	fmt.Fprintf(&b, "\n\tWHERE NOT EXISTS (SELECT 1 FROM %s AS t WHERE %s))", target, keyMatch(t, "t", "s"))
 	return b.String()
 }
 

@@ -133,12 +133,13 @@ func TestParquetDedupKeepsFirstCopy(t *testing.T) {
 	d := openTemp(t)
 	agents := func() string {
 		return fmt.Sprint(query(t, d, "SELECT session_id, user_agent, source_object, source_line FROM clickstream_dw.sessions ORDER BY session_id")) +
-			fmt.Sprint(query(t, d, "SELECT session_id, user_agent, len(events) FROM clickstream_lake.visits ORDER BY session_id"))
+			fmt.Sprint(query(t, d, "SELECT session_id, user_agent, len(events) FROM clickstream_lake.visits ORDER BY session_id, source_object, source_line"))
 	}
 
 	res := loadAll(t, d, warehouse.Replace, files(later, earlier))
+	// The warehouse keeps one copy a key; the lake every copy.
 	want := "[[s1 A line 2 dt=2024-01-30/a.jsonl 2] [s2 A line 1 dt=2024-01-30/a.jsonl 1]]" +
-		"[[s1 A line 2 1] [s2 A line 1 0]]"
+		"[[s1 A line 2 1] [s1 A line 3 2] [s1 B line 1 1] [s2 A line 1 0]]"
 	if got := agents(); got != want {
 		t.Errorf("replace kept\n%s\nwant\n%s", got, want)
 	}
@@ -147,7 +148,7 @@ func TestParquetDedupKeepsFirstCopy(t *testing.T) {
 	}
 	merged := loadAll(t, d, warehouse.Merge, files(earliest))
 	want = "[[s1 Z line 1 dt=2024-01-29/z.jsonl 1] [s2 A line 1 dt=2024-01-30/a.jsonl 1]]" +
-		"[[s1 Z line 1 1] [s2 A line 1 0]]"
+		"[[s1 Z line 1 1] [s1 A line 2 1] [s1 A line 3 2] [s1 B line 1 1] [s2 A line 1 0]]"
 	if got := agents(); got != want {
 		t.Errorf("merge of an earlier object kept\n%s\nwant\n%s", got, want)
 	}
@@ -282,7 +283,7 @@ func TestParquetLoadErrors(t *testing.T) {
 		for _, mode := range []warehouse.Mode{warehouse.Replace, warehouse.Merge} {
 			t.Run(tc.name+"/"+string(mode), func(t *testing.T) {
 				files := append(append([]string(nil), pq.Files[tc.table]...), tc.files...)
-				_, err := d.Load(context.Background(), warehouse.LoadRequest{Table: tc.table, Files: files, Mode: mode})
+				_, err := d.Load(context.Background(), warehouse.LoadRequest{Table: tc.table, Files: files, Mode: mode, Slice: warehousetest.SliceFor(mode)})
 				if err == nil {
 					t.Fatal("load succeeded")
 				}
@@ -328,14 +329,14 @@ func TestParquetManyFiles(t *testing.T) {
 	files = append(files, c.write(clickstream.SessionsTable, base, filepath.Join(dir, "empty.parquet"), "", "LIMIT 0"))
 	n := int64(len(files) - 1)
 	d := openTemp(t)
-	res, err := d.Load(context.Background(), warehouse.LoadRequest{Table: clickstream.SessionsTable, Files: files, Mode: warehouse.Replace})
+	res, err := d.Load(context.Background(), warehouse.LoadRequest{Table: clickstream.SessionsTable, Files: files, Mode: warehouse.Replace, Slice: warehousetest.SliceFor(warehouse.Replace)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if res.Staged != n || res.Distinct != n || res.After != n {
 		t.Errorf("%+v, want %d rows", res, n)
 	}
-	res, err = d.Load(context.Background(), warehouse.LoadRequest{Table: clickstream.SessionsTable, Files: []string{files[0], files[0]}, Mode: warehouse.Replace})
+	res, err = d.Load(context.Background(), warehouse.LoadRequest{Table: clickstream.SessionsTable, Files: []string{files[0], files[0]}, Mode: warehouse.Replace, Slice: warehousetest.SliceFor(warehouse.Replace)})
 	if err != nil || res.Staged != 1 {
 		t.Errorf("%+v, %v; want 1 staged row", res, err)
 	}
@@ -362,7 +363,7 @@ func TestParquetManyFiles(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer d.Close()
-		res, err := d.Load(context.Background(), warehouse.LoadRequest{Table: clickstream.SessionsTable, Files: uris, Mode: warehouse.Merge})
+		res, err := d.Load(context.Background(), warehouse.LoadRequest{Table: clickstream.SessionsTable, Files: uris, Mode: warehouse.Merge, Slice: warehousetest.SliceFor(warehouse.Merge)})
 		if err != nil || res.Staged != 50 || res.Added != 50 {
 			t.Errorf("%+v, %v; want 50 rows added", res, err)
 		}

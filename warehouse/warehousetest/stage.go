@@ -11,6 +11,7 @@ import (
 
 	"github.com/clickstream-platform/clickstream/clickstream"
 	"github.com/clickstream-platform/clickstream/sampledata"
+	"github.com/clickstream-platform/clickstream/warehouse"
 )
 
 // Staged is generated input transformed into staged files: one file per
@@ -34,7 +35,7 @@ func (s Staged) Half(table string, first bool) []string {
 // Distinct returns the rows each table must hold after dedup.
 func (s Staged) Distinct() map[string]int64 {
 	return map[string]int64{
-		clickstream.VisitsTable:     s.Sum.DistinctSessions,
+		clickstream.VisitsTable:     s.Sum.Expected.SessionsValid, // the lake keeps every copy
 		clickstream.SessionsTable:   s.Sum.DistinctSessions,
 		clickstream.PageviewsTable:  s.Sum.DistinctPageviews,
 		clickstream.AddtocartsTable: s.Sum.DistinctAddtocarts,
@@ -113,4 +114,14 @@ func StageSampleAs(tb testing.TB, dir string, opts sampledata.Options, runID str
 		}
 	}
 	return s
+}
+
+// SliceFor is the slice of a test load in mode: every row in Replace mode,
+// as if the run's source held every staged object; none in Merge mode, as
+// a merge of objects read for the first time.
+func SliceFor(mode warehouse.Mode) warehouse.Slice {
+	if mode == warehouse.Replace {
+		return warehouse.Slice{Prefixes: []string{""}}
+	}
+	return warehouse.Slice{}
 }

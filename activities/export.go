@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/clickstream-platform/clickstream/blob"
 	"github.com/clickstream-platform/clickstream/location"
 	"github.com/clickstream-platform/clickstream/staging"
+	"github.com/clickstream-platform/clickstream/warehouse"
 	"github.com/clickstream-platform/clickstream/warehouse/bigquery"
 )
 
@@ -20,6 +22,9 @@ type ExportResult struct {
 	URI   string `json:"uri"`
 	Files int64  `json:"files"`
 	Rows  int64  `json:"rows"`
+	// Slice is the rows the run then loads: those read from the export's
+	// folder, which no other run writes.
+	Slice warehouse.Slice `json:"slice"`
 }
 
 // Exporter writes a BigQuery table to Cloud Storage as session JSONL; the
@@ -58,5 +63,5 @@ func (a *Activities) Export(ctx context.Context, in ExportInput) (ExportResult, 
 	if err != nil {
 		return ExportResult{}, classify(fmt.Errorf("exporting %s: %w", src.Table.ID(), err))
 	}
-	return ExportResult{URI: dest, Files: res.Files, Rows: res.Rows}, nil
+	return ExportResult{URI: dest, Files: res.Files, Rows: res.Rows, Slice: warehouse.Slice{Prefixes: []string{blob.Join(dest, "")}}}, nil
 }

@@ -19,6 +19,9 @@ type ListInput struct {
 	// dt=YYYY-MM-DD/ folders of those days, both included, day after day.
 	From string `json:"from,omitempty"`
 	To   string `json:"to,omitempty"`
+	// OnlyNew leaves out the objects the ledger holds at the generation
+	// listed.
+	OnlyNew bool `json:"only_new,omitempty"`
 }
 
 // ListResult is one page of input objects.
@@ -28,6 +31,8 @@ type ListResult struct {
 	Objects []blob.Object `json:"objects"`
 	// Skipped counts the page's other objects (markers, checksums, ...).
 	Skipped int `json:"skipped"`
+	// Unchanged counts the input objects left out by OnlyNew.
+	Unchanged int `json:"unchanged,omitempty"`
 	// Next is the next page's token; "" when the listing is done.
 	Next string `json:"next,omitempty"`
 }
@@ -59,7 +64,33 @@ func (a *Activities) List(ctx context.Context, in ListInput) (ListResult, error)
 			res.Skipped++
 		}
 	}
+	if in.OnlyNew && len(res.Objects) > 0 {
+		if res.Objects, res.Unchanged, err = a.onlyNew(ctx, src, res.Objects); err != nil {
+			return ListResult{}, classify(fmt.Errorf("listing %s: %w", in.Source, err))
+		}
+	}
 	return res, nil
+}
+
+// onlyNew returns the objects the ledger does not hold at the generation
+// listed, and how many it left out.
+func (a *Activities) onlyNew(ctx context.Context, src blob.Store, objs []blob.Object) ([]blob.Object, int, error) {
+	uris := make([]string, len(objs))
+	for i, o := range objs {
+		uris[i] = blob.Join(src.URI(), o.Name)
+	}
+	loaded, err := a.Warehouse.LoadedObjects(ctx, uris)
+	if err != nil {
+		return nil, 0, err
+	}
+	out := objs[:0:0]
+	for i, o := range objs {
+		if gen, ok := loaded[uris[i]]; ok && gen == o.Generation {
+			continue
+		}
+		out = append(out, o)
+	}
+	return out, len(objs) - len(out), nil
 }
 
 // dayPage is the listing of a day range: the days' dt= folders one after

@@ -20,6 +20,9 @@ type LoadInput struct {
 	Mode  string `json:"mode"`
 	// Manifests are the names of the batches' manifests in the staging store.
 	Manifests []string `json:"manifests"`
+	// Slice is the run's slice (Plan.Slice), which a replace replaces. A
+	// merge's is the objects the manifests list.
+	Slice warehouse.Slice `json:"slice"`
 }
 
 // LoadResult is what the warehouse did, and what the manifests say it
@@ -31,8 +34,11 @@ type LoadResult struct {
 	Files    int   `json:"files"`
 }
 
-// Load loads a table from every staged file of the run, in the run's mode.
-// It is the only step that writes to the warehouse, once per table per run.
+// Load loads a table from every staged file of the run, in the run's mode:
+// a replace replaces the run's slice, a merge adds the objects read (and
+// replaces those rewritten since they were loaded). It is the only step
+// that writes to the warehouse, once per table per run; the lake table
+// first, since the others derive rows from it.
 func (a *Activities) Load(ctx context.Context, in LoadInput) (LoadResult, error) {
 	start := time.Now()
 	log := tlog.With(activity.GetLogger(ctx), "run_id", in.RunID, "table", in.Table)
@@ -45,6 +51,8 @@ func (a *Activities) Load(ctx context.Context, in LoadInput) (LoadResult, error)
 	}
 	res := LoadResult{}
 	var files []string
+	var objects []warehouse.SourceObject
+	seen := map[string]bool{}
 	for _, name := range in.Manifests {
 		m, err := a.area().ReadManifest(ctx, name)
 		if err != nil {
@@ -52,6 +60,21 @@ func (a *Activities) Load(ctx context.Context, in LoadInput) (LoadResult, error)
 		}
 		files = append(files, m.Files[in.Table]...)
 		res.Expected += m.Counts.TableRows(in.Table)
+		for _, o := range m.Objects {
+			if !seen[o.URI] { // an object read in ranges is in a manifest a range
+				seen[o.URI] = true
+				objects = append(objects, warehouse.SourceObject{URI: o.URI, Generation: o.Generation, Size: o.Size})
+			}
+		}
+	}
+	slice := in.Slice
+	if mode == warehouse.Merge {
+		slice = warehouse.Slice{}
+		for _, o := range objects {
+			slice.Objects = append(slice.Objects, o.URI)
+		}
+	} else if slice.Empty() {
+		return res, classify(configError("loading %s: the run has no slice to replace (planned by an older worker?): start it again", in.Table))
 	}
 	res.Files = len(files)
 	log.Info("table load started", "mode", in.Mode, "files", res.Files, "expected", res.Expected)
@@ -59,6 +82,7 @@ func (a *Activities) Load(ctx context.Context, in LoadInput) (LoadResult, error)
 	stop := keepAlive(ctx)
 	defer stop()
 	wr, err := a.Warehouse.Load(ctx, warehouse.LoadRequest{Table: in.Table, Files: files, Mode: mode, RunID: in.RunID,
+		Slice: slice, Objects: objects,
 		Attempt: activity.GetInfo(ctx).Attempt,
 		KeepBefore: func(ctx context.Context, before int64) (int64, error) {
 			return a.area().KeepLoadCount(ctx, in.RunID, in.Table, before)

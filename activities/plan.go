@@ -5,7 +5,9 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/clickstream-platform/clickstream/blob"
 	"github.com/clickstream-platform/clickstream/clickstream"
+	"github.com/clickstream-platform/clickstream/location"
 	"github.com/clickstream-platform/clickstream/pipeline"
 	"github.com/clickstream-platform/clickstream/warehouse"
 )
@@ -25,6 +27,12 @@ type Plan struct {
 	// Staging and DeadLetter are the roots the run writes to.
 	Staging    string `json:"staging"`
 	DeadLetter string `json:"deadletter"`
+	// Slice is what the run reads, as the prefixes of its rows'
+	// source_object: the source's folder, or its days' dt= folders. A
+	// replace run replaces exactly these rows. Empty in runs planned before
+	// runs had slices, and for a bq:// source until its export (whose
+	// folder is then the slice).
+	Slice warehouse.Slice `json:"slice,omitempty"`
 }
 
 // Plan fills a run's input with the worker's defaults and checks it, so that
@@ -39,6 +47,13 @@ func (a *Activities) Plan(ctx context.Context, in PlanInput) (Plan, error) {
 	d.StagingFormat = cmp.Or(d.StagingFormat, string(clickstream.NDJSON))
 	p := Plan{Settings: in.WithDefaults(d), Staging: a.Staging.URI(), DeadLetter: a.DeadLetter.URI(),
 		SearchAttributes: a.SearchAttributes}
+	if p.OnlyNew {
+		// Objects read again must not replace what other objects loaded.
+		if in.Mode != "" && in.Mode != string(warehouse.Merge) {
+			return p, classify(configError("only_new loads in merge mode: it cannot go with mode %s", in.Mode))
+		}
+		p.Mode = string(warehouse.Merge)
+	}
 	if p.From == "" && p.To != "" {
 		return p, classify(configError("to %s without from: give both days of the range", p.To))
 	}
@@ -62,6 +77,16 @@ func (a *Activities) Plan(ctx context.Context, in PlanInput) (Plan, error) {
 			return p, classify(configError("%s must be positive, got %d", f.name, f.v))
 		}
 	}
+	if location.SchemeOf(p.Source) == location.BigQuery {
+		// The export step reaches the table; the run then reads the export.
+		if _, err := location.Parse(p.Source); err != nil {
+			return p, classify(configError("source: %v", err))
+		}
+		if p.OnlyNew {
+			return p, classify(configError("only_new reads a folder or bucket, not a bq:// table"))
+		}
+		return p, nil
+	}
 	src, err := a.OpenSource(ctx, p.Source)
 	if err != nil {
 		return p, classify(configError("source %s: %v", p.Source, err))
@@ -71,5 +96,21 @@ func (a *Activities) Plan(ctx context.Context, in PlanInput) (Plan, error) {
 	if _, err := src.List(ctx, "", "", 1); err != nil {
 		return p, classify(fmt.Errorf("source %s: %w", p.Source, err))
 	}
+	p.Slice = sliceOf(src.URI(), p.From, p.To)
 	return p, nil
+}
+
+// sliceOf is the slice of a run over the store whose URI is root: all of it,
+// or the dt= folders of the days from to to. Its prefixes are those of the
+// full names of the objects read (blob.Join), the rows' source_object.
+func sliceOf(root, from, to string) warehouse.Slice {
+	if from == "" {
+		return warehouse.Slice{Prefixes: []string{blob.Join(root, "")}}
+	}
+	days, _ := clickstream.Days(from, to) // checked by Plan
+	s := warehouse.Slice{}
+	for _, day := range days {
+		s.Prefixes = append(s.Prefixes, blob.Join(root, clickstream.PartitionPrefix(day)))
+	}
+	return s
 }

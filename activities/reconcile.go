@@ -50,9 +50,9 @@ type ReconcileResult struct {
 // summary, and records it as a row of the warehouse's audit table
 // (warehouse.RunsTable). Every line is accounted for (SPEC.md's identities);
 // every table read exactly the staged rows the manifests count, and those
-// agree with the accounting; deduplication only removed rows; each table
-// holds what its mode says; and the warehouse holds at least the rows the
-// loads reported (other runs may merge into a table meanwhile). Any mismatch fails the run with a non-retryable ReconcileError
+// agree with the accounting; deduplication only removed rows; the lake holds
+// the run's lines as its slice's rows, every staged key is in its table; and
+// the warehouse holds at least the rows the loads reported (other runs may merge into a table meanwhile). Any mismatch fails the run with a non-retryable ReconcileError
 // listing them all, and nothing is recorded. A retry records nothing twice:
 // the audit table keeps one row per run.
 func (a *Activities) Reconcile(ctx context.Context, in ReconcileInput) (ReconcileResult, error) {
@@ -86,7 +86,20 @@ func runRecord(in ReconcileInput, res ReconcileResult, finished time.Time) wareh
 		Status:  warehouse.RunSucceeded,
 		Started: in.Started, TransformDone: in.TransformDone, LoadDone: in.LoadDone, Finished: finished,
 		Tally: in.Tally, Executions: int64(in.Executions), Rows: res.Rows, RowsAdded: res.RowsAdded,
+		BytesProcessed: bytesProcessed(in.Loads),
 	}
+}
+
+// bytesProcessed is what each load's statements processed, for the loads
+// whose warehouse says.
+func bytesProcessed(loads []LoadResult) map[string]int64 {
+	m := map[string]int64{}
+	for _, l := range loads {
+		if l.BytesProcessed > 0 {
+			m[l.Table] = l.BytesProcessed
+		}
+	}
+	return m
 }
 
 // reconcile runs the checks and returns the rows of every table.
@@ -120,15 +133,22 @@ func (a *Activities) reconcile(ctx context.Context, in ReconcileInput) (Reconcil
 		if l.Added != l.After-l.Before {
 			fail("added %d rows but went from %d to %d", l.Added, l.Before, l.After)
 		}
-		switch warehouse.Mode(in.Mode) {
-		case warehouse.Replace:
-			if l.After != l.Distinct {
-				fail("replace left %d rows, want the %d distinct staged keys", l.After, l.Distinct)
+		// The lake keeps every copy: its rows of the run's slice are the
+		// run's rows, one a lineage. A warehouse table keeps one copy a key,
+		// some of them from other slices (a smaller lineage), but holds every
+		// key staged.
+		if t == clickstream.VisitsTable {
+			if l.SliceRows != l.Distinct {
+				fail("the slice holds %d rows after the load, want its %d staged lines", l.SliceRows, l.Distinct)
 			}
-		case warehouse.Merge:
-			if l.Added < 0 || l.Added > l.Distinct || l.After < l.Distinct {
-				fail("merge of %d distinct keys went from %d to %d rows", l.Distinct, l.Before, l.After)
-			}
+		} else if l.SliceRows > l.Distinct {
+			fail("the slice holds %d rows after the load, more than the %d distinct staged keys", l.SliceRows, l.Distinct)
+		}
+		if l.After < l.Distinct {
+			fail("%d rows after the load, fewer than the %d distinct staged keys", l.After, l.Distinct)
+		}
+		if warehouse.Mode(in.Mode) == warehouse.Merge && l.Added > l.Distinct {
+			fail("merge of %d distinct keys went from %d to %d rows", l.Distinct, l.Before, l.After)
 		}
 		// Other runs may merge into the table between this run's load and
 		// the count (a backfill's days run side by side, a schedule's run

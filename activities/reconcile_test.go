@@ -21,6 +21,7 @@ import (
 	"github.com/clickstream-platform/clickstream/pipeline"
 	"github.com/clickstream-platform/clickstream/warehouse"
 	"github.com/clickstream-platform/clickstream/warehouse/duckdb"
+	"github.com/clickstream-platform/clickstream/warehouse/warehousetest"
 )
 
 // loadedRun transforms a few lines (a duplicate, a blank and a rejected
@@ -60,7 +61,7 @@ func loadedRun(t *testing.T, d *duckdb.Warehouse, runID string) activities.Recon
 		if err := os.WriteFile(file, bufs[tbl.Name].Bytes(), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		wr, err := d.Load(context.Background(), warehouse.LoadRequest{Table: tbl.Name, Files: []string{file}, Mode: warehouse.Replace, RunID: runID})
+		wr, err := d.Load(context.Background(), warehouse.LoadRequest{Table: tbl.Name, Files: []string{file}, Mode: warehouse.Replace, RunID: runID, Slice: warehousetest.SliceFor(warehouse.Replace)})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -23,7 +23,7 @@ import (
 const benchManifestName = "_bench.json"
 
 // benchManifestVersion changes when the manifest's meaning does.
-const benchManifestVersion = 1
+const benchManifestVersion = 2 // 2: Distinct counts the lake's rows (every valid line)
 
 // benchObjectBytes is the size the bench aims its objects at by default,
 // uncompressed; it makes at least benchMinFiles of them.

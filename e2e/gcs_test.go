@@ -60,8 +60,9 @@ func TestEndToEndGCS(t *testing.T) {
 	e.Vars["CLICKSTREAM_STAGING_URI"] = "gs://stage/staging"
 	e.Vars["CLICKSTREAM_DEADLETTER_URI"] = "gs://dead/rejects"
 
+	// Another source is another slice: the local run's rows would stay.
 	var gcs workflows.PipelineResult
-	starterJSON(t, e, &gcs, "run", "--dev", "--json")
+	starterJSON(t, e, &gcs, "run", "--dev", "--json", "--recreate")
 	if gcs.Accounting != sum.Expected || gcs.Accounting != local.Accounting {
 		t.Fatalf("accounting over GCS %+v, local %+v, generator %+v", gcs.Accounting, local.Accounting, sum.Expected)
 	}

@@ -133,7 +133,8 @@ func TestScheduleTrigger(t *testing.T) {
 	e, _ := e2eEnv(t, sampledata.Options{Files: 6, Sessions: 900, Days: 3, Seed: 8, Start: today.AddDate(0, 0, -2)})
 	e.StartWorker()
 	name := fmt.Sprintf("e2e-%d-%d", os.Getpid(), queues.Add(1))
-	starterJSON(t, e, nil, "schedule", "create", name, "--cron", "0 0 1 1 *", "--note", "from the test")
+	// One day of lookback: the run then reads the day before, and only it.
+	starterJSON(t, e, nil, "schedule", "create", name, "--cron", "0 0 1 1 *", "--lookback-days", "1", "--note", "from the test")
 	t.Cleanup(func() { starterJSON(t, e, nil, "schedule", "delete", name) })
 
 	starterJSON(t, e, nil, "schedule", "pause", name, "--note", "paused by the test")
@@ -150,7 +151,7 @@ func TestScheduleTrigger(t *testing.T) {
 	}
 	starterJSON(t, e, &desc, "schedule", "describe", name, "--json")
 	if !desc.Paused || desc.Note != "paused by the test" || desc.Overlap != "skip" || desc.CatchupWindow != "24h0m0s" ||
-		desc.Input == nil || desc.Input.Mode != "merge" || desc.Input.Scheduled == nil || desc.Input.Scheduled.OffsetDays != -1 {
+		desc.Input == nil || desc.Input.Mode != "merge" || !desc.Input.OnlyNew || desc.Input.Scheduled == nil || desc.Input.Scheduled.OffsetDays != -1 {
 		t.Fatalf("describe after pause = %+v", desc)
 	}
 	starterJSON(t, e, nil, "schedule", "unpause", name)

@@ -28,6 +28,10 @@ type Settings struct {
 	// source.
 	From string `json:"from,omitempty"`
 	To   string `json:"to,omitempty"`
+	// OnlyNew reads only the objects of the slice that the ledger does not
+	// hold at the generation listed (files that arrived late, or were
+	// rewritten), in merge mode.
+	OnlyNew bool `json:"only_new,omitempty"`
 }
 
 // WithDefaults returns s with every field it leaves out taken from d, but
@@ -39,5 +43,6 @@ func (s Settings) WithDefaults(d Settings) Settings {
 		Window: cmp.Or(s.Window, d.Window), PageSize: cmp.Or(s.PageSize, d.PageSize), PagesPerRun: cmp.Or(s.PagesPerRun, d.PagesPerRun),
 		StagingFormat: cmp.Or(s.StagingFormat, d.StagingFormat),
 		From:          s.From, To: cmp.Or(s.To, s.From),
+		OnlyNew: s.OnlyNew,
 	}
 }

@@ -13,6 +13,9 @@ type Tally struct {
 	Bytes   int64 `json:"bytes"`
 	// Skipped counts the objects listed but not read: markers, checksums.
 	Skipped int `json:"skipped"`
+	// Unchanged counts the input objects listed but not read by a run that
+	// reads only new objects: the ledger holds them at the same generation.
+	Unchanged int `json:"unchanged"`
 	// Batches counts the transforms' manifests.
 	Batches int `json:"batches"`
 	// StorageRetries counts the requests to the stores that were sent again
@@ -27,6 +30,7 @@ func (t *Tally) Add(o Tally) {
 	t.Objects += o.Objects
 	t.Bytes += o.Bytes
 	t.Skipped += o.Skipped
+	t.Unchanged += o.Unchanged
 	t.Batches += o.Batches
 	t.StorageRetries += o.StorageRetries
 }

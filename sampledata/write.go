@@ -39,6 +39,8 @@ type Summary struct {
 // Distinct is the rows each dw table holds after dedup (Summary's Distinct
 // figures), as JSON reports carry them.
 type Distinct struct {
+	// Visits are the valid session lines: the lake keeps every copy.
+	Visits     int64 `json:"visits"`
 	Sessions   int64 `json:"sessions"`
 	Pageviews  int64 `json:"pageviews"`
 	Addtocarts int64 `json:"addtocarts"`
@@ -47,14 +49,14 @@ type Distinct struct {
 
 // Distinct returns the summary's distinct rows.
 func (s Summary) Distinct() Distinct {
-	return Distinct{s.DistinctSessions, s.DistinctPageviews, s.DistinctAddtocarts, s.DistinctPurchases}
+	return Distinct{s.Expected.SessionsValid, s.DistinctSessions, s.DistinctPageviews, s.DistinctAddtocarts, s.DistinctPurchases}
 }
 
 // Rows returns the rows each table holds after dedup, by table name: the
-// lake's visits hold one row per distinct session, as sessions do.
+// lake's visits hold every valid line, the others one row per key.
 func (d Distinct) Rows() map[string]int64 {
 	return map[string]int64{
-		clickstream.VisitsTable: d.Sessions, clickstream.SessionsTable: d.Sessions,
+		clickstream.VisitsTable: d.Visits, clickstream.SessionsTable: d.Sessions,
 		clickstream.PageviewsTable: d.Pageviews, clickstream.AddtocartsTable: d.Addtocarts,
 		clickstream.PurchasesTable: d.Purchases,
 	}

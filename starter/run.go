@@ -30,8 +30,8 @@ import (
 )
 
 type runFlags struct {
-	recreate, detach, json, dev bool
-	id, from, to                string
+	recreate, detach, json, dev, onlyNew bool
+	id, from, to                         string
 }
 
 func newRunCmd() *cobra.Command {
@@ -54,6 +54,8 @@ default source folder (data/source) holds no input. On a terminal the server and
 		Example: `  starter run --dev
   starter run --source data/source --mode merge
   starter run --mode merge --from 2024-01-30            # only the dt=2024-01-30/ folder
+  starter run --from 2024-01-30                         # replace that day's rows, and no others
+  starter run --only-new --from 2024-01-28 --to 2024-01-30   # late and rewritten files of three days
   starter run --detach --id nightly-2024-01-30 --json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -68,6 +70,12 @@ default source folder (data/source) holds no input. On a terminal the server and
 				if _, err := backfillDays(fl.from, fl.to); err != nil {
 					return err
 				}
+			}
+			if fl.onlyNew {
+				if cmd.Flags().Changed("mode") && cfg.Pipeline.Mode != "merge" {
+					return fmt.Errorf("--only-new loads in merge mode: it cannot go with --mode %s", cfg.Pipeline.Mode)
+				}
+				cfg.Pipeline.Mode = "merge"
 			}
 			if fl.dev && fl.detach {
 				return errors.New("--detach with --dev would leave the run without a worker when this command exits: start one with 'go run ./worker --dev', then run 'starter run --detach' without --dev")
@@ -90,6 +98,7 @@ default source folder (data/source) holds no input. On a terminal the server and
 	f.BoolVar(&fl.recreate, "recreate", false, "drop and create the tables first (schema, partitioning or clustering changes)")
 	f.StringVar(&fl.from, "from", "", "read only the source's dt=YYYY-MM-DD/ folders from this day")
 	f.StringVar(&fl.to, "to", "", "... to this day, included (default --from)")
+	f.BoolVar(&fl.onlyNew, "only-new", false, "read only the objects not loaded yet at their generation (late or rewritten files), in merge mode")
 	f.StringVar(&fl.id, "id", "", "workflow id (default derived from the source, the mode and the days)")
 	f.BoolVar(&fl.detach, "detach", false, "start the run and return without waiting")
 	f.BoolVar(&fl.json, "json", false, "print the result as one JSON object")
@@ -224,11 +233,16 @@ func sampleIfEmpty(ctx context.Context, log io.Writer, source string) error {
 
 // runResultJSON is the contract of `starter run --json`.
 type runResultJSON struct {
-	WorkflowID string             `json:"workflow_id"`
-	RunID      string             `json:"run_id"`
-	Accounting clickstream.Counts `json:"accounting"`
-	Rows       map[string]int64   `json:"rows"`
-	RowsAdded  map[string]int64   `json:"rows_added"`
+	WorkflowID string `json:"workflow_id"`
+	RunID      string `json:"run_id"`
+	// From and To are the days read; empty for the whole source.
+	From string `json:"from,omitempty"`
+	To   string `json:"to,omitempty"`
+	// Tally is what the run read: accounting, objects, bytes, the objects
+	// skipped or unchanged (--only-new).
+	pipeline.Tally
+	Rows      map[string]int64 `json:"rows"`
+	RowsAdded map[string]int64 `json:"rows_added"`
 }
 
 func runPipeline(ctx context.Context, cmd *cobra.Command, c client.Client, cfg config.Config, fl runFlags, ui string) error {
@@ -238,11 +252,14 @@ func runPipeline(ctx context.Context, cmd *cobra.Command, c client.Client, cfg c
 		if fl.from != "" {
 			id += "-" + fl.from + "-" + fl.to
 		}
+		if fl.onlyNew {
+			id += "-new"
+		}
 	}
 	var res workflows.PipelineResult
 	l := launchSpec{
 		kind: "run", id: id, workflow: workflows.PipelineWorkflow,
-		input:  workflows.PipelineInput{Settings: pipeline.Settings{Source: cfg.Source.URI, Mode: cfg.Pipeline.Mode, From: fl.from, To: fl.to}, Recreate: fl.recreate},
+		input:  workflows.PipelineInput{Settings: pipeline.Settings{Source: cfg.Source.URI, Mode: cfg.Pipeline.Mode, From: fl.from, To: fl.to, OnlyNew: fl.onlyNew}, Recreate: fl.recreate},
 		detach: fl.detach, json: fl.json, ui: ui, render: pipelineProgress,
 		banner: fmt.Sprintf("Running %s: %s of %s", id, cfg.Pipeline.Mode, cfg.Source.URI),
 	}
@@ -254,7 +271,8 @@ func runPipeline(ctx context.Context, cmd *cobra.Command, c client.Client, cfg c
 	if fl.json {
 		enc := json.NewEncoder(out)
 		enc.SetIndent("", "  ")
-		return enc.Encode(runResultJSON{WorkflowID: id, RunID: res.RunID, Accounting: res.Accounting, Rows: res.Rows, RowsAdded: res.RowsAdded})
+		return enc.Encode(runResultJSON{WorkflowID: id, RunID: res.RunID, From: res.From, To: res.To, Tally: res.Tally,
+			Rows: res.Rows, RowsAdded: res.RowsAdded})
 	}
 	printRunResult(out, cfg, res, link)
 	return nil
@@ -393,6 +411,9 @@ func printRunResult(w io.Writer, cfg config.Config, res workflows.PipelineResult
 	fmt.Fprintf(w, "\nRun %s (%s of %s%s) finished in %s: %s, %s, %s\n",
 		res.WorkflowID, res.Mode, res.Source, days, res.Duration.Round(time.Millisecond),
 		plural(res.Objects, "object"), humanBytes(res.Bytes), plural(res.Batches, "batch"))
+	if res.Unchanged > 0 {
+		fmt.Fprintf(w, "%s listed but loaded before at the same generation, not read again\n", plural(res.Unchanged, "object"))
+	}
 	fmt.Fprintf(w, "\n  lines   %10d = blank %d + valid sessions %d + rejected sessions %d\n", c.Lines, c.Blank, c.SessionsValid, c.SessionsRejected)
 	fmt.Fprintf(w, "  events  %10d = page views %d + add to cart %d + purchases %d + rejected events %d\n",
 		c.EventsSeen, c.Pageviews, c.Addtocarts, c.Purchases, c.EventsRejected)

@@ -78,7 +78,7 @@ a worker polls the task queue. They show in the Temporal UI under Schedules.`,
 type scheduleCreateFlags struct {
 	cron, timeZone, overlap, note string
 	every, catchup, jitter        time.Duration
-	offsetDays, days              int
+	offsetDays, days, lookback    int
 	paused                        bool
 }
 
@@ -90,8 +90,11 @@ func newScheduleCreateCmd() *cobra.Command {
 		Long: `Create makes a schedule named NAME (its Temporal schedule id). Its runs are
 PipelineWorkflow in merge mode with the id clickstream-scheduled-NAME-<scheduled time>.
 
---offset-days and --days choose the dt= folders each run reads, relative to the UTC day of
-its scheduled time: the default (-1, 1 day) is yesterday's folder. The overlap policy says
+Each run lists the dt= folders of --lookback-days days (default 3) ending --offset-days
+from the UTC day of its scheduled time (default -1: yesterday), and loads the objects the
+ledger does not hold at their generation: yesterday's files, a file that arrived late in
+a folder of two days before, a file rewritten since. With --days N instead, each run
+reads its N days whole (in merge mode). The overlap policy says
 what happens when a run is due while the previous one still runs (default skip); the
 catch-up window how late a run missed during an outage may still start (default 24h).`,
 		Example: `  starter schedule create nightly --cron "0 2 * * *"
@@ -105,8 +108,15 @@ catch-up window how late a run missed during an outage may still start (default 
 			if fl.every < 0 {
 				return fmt.Errorf("--every must be positive, got %s", fl.every)
 			}
-			if fl.days < 1 {
-				return fmt.Errorf("--days must be at least 1, got %d", fl.days)
+			onlyNew, days := true, fl.lookback
+			if cmd.Flags().Changed("days") {
+				if cmd.Flags().Changed("lookback-days") {
+					return errors.New("give --lookback-days (new objects of those days) or --days (those days whole), not both")
+				}
+				onlyNew, days = false, fl.days
+			}
+			if days < 1 {
+				return fmt.Errorf("--lookback-days and --days must be at least 1, got %d", days)
 			}
 			overlap, err := parseOverlap(fl.overlap)
 			if err != nil {
@@ -139,8 +149,8 @@ catch-up window how late a run missed during an outage may still start (default 
 						ID:        "clickstream-scheduled-" + name,
 						Workflow:  workflows.PipelineWorkflow,
 						TaskQueue: cfg.Temporal.TaskQueue,
-						Args: []any{workflows.PipelineInput{Settings: pipeline.Settings{Source: cfg.Source.URI, Mode: "merge"},
-							Scheduled: &workflows.ScheduledDays{OffsetDays: fl.offsetDays, Days: fl.days}}},
+						Args: []any{workflows.PipelineInput{Settings: pipeline.Settings{Source: cfg.Source.URI, Mode: "merge", OnlyNew: onlyNew},
+							Scheduled: &workflows.ScheduledDays{OffsetDays: fl.offsetDays, Days: days}}},
 					},
 					Overlap:       overlap,
 					CatchupWindow: fl.catchup,
@@ -155,7 +165,7 @@ catch-up window how late a run missed during an outage may still start (default 
 					return fmt.Errorf("creating schedule %s: %w", name, err)
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "Created schedule %s: %s, reading %s, overlap %s, catch-up window %s.\n",
-					name, describeSpec(&spec), daysDescription(fl.offsetDays, fl.days), fl.overlap, fl.catchup)
+					name, describeSpec(&spec), daysDescription(fl.offsetDays, days, onlyNew), fl.overlap, fl.catchup)
 				fmt.Fprintf(cmd.OutOrStdout(), "Show it: starter schedule describe %s; run it now: starter schedule trigger %s --wait\n", name, name)
 				return nil
 			})
@@ -167,7 +177,8 @@ catch-up window how late a run missed during an outage may still start (default 
 	f.StringVar(&fl.timeZone, "time-zone", "", "time zone of the cron expression (default UTC), e.g. Europe/Paris")
 	f.DurationVar(&fl.jitter, "jitter", 0, "start each run up to this much later at random")
 	f.IntVar(&fl.offsetDays, "offset-days", -1, "the last day read, relative to the scheduled day: -1 yesterday, 0 the same day")
-	f.IntVar(&fl.days, "days", 1, "how many days each run reads, ending at --offset-days")
+	f.IntVar(&fl.lookback, "lookback-days", 3, "how many days each run lists, ending at --offset-days, loading the objects not loaded yet")
+	f.IntVar(&fl.days, "days", 1, "instead of --lookback-days: how many days each run reads whole")
 	f.String("source", "", "folder or gs://bucket/prefix holding the dt= folders (config source.uri)")
 	names := make([]string, len(overlapPolicies))
 	for i, o := range overlapPolicies {
@@ -180,7 +191,7 @@ catch-up window how late a run missed during an outage may still start (default 
 	return cmd
 }
 
-func daysDescription(offset, days int) string {
+func daysDescription(offset, days int, onlyNew bool) string {
 	last := fmt.Sprintf("the scheduled day %+d", offset)
 	switch offset {
 	case -1:
@@ -188,10 +199,14 @@ func daysDescription(offset, days int) string {
 	case 0:
 		last = "the scheduled day"
 	}
-	if days == 1 {
-		return "the dt= folder of " + last
+	folders := "the dt= folder of " + last
+	if days > 1 {
+		folders = fmt.Sprintf("the dt= folders of %d days ending with %s", days, last)
 	}
-	return fmt.Sprintf("the dt= folders of %d days ending with %s", days, last)
+	if onlyNew {
+		return "the objects not loaded yet in " + folders
+	}
+	return folders
 }
 
 func describeSpec(s *client.ScheduleSpec) string {
@@ -425,7 +440,7 @@ func printSchedule(w io.Writer, s scheduleJSON) {
 			src = "the workers' source.uri"
 		}
 		if sd := s.Input.Scheduled; sd != nil {
-			fmt.Fprintf(w, "  reads           %s under %s, mode %s\n", daysDescription(sd.OffsetDays, max(sd.Days, 1)), src, s.Input.Mode)
+			fmt.Fprintf(w, "  reads           %s under %s, mode %s\n", daysDescription(sd.OffsetDays, max(sd.Days, 1), s.Input.OnlyNew), src, s.Input.Mode)
 		} else {
 			fmt.Fprintf(w, "  reads           %s, mode %s\n", src, s.Input.Mode)
 		}

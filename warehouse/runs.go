@@ -47,6 +47,10 @@ type RunRecord struct {
 	// clickstream.Tables() gained in the run and held after it. A table
 	// missing from a map is NULL in its column.
 	RowsAdded, Rows map[string]int64
+	// BytesProcessed is, by table name, what the statements of the table's
+	// load read where the warehouse says so (BigQuery); a table missing is
+	// NULL.
+	BytesProcessed map[string]int64
 }
 
 // runColumn is a column of RunsTable and how a record fills it.
@@ -123,6 +127,11 @@ func runColumns() []runColumn {
 		count("addtocarts", "add_item_to_cart events staged.", func(r *RunRecord) int64 { return r.Accounting.Addtocarts }),
 		count("purchases", "purchase events staged.", func(r *RunRecord) int64 { return r.Accounting.Purchases }),
 		count("events_rejected", "Events rejected to the dead letter.", func(r *RunRecord) int64 { return r.Accounting.EventsRejected }),
+		// Added after the table existed: NULLABLE, so that EnsureTables can
+		// add them to a table already there.
+		{clickstream.Field{Name: "unchanged", Type: clickstream.Integer, Mode: clickstream.Nullable,
+			Description: "Input objects listed but not read by a run of only new objects: loaded before at the same generation."},
+			func(r *RunRecord) any { return int64(r.Unchanged) }},
 	}
 	for _, t := range clickstream.Tables() {
 		name := t.Name
@@ -134,6 +143,12 @@ func runColumns() []runColumn {
 				Description: fmt.Sprintf("Rows %s held after the run; NULL if not recorded.", name)},
 				func(r *RunRecord) any { return nullCount(r.Rows, name) }},
 		)
+	}
+	for _, t := range clickstream.Tables() {
+		name := t.Name
+		cols = append(cols, runColumn{clickstream.Field{Name: name + "_bytes_processed", Type: clickstream.Integer, Mode: clickstream.Nullable,
+			Description: fmt.Sprintf("Bytes the statements of the load of %s processed (BigQuery bills by them); NULL where the warehouse does not say.", name)},
+			func(r *RunRecord) any { return nullCount(r.BytesProcessed, name) }})
 	}
 	return cols
 }

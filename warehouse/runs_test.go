@@ -23,8 +23,12 @@ func TestRunsTableSchema(t *testing.T) {
 		"started_at", "transform_done_at", "load_done_at", "finished_at", "duration_ms", "transform_ms", "load_ms",
 		"objects", "bytes", "skipped", "batches", "executions", "storage_retries",
 		"lines", "blank", "sessions_valid", "sessions_rejected", "events_seen", "pageviews", "addtocarts", "purchases", "events_rejected"}
+	want = append(want, "unchanged")
 	for _, tbl := range clickstream.Tables() {
 		want = append(want, tbl.Name+"_added", tbl.Name+"_rows")
+	}
+	for _, tbl := range clickstream.Tables() {
+		want = append(want, tbl.Name+"_bytes_processed")
 	}
 	byName := map[string]clickstream.Field{}
 	var names []string
@@ -52,6 +56,7 @@ func TestRunsTableSchema(t *testing.T) {
 		"started_at": "TIMESTAMP NULLABLE", "load_done_at": "TIMESTAMP NULLABLE", "finished_at": "TIMESTAMP REQUIRED",
 		"duration_ms": "INTEGER NULLABLE", "storage_retries": "INTEGER REQUIRED",
 		"visits_added": "INTEGER NULLABLE", "purchase_events_rows": "INTEGER NULLABLE",
+		"unchanged": "INTEGER NULLABLE", "sessions_bytes_processed": "INTEGER NULLABLE",
 	} {
 		if got := string(byName[name].Type) + " " + string(byName[name].Mode); got != typ {
 			t.Errorf("%s is %s, want %s", name, got, typ)

@@ -191,7 +191,7 @@ func (r *pipelineRun) run(ctx workflow.Context) (PipelineResult, error) {
 			if err != nil {
 				return PipelineResult{}, err
 			}
-			r.cp.ExportedFrom, r.cp.Plan.Source = plan.Source, ex.URI
+			r.cp.ExportedFrom, r.cp.Plan.Source, r.cp.Plan.Slice = plan.Source, ex.URI, ex.Slice
 		}
 		if r.in.Recreate {
 			r.progress.Phase = "recreating"
@@ -303,6 +303,7 @@ pages:
 		var page activities.ListResult
 		err := workflow.ExecuteActivity(withShortOptions(ctx), a.List, activities.ListInput{
 			Source: plan.Source, Token: r.cp.PageToken, PageSize: plan.PageSize, From: plan.From, To: plan.To,
+			OnlyNew: plan.OnlyNew,
 		}).Get(ctx, &page)
 		if err != nil {
 			return err
@@ -314,6 +315,7 @@ pages:
 		} else {
 			r.cp.Pages++
 			r.cp.Skipped += page.Skipped
+			r.cp.Unchanged += page.Unchanged
 			r.cp.Listed += len(page.Objects)
 			for _, o := range page.Objects {
 				r.cp.ListedBytes += o.Size
@@ -408,20 +410,36 @@ func (r *pipelineRun) syncProgress() {
 	}
 }
 
-// load loads every table once, all at the same time, and returns the results
-// in table order.
+// load loads every table once and returns the results in table order: the
+// lake table first, then the others at the same time, since they derive the
+// keys a replace touches from what the lake holds.
 func (r *pipelineRun) load(ctx workflow.Context) ([]activities.LoadResult, error) {
 	var a *activities.Activities
 	manifests := slices.Sorted(slices.Values(r.cp.Manifests))
 	tables := clickstream.Tables()
-	futures := make([]workflow.Future, len(tables))
-	for i, t := range tables {
-		futures[i] = workflow.ExecuteActivity(withLongOptions(ctx), a.Load, activities.LoadInput{
-			RunID: r.cp.RunID, Table: t.Name, Mode: r.cp.Plan.Mode, Manifests: manifests,
+	start := func(t clickstream.Table) workflow.Future {
+		return workflow.ExecuteActivity(withLongOptions(ctx), a.Load, activities.LoadInput{
+			RunID: r.cp.RunID, Table: t.Name, Mode: r.cp.Plan.Mode, Manifests: manifests, Slice: r.cp.Plan.Slice,
 		})
 	}
 	loads := make([]activities.LoadResult, len(tables))
+	futures := make([]workflow.Future, len(tables))
+	// Runs recorded before the lake kept every copy loaded every table at
+	// once.
+	lakeFirst := workflow.GetVersion(ctx, "lake-first", workflow.DefaultVersion, 1) >= 1
+	for i, t := range tables {
+		futures[i] = start(t)
+		if i == 0 && lakeFirst {
+			if err := futures[0].Get(ctx, &loads[0]); err != nil {
+				return nil, failure(err, "loading %s", t.Name)
+			}
+			r.progress.TablesDone++
+		}
+	}
 	for i, f := range futures {
+		if i == 0 && lakeFirst {
+			continue
+		}
 		if err := f.Get(ctx, &loads[i]); err != nil {
 			return nil, failure(err, "loading %s", tables[i].Name)
 		}

@@ -73,7 +73,7 @@ func TestRunsTableDDL(t *testing.T) {
 	for _, want := range []string{
 		`CREATE TABLE IF NOT EXISTS "clickstream_dw"."pipeline_runs" (`,
 		`"run_id" VARCHAR NOT NULL,`, `"from_date" DATE,`, `"finished_at" TIMESTAMPTZ NOT NULL,`,
-		`"duration_ms" BIGINT,`, `"purchase_events_rows" BIGINT` + "\n);",
+		`"duration_ms" BIGINT,`, `"purchase_events_rows" BIGINT,`, `"purchase_events_bytes_processed" BIGINT` + "\n);",
 		`COMMENT ON TABLE "clickstream_dw"."pipeline_runs" IS 'clickstream audit table pipeline_runs: one row per run_id`,
 	} {
 		if !strings.Contains(ddl, want) {

@@ -129,7 +129,7 @@ func (d *Warehouse) rederive(ctx context.Context, tx *sql.Tx, t clickstream.Tabl
 	if _, err := tx.ExecContext(ctx, fmt.Sprintf("DELETE FROM %s WHERE %s", target, inSlice)); err != nil {
 		return fmt.Errorf("removing the slice's rows: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, deriveSQL(target, t, der, d.ident(lakeTable()))); err != nil {
+	if _, err := tx.ExecContext(ctx, deriveSQL(target, t, der, d.ident(lakeTable()), inSlice)); err != nil {
 		return fmt.Errorf("deriving the slice's keys from the lake: %w", classify(err))
 	}
 	return nil
@@ -141,9 +141,13 @@ func lakeTable() clickstream.Table {
 }
 
 // deriveSQL inserts into target, for every key of touchedTable, the row the
-// lake's copy of smallest (source_object, source_line) gives; of copies equal
-// in those (an event twice in one line), any, since they are equal.
-func deriveSQL(target string, t clickstream.Table, der warehouse.Derivation, lake string) string {
+// lake's copy of smallest (source_object, source_line) outside the slice
+// gives; of copies equal in those (an event twice in one line), any, since
+// they are equal. The lake's copies in the slice are the staged rows (the
+// lake is loaded first), which the merge of the staged rows that follows
+// puts in where they are smaller: so a replace of a whole source reads
+// next to nothing of the lake.
+func deriveSQL(target string, t clickstream.Table, der warehouse.Derivation, lake, inSlice string) string {
 	cols := make([]string, len(der.Columns))
 	exprs := make([]string, len(der.Columns))
 	for i, c := range der.Columns {
@@ -166,7 +170,7 @@ func deriveSQL(target string, t clickstream.Table, der warehouse.Derivation, lak
 	if der.EventType != "" {
 		b.WriteString(", unnest(v.events) AS u(e)")
 	}
-	fmt.Fprintf(&b, "\n\tWHERE v.session_key IN (SELECT session_key FROM %s)", touchedTable)
+	fmt.Fprintf(&b, "\n\tWHERE NOT %s AND v.session_key IN (SELECT session_key FROM %s)", inSlice, touchedTable)
 	if der.EventType != "" {
 		fmt.Fprintf(&b, " AND e.event.event_type = %s AND e.event_id IN (SELECT k FROM %s)", quoteString(der.EventType), touchedTable)
 	}

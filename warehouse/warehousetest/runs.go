@@ -57,7 +57,7 @@ func RunRow(r warehouse.RunRecord) map[string]any {
 		"executions": r.Executions, "storage_retries": r.StorageRetries,
 		"lines": c.Lines, "blank": c.Blank, "sessions_valid": c.SessionsValid, "sessions_rejected": c.SessionsRejected,
 		"events_seen": c.EventsSeen, "pageviews": c.Pageviews, "addtocarts": c.Addtocarts, "purchases": c.Purchases,
-		"events_rejected": c.EventsRejected,
+		"events_rejected": c.EventsRejected, "unchanged": int64(r.Unchanged),
 	}
 	for _, t := range clickstream.Tables() {
 		row[t.Name+"_added"], row[t.Name+"_rows"] = nil, nil
@@ -66,6 +66,10 @@ func RunRow(r warehouse.RunRecord) map[string]any {
 		}
 		if n, ok := r.Rows[t.Name]; ok {
 			row[t.Name+"_rows"] = n
+		}
+		row[t.Name+"_bytes_processed"] = nil
+		if n, ok := r.BytesProcessed[t.Name]; ok {
+			row[t.Name+"_bytes_processed"] = n
 		}
 	}
 	return row

@@ -179,8 +179,9 @@ func Open(ctx context.Context, opts Options) (*Warehouse, error) {
 // Close closes the client.
 func (b *Warehouse) Close() error { return b.client.Close() }
 
-// TableName returns the full name of a clickstream table or of
-// warehouse.RunsTable, project.dataset.table, as errors name it.
+// TableName returns the full name of a clickstream table, of
+// warehouse.RunsTable or of warehouse.LedgerTable, project.dataset.table, as
+// errors name it.
 func (b *Warehouse) TableName(table string) string {
 	t, _ := warehouse.LookupTable(table)
 	return b.project + "." + b.datasetOf(t) + "." + table
@@ -202,18 +203,25 @@ func (b *Warehouse) sqlName(t clickstream.Table) string {
 	return bqQualified(b.project, b.datasetOf(t), t.Name)
 }
 
+// managedTables are the tables EnsureTables checks and RecreateTables
+// drops and creates: those of clickstream.Tables() and the ledger of loaded
+// objects (warehouse.LedgerTable, in the lake dataset).
+func managedTables() []clickstream.Table {
+	return append(clickstream.Tables(), warehouse.LedgerSchema())
+}
+
 // EnsureTables creates the datasets and tables that are missing, and checks
 // that the tables already there have the schema, partitioning and
-// clustering of clickstream.Tables(); the differences of every table that
-// has others are listed in one error wrapping warehouse.ErrSchema. It
-// creates the audit table warehouse.RunsTable too, or adds the columns it
-// lacks.
+// clustering of clickstream.Tables() and of the ledger
+// (warehouse.LedgerTable); the differences of every table that has others
+// are listed in one error wrapping warehouse.ErrSchema. It creates the
+// audit table warehouse.RunsTable too, or adds the columns it lacks.
 func (b *Warehouse) EnsureTables(ctx context.Context) error {
 	if err := b.ensureDatasets(ctx, b.lake, b.dw); err != nil {
 		return fmt.Errorf("ensuring tables: %w", err)
 	}
 	var diffs []error
-	for _, t := range clickstream.Tables() {
+	for _, t := range managedTables() {
 		if err := b.ensureTable(ctx, t); errors.Is(err, warehouse.ErrSchema) {
 			diffs = append(diffs, err)
 		} else if err != nil {
@@ -231,17 +239,17 @@ func (b *Warehouse) EnsureTables(ctx context.Context) error {
 	return nil
 }
 
-// RecreateTables deletes every table of clickstream.Tables() (a missing one
-// is fine) and creates it again, empty, creating the datasets first where
-// missing. Unlike DuckDB's, it is not one transaction: a failure can leave
-// some tables recreated and others not; running it again finishes the work.
-// The audit table warehouse.RunsTable is kept: created if missing, given the
-// columns it lacks.
+// RecreateTables deletes every table of clickstream.Tables() and the
+// ledger (a missing one is fine) and creates it again, empty, creating the
+// datasets first where missing. Unlike DuckDB's, it is not one transaction:
+// a failure can leave some tables recreated and others not; running it
+// again finishes the work. The audit table warehouse.RunsTable is kept:
+// created if missing, given the columns it lacks.
 func (b *Warehouse) RecreateTables(ctx context.Context) error {
 	if err := b.ensureDatasets(ctx, b.lake, b.dw); err != nil {
 		return fmt.Errorf("recreating tables: %w", err)
 	}
-	for _, t := range clickstream.Tables() {
+	for _, t := range managedTables() {
 		if err := b.table(t).Delete(ctx); err != nil && !isNotFound(err) {
 			return fmt.Errorf("recreating tables: deleting %s: %w", b.TableName(t.Name), b.classify(err))
 		}

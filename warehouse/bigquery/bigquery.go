@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	bq "cloud.google.com/go/bigquery"
-	"google.golang.org/api/iterator"
 	"google.golang.org/api/option"
 
 	"github.com/clickstream-platform/clickstream/clickstream"
@@ -332,26 +331,14 @@ func (b *Warehouse) Counts(ctx context.Context) (map[string]int64, error) {
 		parts = append(parts, fmt.Sprintf("SELECT %s AS table_name, COUNT(*) AS row_count FROM %s",
 			bqString(t.Name), b.sqlName(t)))
 	}
-	q := b.client.Query(strings.Join(parts, "\nUNION ALL\n"))
-	q.Location = b.location
-	it, err := q.Read(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("counting rows: %w", b.classify(err))
+	type row struct {
+		Table string `bigquery:"table_name"`
+		Rows  int64  `bigquery:"row_count"`
 	}
 	counts := make(map[string]int64)
-	for {
-		var row struct {
-			Table string `bigquery:"table_name"`
-			Rows  int64  `bigquery:"row_count"`
-		}
-		err := it.Next(&row)
-		if errors.Is(err, iterator.Done) {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("counting rows: %w", b.classify(err))
-		}
-		counts[row.Table] = row.Rows
+	err := readRows(ctx, b, strings.Join(parts, "\nUNION ALL\n"), nil, func(r row) { counts[r.Table] = r.Rows })
+	if err != nil {
+		return nil, fmt.Errorf("counting rows: %w", err)
 	}
 	for _, t := range clickstream.Tables() {
 		if _, ok := counts[t.Name]; !ok {

@@ -308,12 +308,7 @@ func TestBigQueryCounts(t *testing.T) {
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("Counts: %v, want %v", got, want)
 	}
-	reqs := f.Requests(routeQueries)
-	if len(reqs) != 1 {
-		t.Fatalf("%d queries, want 1", len(reqs))
-	}
-	var q bqapi.QueryRequest
-	reqs[0].decode(t, &q)
+	q := f.OnlyQuery(t)
 	if q.Location != "EU" {
 		t.Errorf("the query ran in %q, want EU", q.Location)
 	}

@@ -416,6 +416,19 @@ func (f *fakeBigQuery) Requests(routes ...string) []fakeRequest {
 	return out
 }
 
+// OnlyQuery returns the query of the one jobs.query request received,
+// failing the test unless there was exactly one.
+func (f *fakeBigQuery) OnlyQuery(t testing.TB) bqapi.QueryRequest {
+	t.Helper()
+	reqs := f.Requests(routeQueries)
+	if len(reqs) != 1 {
+		t.Fatalf("%d queries, want 1", len(reqs))
+	}
+	var q bqapi.QueryRequest
+	reqs[0].decode(t, &q)
+	return q
+}
+
 // Job returns the job of id as the fake holds it.
 func (f *fakeBigQuery) Job(id string) *bqapi.Job {
 	f.mu.Lock()

@@ -12,6 +12,7 @@ import (
 	bq "cloud.google.com/go/bigquery"
 	"github.com/clickstream-platform/clickstream/warehouse"
 	"google.golang.org/api/googleapi"
+	"google.golang.org/api/iterator"
 )
 
 // runJob inserts a job with submit, whose id is id, and waits for it to
@@ -43,6 +44,29 @@ func (b *Warehouse) runQuery(ctx context.Context, id, sql string, params ...bq.Q
 	q := b.client.Query(sql)
 	q.JobID, q.Location, q.Parameters = id, b.location, params
 	return b.runJob(ctx, id, q.Run)
+}
+
+// readRows runs sql with params as a query in the warehouse's location
+// (not a job of a deterministic id: it only reads) and calls each with
+// every row of its result, decoded into a T. Errors are classified.
+func readRows[T any](ctx context.Context, b *Warehouse, sql string, params []bq.QueryParameter, each func(T)) error {
+	q := b.client.Query(sql)
+	q.Location, q.Parameters = b.location, params
+	it, err := q.Read(ctx)
+	if err != nil {
+		return b.classify(err)
+	}
+	for {
+		var row T
+		err := it.Next(&row)
+		if errors.Is(err, iterator.Done) {
+			return nil
+		}
+		if err != nil {
+			return b.classify(err)
+		}
+		each(row)
+	}
 }
 
 // bytesProcessed is what a done job reports it processed; a script's job

@@ -2,11 +2,9 @@ package bigquery
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	bq "cloud.google.com/go/bigquery"
-	"google.golang.org/api/iterator"
 
 	"github.com/clickstream-platform/clickstream/clickstream"
 	"github.com/clickstream-platform/clickstream/warehouse"
@@ -30,26 +28,14 @@ func (b *Warehouse) LoadedObjects(ctx context.Context, uris []string) (map[strin
 		return nil, fmt.Errorf("reading %s: %w", name, b.classify(err))
 	}
 	obj := bqIdent(clickstream.ColSourceObject)
-	q := b.client.Query(fmt.Sprintf("SELECT %s AS uri, `generation` AS generation FROM %s WHERE %s IN UNNEST(@uris)",
-		obj, b.sqlName(led), obj))
-	q.Location = b.location
-	q.Parameters = []bq.QueryParameter{{Name: "uris", Value: uris}}
-	it, err := q.Read(ctx)
+	type row struct {
+		URI        string `bigquery:"uri"`
+		Generation int64  `bigquery:"generation"`
+	}
+	sql := fmt.Sprintf("SELECT %s AS uri, `generation` AS generation FROM %s WHERE %s IN UNNEST(@uris)", obj, b.sqlName(led), obj)
+	err := readRows(ctx, b, sql, []bq.QueryParameter{{Name: "uris", Value: uris}}, func(r row) { out[r.URI] = r.Generation })
 	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", name, b.classify(err))
+		return nil, fmt.Errorf("reading %s: %w", name, err)
 	}
-	for {
-		var row struct {
-			URI        string `bigquery:"uri"`
-			Generation int64  `bigquery:"generation"`
-		}
-		err := it.Next(&row)
-		if errors.Is(err, iterator.Done) {
-			return out, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("reading %s: %w", name, b.classify(err))
-		}
-		out[row.URI] = row.Generation
-	}
+	return out, nil
 }

@@ -54,12 +54,7 @@ func TestBigQueryLoadedObjects(t *testing.T) {
 		if want := map[string]int64{uris[0]: 1706608800000001, uris[1]: 7}; !maps.Equal(got, want) {
 			t.Errorf("LoadedObjects: %v, want %v", got, want)
 		}
-		reqs := f.Requests(routeQueries)
-		if len(reqs) != 1 {
-			t.Fatalf("%d queries, want 1", len(reqs))
-		}
-		var q bqapi.QueryRequest
-		reqs[0].decode(t, &q)
+		q := f.OnlyQuery(t)
 		want := "SELECT `source_object` AS uri, `generation` AS generation FROM `test-proj`.`clickstream_lake`.`loaded_objects` WHERE `source_object` IN UNNEST(@uris)"
 		if q.Query != want || q.Location != "EU" {
 			t.Errorf("query %q in %s, want %q in EU", q.Query, q.Location, want)

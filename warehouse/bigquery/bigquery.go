@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	bq "cloud.google.com/go/bigquery"
-	"google.golang.org/api/iterator"
 	"google.golang.org/api/option"
 
 	"github.com/clickstream-platform/clickstream/clickstream"
@@ -42,16 +41,19 @@ const DefaultLocation = "US"
 // (see [Schema]).
 //
 // Tables. EnsureTables creates the datasets (in Location) and the tables
-// that are missing, each with its schema (REQUIRED and REPEATED modes,
-// descriptions), its MONTH partitioning on timestamp and its clustering, as
-// clickstream.Table says; nothing is ever autodetected. An existing table
+// that are missing, the ledger of loaded objects (warehouse.LedgerTable, in
+// the lake dataset) among them, each with its schema (REQUIRED and REPEATED
+// modes, descriptions), its MONTH partitioning on timestamp and its
+// clustering, as clickstream.Table says; nothing is ever autodetected. An existing table
 // whose columns (names, order, types, modes; descriptions are not compared),
 // partitioning or clustering differ is an error wrapping warehouse.ErrSchema listing
 // the differences, until RecreateTables drops and recreates it. A dataset in
 // another location than Location is an error wrapping warehouse.ErrSchema too.
 //
-// Loads. Load reads gs:// staged files and runs these steps, each a BigQuery
-// job whose id is deterministic (see below):
+// Loads. A run loads the lake table first, then the four dw tables, which
+// derive rows from it. Load reads gs:// staged files into one table and
+// runs these steps, each a BigQuery job whose id is deterministic (see
+// below):
 //
 //  1. load: the files into a staging table of the target's dataset,
 //     _staging_<run>_<table>_a<attempt>_<hash>, created first with the
@@ -76,39 +78,96 @@ const DefaultLocation = "US"
 //     which could read files the request does not list. Files listed twice
 //     are read once; a URI with '*' is refused, since BigQuery would take
 //     it for a wildcard.
-//  2. count-before: the distinct keys of the staging table and the
+//  2. count-before: the distinct keys of the staging table (for the lake
+//     table, its distinct lineages (source_object, source_line)) and the
 //     target's rows.
-//  3. write: in replace mode one multi-statement transaction, BEGIN
-//     TRANSACTION; DELETE FROM target WHERE TRUE; INSERT INTO target (cols)
-//     SELECT the deduplicated rows; COMMIT TRANSACTION, which keeps the
-//     table itself, its schema, partitioning and clustering (it is never
-//     replaced by a job's output); in merge mode MERGE target USING (the
-//     deduplicated rows)
-//     ON the key WHEN NOT MATCHED THEN INSERT. Deduplication keeps per key
-//     the row with the smallest (source_object, source_line): QUALIFY
-//     ROW_NUMBER() OVER (PARTITION BY key ORDER BY source_object,
-//     source_line) = 1. Rows equal in those have the same key only when
-//     they are the same row (an event repeated within one session), so the
-//     choice among them does not matter.
-//  4. count-after: the target's rows.
+//  3. write: one multi-statement query, BEGIN TRANSACTION; ...; COMMIT
+//     TRANSACTION (after the DECLAREs of its variables), so that the write
+//     is all-or-nothing; it keeps the table itself, its schema,
+//     partitioning and clustering (it is never replaced by a job's output).
+//     Its statements are below.
+//  4. count-after: the target's rows, and its rows in the slice.
+//
+// The slice (warehouse.LoadRequest.Slice) is the rows whose source_object
+// starts with one of its prefixes or is one of its objects:
+// EXISTS(SELECT 1 FROM UNNEST(@prefixes) AS p WHERE STARTS_WITH(source_object, p))
+// OR source_object IN UNNEST(@slice_objects). Object names and the run
+// reach BigQuery as named query parameters only, never in the text of a
+// statement: @prefixes and @slice_objects (ARRAY<STRING>), @objects (the
+// objects read, warehouse.LoadRequest.Objects, ARRAY<STRUCT<uri STRING,
+// generation INT64, size INT64>>) and @run_id (STRING); each job sends
+// those its statements name. A replace without a slice is refused before
+// any request.
+//
+// The lake table's write (it keeps every copy of a session, one row per
+// lineage): in replace mode DELETE its rows of the slice and the ledger's
+// (warehouse.LedgerTable); in merge mode DELETE its rows of the objects
+// read whose generation differs from the ledger's, or that the ledger
+// lacks (rewritten since they were loaded). Then MERGE the staged rows, one
+// per lineage, ON the lineage WHEN NOT MATCHED THEN INSERT, and replace the
+// ledger's rows of the objects read by (uri, generation, size, @run_id,
+// CURRENT_TIMESTAMP()).
+//
+// A dw table's write: CREATE TEMP TABLE of the keys (with session_key, and
+// the timestamp of an event table) of its rows in the slice; DELETE its
+// rows of the slice; IF there were any, INSERT, for each of those keys, the
+// row that the lake's copy of smallest (source_object, source_line) gives,
+// as warehouse.Derive says (an event table unnests visits.events, keeping
+// the events of its event_type whose event_id is one of the keys, of the
+// visits whose session_key is one of theirs); keys the lake no longer holds
+// are gone. Then MERGE the staged rows, one per key, ON the key WHEN NOT
+// MATCHED THEN INSERT, and WHEN MATCHED AND the staged copy has the smaller
+// (source_object, source_line) THEN UPDATE, so that the copy a table keeps
+// does not depend on the order of loads. Both modes write alike (in merge
+// mode the slice is the objects read). Deduplication keeps per key the row
+// with the smallest (source_object, source_line): QUALIFY ROW_NUMBER()
+// OVER (PARTITION BY key ORDER BY source_object, source_line) = 1. Rows
+// equal in those have the same key only when they are the same row (an
+// event repeated within one session), so the choice among them does not
+// matter.
 //
 // Then the staging table is dropped, also when a step failed (a failure to
 // drop is ignored: the expiration removes it). Staged is the load jobs'
 // output rows, Distinct the staging table's distinct keys, Before and After
 // the counts of steps 2 and 4 (Before as warehouse.LoadRequest.KeepBefore
-// returns it, when set; it is called between steps 2 and 3). With no files
-// there is no staging table: replace runs DELETE FROM target WHERE TRUE as
-// its write, merge writes nothing, as the DuckDB warehouse does. A failed
-// step leaves the target as it was: each write is one atomic job.
+// returns it, when set; it is called between steps 2 and 3), SliceRows the
+// target's rows in the slice after the load. With no files there is no
+// staging table and the write has no MERGE; a write with nothing to do (a
+// merge with no files, no objects read and an empty slice) runs no job. A
+// failed step leaves the target as it was: each write is one atomic job.
+//
+// Cost. The event tables are MONTH-partitioned on timestamp, and an
+// event's event_id covers its timestamp: every row a staged row can match
+// lies between the staged rows' smallest and largest timestamps, and every
+// row of the slice between the slice's. The write sets those bounds in
+// script variables (SET (min, max) = (SELECT AS STRUCT MIN(timestamp),
+// MAX(timestamp) FROM ...)) and filters the target's timestamp BETWEEN them
+// in the MERGE's ON clause and in the slice's DELETE. BigQuery's
+// documentation (Updating partitioned table data using DML, "Pruning
+// partitions when using a MERGE statement") says the optimizer prunes a
+// MERGE's target by a filter on the partitioning column in its
+// merge_condition when the join lets it push the filter down to the scan
+// (here it does: there is no WHEN NOT MATCHED BY SOURCE clause); and
+// (Query partitioned tables, "Use a constant filter expression") that only
+// a constant filter prunes, a subquery's value does not: a script variable
+// is a constant to the statements after its SET, as the DML page's
+// multi-statement transaction example shows. So these statements read the
+// partitions of the months they touch. Finding the slice's keys reads the
+// target's narrow key, lineage and timestamp columns whole, and deriving
+// keys reads the lake's visits of the touched sessions: the lake is not
+// partitioned, so that read (skipped when no key is touched) costs the
+// lake's columns' size. BytesProcessed is the sum of what the load's query
+// jobs report they processed (a script's job reports its statements').
 //
 // Job ids. Every job id is
 // clickstream_<run>_<table>_<step>_a<attempt>_<hash>: the steps are load
 // (load-1, load-2, ... past 10,000 files), count-before, write and
 // count-after; bytes of the run outside [A-Za-z0-9_-] are replaced by '_'
 // and the run is cut to 512 bytes; <hash> is a digest of the project,
-// dataset, run (unsanitized), table, attempt, mode and files, shared by the
-// jobs and the staging table of one Load, so that runs whose sanitized ids
-// collide, or requests that differ, still get ids of their own.
+// dataset, run (unsanitized), table, attempt, mode, slice, objects read and
+// files, shared by the jobs and the staging table of one Load, so that runs
+// whose sanitized ids collide, or requests that differ, still get ids of
+// their own.
 // The same request therefore gives the same ids: when a job insert is
 // answered 409 (the job exists: the client library's retry of an insert
 // whose answer was lost, or the same Load run again), Load re-attaches to
@@ -179,8 +238,9 @@ func Open(ctx context.Context, opts Options) (*Warehouse, error) {
 // Close closes the client.
 func (b *Warehouse) Close() error { return b.client.Close() }
 
-// TableName returns the full name of a clickstream table or of
-// warehouse.RunsTable, project.dataset.table, as errors name it.
+// TableName returns the full name of a clickstream table, of
+// warehouse.RunsTable or of warehouse.LedgerTable, project.dataset.table, as
+// errors name it.
 func (b *Warehouse) TableName(table string) string {
 	t, _ := warehouse.LookupTable(table)
 	return b.project + "." + b.datasetOf(t) + "." + table
@@ -202,18 +262,25 @@ func (b *Warehouse) sqlName(t clickstream.Table) string {
 	return bqQualified(b.project, b.datasetOf(t), t.Name)
 }
 
+// managedTables are the tables EnsureTables checks and RecreateTables
+// drops and creates: those of clickstream.Tables() and the ledger of loaded
+// objects (warehouse.LedgerTable, in the lake dataset).
+func managedTables() []clickstream.Table {
+	return append(clickstream.Tables(), warehouse.LedgerSchema())
+}
+
 // EnsureTables creates the datasets and tables that are missing, and checks
 // that the tables already there have the schema, partitioning and
-// clustering of clickstream.Tables(); the differences of every table that
-// has others are listed in one error wrapping warehouse.ErrSchema. It
-// creates the audit table warehouse.RunsTable too, or adds the columns it
-// lacks.
+// clustering of clickstream.Tables() and of the ledger
+// (warehouse.LedgerTable); the differences of every table that has others
+// are listed in one error wrapping warehouse.ErrSchema. It creates the
+// audit table warehouse.RunsTable too, or adds the columns it lacks.
 func (b *Warehouse) EnsureTables(ctx context.Context) error {
 	if err := b.ensureDatasets(ctx, b.lake, b.dw); err != nil {
 		return fmt.Errorf("ensuring tables: %w", err)
 	}
 	var diffs []error
-	for _, t := range clickstream.Tables() {
+	for _, t := range managedTables() {
 		if err := b.ensureTable(ctx, t); errors.Is(err, warehouse.ErrSchema) {
 			diffs = append(diffs, err)
 		} else if err != nil {
@@ -231,17 +298,17 @@ func (b *Warehouse) EnsureTables(ctx context.Context) error {
 	return nil
 }
 
-// RecreateTables deletes every table of clickstream.Tables() (a missing one
-// is fine) and creates it again, empty, creating the datasets first where
-// missing. Unlike DuckDB's, it is not one transaction: a failure can leave
-// some tables recreated and others not; running it again finishes the work.
-// The audit table warehouse.RunsTable is kept: created if missing, given the
-// columns it lacks.
+// RecreateTables deletes every table of clickstream.Tables() and the
+// ledger (a missing one is fine) and creates it again, empty, creating the
+// datasets first where missing. Unlike DuckDB's, it is not one transaction:
+// a failure can leave some tables recreated and others not; running it
+// again finishes the work. The audit table warehouse.RunsTable is kept:
+// created if missing, given the columns it lacks.
 func (b *Warehouse) RecreateTables(ctx context.Context) error {
 	if err := b.ensureDatasets(ctx, b.lake, b.dw); err != nil {
 		return fmt.Errorf("recreating tables: %w", err)
 	}
-	for _, t := range clickstream.Tables() {
+	for _, t := range managedTables() {
 		if err := b.table(t).Delete(ctx); err != nil && !isNotFound(err) {
 			return fmt.Errorf("recreating tables: deleting %s: %w", b.TableName(t.Name), b.classify(err))
 		}
@@ -264,26 +331,14 @@ func (b *Warehouse) Counts(ctx context.Context) (map[string]int64, error) {
 		parts = append(parts, fmt.Sprintf("SELECT %s AS table_name, COUNT(*) AS row_count FROM %s",
 			bqString(t.Name), b.sqlName(t)))
 	}
-	q := b.client.Query(strings.Join(parts, "\nUNION ALL\n"))
-	q.Location = b.location
-	it, err := q.Read(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("counting rows: %w", b.classify(err))
+	type row struct {
+		Table string `bigquery:"table_name"`
+		Rows  int64  `bigquery:"row_count"`
 	}
 	counts := make(map[string]int64)
-	for {
-		var row struct {
-			Table string `bigquery:"table_name"`
-			Rows  int64  `bigquery:"row_count"`
-		}
-		err := it.Next(&row)
-		if errors.Is(err, iterator.Done) {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("counting rows: %w", b.classify(err))
-		}
-		counts[row.Table] = row.Rows
+	err := readRows(ctx, b, strings.Join(parts, "\nUNION ALL\n"), nil, func(r row) { counts[r.Table] = r.Rows })
+	if err != nil {
+		return nil, fmt.Errorf("counting rows: %w", err)
 	}
 	for _, t := range clickstream.Tables() {
 		if _, ok := counts[t.Name]; !ok {

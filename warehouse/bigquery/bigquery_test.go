@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"path"
 	"slices"
 	"strings"
 	"testing"
@@ -126,13 +128,14 @@ func TestBigQueryEnsureTablesCreates(t *testing.T) {
 				t.Errorf("datasets created: %v, want %v", datasets, []string{tt.lake, tt.dwName})
 			}
 
-			// The clickstream tables, then the audit table.
+			// The clickstream tables, the ledger, then the audit table.
 			inserts := f.Requests(routeTablesInsert)
-			if len(inserts) != len(clickstream.Tables())+1 {
-				t.Fatalf("%d tables created, want %d", len(inserts), len(clickstream.Tables())+1)
+			managed := append(clickstream.Tables(), warehouse.LedgerSchema())
+			if len(inserts) != len(managed)+1 {
+				t.Fatalf("%d tables created, want %d", len(inserts), len(managed)+1)
 			}
 			checkRunsTableCreated(t, inserts[len(inserts)-1], tt.dwName)
-			for i, want := range clickstream.Tables() {
+			for i, want := range managed {
 				r := inserts[i]
 				ds := tt.dwName
 				if want.Dataset == clickstream.Lake {
@@ -261,15 +264,23 @@ func TestBigQueryRecreateTables(t *testing.T) {
 	}
 	var got []string
 	for _, r := range f.Requests(routeTablesDelete, routeTablesInsert)[before:] {
-		got = append(got, fmt.Sprintf("%s %d", r.Method, r.Status))
-	}
-	var want []string
-	for _, tbl := range clickstream.Tables() {
-		del := "DELETE 204"
-		if tbl.Name == clickstream.SessionsTable {
-			del = "DELETE 404"
+		table := path.Base(r.Path)
+		if r.Method == http.MethodPost {
+			var tbl bqapi.Table
+			r.decode(t, &tbl)
+			table = tbl.TableReference.TableId
 		}
-		want = append(want, del, "POST 200")
+		got = append(got, fmt.Sprintf("%s %s %d", r.Method, table, r.Status))
+	}
+	// The five tables and the ledger, each deleted and created; never the
+	// audit table.
+	var want []string
+	for _, tbl := range append(clickstream.Tables(), warehouse.LedgerSchema()) {
+		del := "DELETE " + tbl.Name + " 204"
+		if tbl.Name == clickstream.SessionsTable {
+			del = "DELETE " + tbl.Name + " 404"
+		}
+		want = append(want, del, "POST "+tbl.Name+" 200")
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("RecreateTables sent %v, want %v", got, want)
@@ -297,12 +308,7 @@ func TestBigQueryCounts(t *testing.T) {
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("Counts: %v, want %v", got, want)
 	}
-	reqs := f.Requests(routeQueries)
-	if len(reqs) != 1 {
-		t.Fatalf("%d queries, want 1", len(reqs))
-	}
-	var q bqapi.QueryRequest
-	reqs[0].decode(t, &q)
+	q := f.OnlyQuery(t)
 	if q.Location != "EU" {
 		t.Errorf("the query ran in %q, want EU", q.Location)
 	}

@@ -53,8 +53,8 @@ type ExtractResult struct {
 // Extract exports the sessions of req.Table (a lake visits table) that
 // req.Where selects to req.DestinationURI, one session per line, in the
 // input shape of SPEC.md: the session fields and
-// events[].event.{event_type, timestamp, details{...}}, with lineage and
-// session_key left out.
+// events[].event.{event_type, timestamp, details{...}}, with lineage,
+// session_key and the events' event_id left out.
 //
 // It runs EXPORT DATA OPTIONS (uri = '...part-*.json', format = 'JSON',
 // overwrite = true) AS SELECT ..., not an extract job: an extract job (and
@@ -107,13 +107,9 @@ func (b *Warehouse) Extract(ctx context.Context, req ExtractRequest) (ExtractRes
 // table's schema.
 func exportSQL(table, where, uri string) string {
 	visits, _ := clickstream.LookupTable(clickstream.VisitsTable)
-	notInput := map[string]bool{visits.Key: true,
-		clickstream.ColSourceObject: true, clickstream.ColSourceLine: true, clickstream.ColRunID: true}
 	var cols []string
-	for _, f := range visits.Fields {
-		if !notInput[f.Name] {
-			cols = append(cols, exportExpr(f, bqIdent(f.Name), 1)+" AS "+bqIdent(f.Name))
-		}
+	for _, f := range inputFields(visits.Fields, "") {
+		cols = append(cols, exportExpr(f, bqIdent(f.Name), 1)+" AS "+bqIdent(f.Name))
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "EXPORT DATA OPTIONS (uri = %s, format = 'JSON', overwrite = true) AS\nSELECT\n  %s\nFROM %s",
@@ -124,8 +120,30 @@ func exportSQL(table, where, uri string) string {
 	return b.String()
 }
 
-// exportExpr writes field f, found at path, as the input has it. depth
-// numbers the aliases of nested UNNESTs.
+// notInput are the visits columns the pipeline adds to the input shape, by
+// their path: the keys it computes and the lineage.
+var notInput = map[string]bool{
+	"session_key": true, "events.event_id": true,
+	clickstream.ColSourceObject: true, clickstream.ColSourceLine: true, clickstream.ColRunID: true,
+}
+
+// inputFields returns fields, found under the path prefix ("" at the top,
+// "events." in an element of events), without those notInput names, their
+// sub-fields likewise.
+func inputFields(fields []clickstream.Field, prefix string) []clickstream.Field {
+	var out []clickstream.Field
+	for _, f := range fields {
+		if notInput[prefix+f.Name] {
+			continue
+		}
+		f.Fields = inputFields(f.Fields, prefix+f.Name+".")
+		out = append(out, f)
+	}
+	return out
+}
+
+// exportExpr writes field f (of the input shape, see inputFields), found at
+// path, as the input has it. depth numbers the aliases of nested UNNESTs.
 func exportExpr(f clickstream.Field, path string, depth int) string {
 	if f.Mode == clickstream.Repeated {
 		elem := fmt.Sprintf("x%d", depth)

@@ -68,7 +68,7 @@ func TestBigQueryExtract(t *testing.T) {
 	if n := strings.Count(sql, "AS FLOAT64"); n != 2 {
 		t.Errorf("%d casts to FLOAT64, want the 2 INTEGER fields (details.quantity, items.quantity)", n)
 	}
-	for _, lineage := range []string{"session_key", "source_object", "source_line", "run_id"} {
+	for _, lineage := range []string{"session_key", "event_id", "source_object", "source_line", "run_id"} {
 		if strings.Contains(sql, lineage) {
 			t.Errorf("export statement selects %s, which is not input", lineage)
 		}

@@ -47,7 +47,7 @@ type fakeBigQuery struct {
 	// outputRows is what a load job reports it loaded. Default: 1 per URI.
 	outputRows func(uris []string) int64
 	// values answers a SELECT: the value of each column alias (AS name) it
-	// finds in the query, 0 if absent.
+	// finds in the query outside parentheses, 0 if absent.
 	values map[string]int64
 	// answer, if set, answers a SELECT in place of values: column names and
 	// rows of int64 or string values.
@@ -55,6 +55,9 @@ type fakeBigQuery struct {
 	// fail, if set, makes a job finish with its errors (the first is the
 	// job's error result); nil lets it succeed.
 	fail func(job *bqapi.Job) []*bqapi.ErrorProto
+	// processed, if set, is what a query job reports it processed
+	// (statistics.totalBytesProcessed and statistics.query's). Default: 0.
+	processed func(sql string) int64
 	// exported is the statistics an EXPORT DATA job reports.
 	exported bqapi.ExportDataStatistics
 }
@@ -247,6 +250,10 @@ func (f *fakeBigQuery) finish(job *bqapi.Job) {
 		job.Statistics.Load = &bqapi.JobStatistics3{OutputRows: rows}
 	case c.Query != nil:
 		job.Statistics.Query = &bqapi.JobStatistics2{StatementType: statementType(c.Query.Query)}
+		if f.processed != nil {
+			n := f.processed(c.Query.Query)
+			job.Statistics.TotalBytesProcessed, job.Statistics.Query.TotalBytesProcessed = n, n
+		}
 		if job.Statistics.Query.StatementType == "EXPORT_DATA" {
 			stats := f.exported
 			job.Statistics.Query.ExportDataStatistics = &stats
@@ -265,7 +272,7 @@ func statementType(sql string) string {
 		word = strings.ToUpper(fields[0])
 	}
 	switch word {
-	case "BEGIN":
+	case "BEGIN", "DECLARE":
 		return "SCRIPT"
 	case "EXPORT":
 		return "EXPORT_DATA"
@@ -336,8 +343,26 @@ func (f *fakeBigQuery) query(r *http.Request, body []byte) (int, any) {
 
 var aliasRE = regexp.MustCompile(`\bAS ([a-z_]+)\b`)
 
+// topLevel is sql without what its parentheses hold: the aliases left are
+// those of the result's columns, not of the tables and subqueries inside.
+func topLevel(sql string) string {
+	var b strings.Builder
+	depth := 0
+	for _, r := range sql {
+		switch {
+		case r == '(':
+			depth++
+		case r == ')':
+			depth--
+		case depth == 0:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
 // result is the answer to a SELECT: from answer if set, else one row of
-// values by column alias.
+// values by the aliases of its columns.
 func (f *fakeBigQuery) result(sql string) (*bqapi.TableSchema, []*bqapi.TableRow) {
 	var (
 		cols []string
@@ -347,7 +372,7 @@ func (f *fakeBigQuery) result(sql string) (*bqapi.TableSchema, []*bqapi.TableRow
 		cols, rows = f.answer(sql)
 	} else {
 		row := []any{}
-		for _, m := range aliasRE.FindAllStringSubmatch(sql, -1) {
+		for _, m := range aliasRE.FindAllStringSubmatch(topLevel(sql), -1) {
 			cols = append(cols, m[1])
 			row = append(row, f.values[m[1]])
 		}
@@ -389,6 +414,19 @@ func (f *fakeBigQuery) Requests(routes ...string) []fakeRequest {
 		}
 	}
 	return out
+}
+
+// OnlyQuery returns the query of the one jobs.query request received,
+// failing the test unless there was exactly one.
+func (f *fakeBigQuery) OnlyQuery(t testing.TB) bqapi.QueryRequest {
+	t.Helper()
+	reqs := f.Requests(routeQueries)
+	if len(reqs) != 1 {
+		t.Fatalf("%d queries, want 1", len(reqs))
+	}
+	var q bqapi.QueryRequest
+	reqs[0].decode(t, &q)
+	return q
 }
 
 // Job returns the job of id as the fake holds it.

@@ -12,6 +12,7 @@ import (
 	bq "cloud.google.com/go/bigquery"
 	"github.com/clickstream-platform/clickstream/warehouse"
 	"google.golang.org/api/googleapi"
+	"google.golang.org/api/iterator"
 )
 
 // runJob inserts a job with submit, whose id is id, and waits for it to
@@ -37,20 +38,50 @@ func (b *Warehouse) runJob(ctx context.Context, id string, submit func(context.C
 	return job, nil
 }
 
-// runQuery runs sql as a query job of id and returns the job, done.
-func (b *Warehouse) runQuery(ctx context.Context, id, sql string) (*bq.Job, error) {
+// runQuery runs sql with params as a query job of id and returns the job,
+// done.
+func (b *Warehouse) runQuery(ctx context.Context, id, sql string, params ...bq.QueryParameter) (*bq.Job, error) {
 	q := b.client.Query(sql)
-	q.JobID, q.Location = id, b.location
+	q.JobID, q.Location, q.Parameters = id, b.location, params
 	return b.runJob(ctx, id, q.Run)
 }
 
-// queryInts runs sql, which returns one row of n INT64 columns, as a job
-// of id and returns that row.
-func (b *Warehouse) queryInts(ctx context.Context, id, sql string, n int) ([]int64, error) {
-	job, err := b.runQuery(ctx, id, sql)
+// readRows runs sql with params as a query in the warehouse's location
+// (not a job of a deterministic id: it only reads) and calls each with
+// every row of its result, decoded into a T. Errors are classified.
+func readRows[T any](ctx context.Context, b *Warehouse, sql string, params []bq.QueryParameter, each func(T)) error {
+	q := b.client.Query(sql)
+	q.Location, q.Parameters = b.location, params
+	it, err := q.Read(ctx)
 	if err != nil {
-		return nil, err
+		return b.classify(err)
 	}
+	for {
+		var row T
+		err := it.Next(&row)
+		if errors.Is(err, iterator.Done) {
+			return nil
+		}
+		if err != nil {
+			return b.classify(err)
+		}
+		each(row)
+	}
+}
+
+// bytesProcessed is what a done job reports it processed; a script's job
+// reports the sum of its statements'.
+func bytesProcessed(job *bq.Job) int64 {
+	if st := job.LastStatus(); st != nil && st.Statistics != nil {
+		return st.Statistics.TotalBytesProcessed
+	}
+	return 0
+}
+
+// readInts reads the result of a done query job, one row of n INT64
+// columns.
+func (b *Warehouse) readInts(ctx context.Context, job *bq.Job, n int) ([]int64, error) {
+	id := job.ID()
 	it, err := job.Read(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("job %s: reading the result: %w", id, b.classify(err))

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -28,9 +29,12 @@ import (
 // TestBigQueryLive runs the BigQuery warehouse against a real project: it
 // stages generated data in a bucket, loads it into datasets of its own
 // (replace, then merge, then merge again), checks the counts against the
-// generator's, loads the same rows staged as Parquet (merge, then replace)
-// and checks the tables are unchanged, exports the lake table and transforms the export back,
-// records runs in the audit table, then deletes its datasets and objects.
+// generator's and the ledger, replaces one day's slice by less and checks
+// the dw tables against the lake, merges the day back and checks the tables
+// are as they were, loads the same rows staged as Parquet (merge, then
+// replace) and checks the tables are unchanged, exports the lake table and
+// transforms the export back, records runs in the audit table, then deletes
+// its datasets and objects.
 // Credentials: Application Default Credentials. Optional:
 // CLICKSTREAM_BIGQUERY_TEST_LOCATION (default US), which must suit the
 // bucket.
@@ -80,6 +84,21 @@ func TestBigQueryLive(t *testing.T) {
 	}
 	firstHalf := func(table string) []string { return uris[table][:len(uris[table])/2] }
 	all := func(table string) []string { return uris[table] }
+	// The input objects, whose names the staged rows carry as their
+	// source_object; the NDJSON files of every table are one an object, in
+	// their order.
+	objects := make([]warehouse.SourceObject, len(s.Sum.Objects))
+	for i, o := range s.Sum.Objects {
+		objects[i] = warehouse.SourceObject{URI: o.Name, Generation: 1, Size: o.Bytes}
+	}
+	read := func(objs []warehouse.SourceObject) warehouse.Slice {
+		var names []string
+		for _, o := range objs {
+			names = append(names, o.URI)
+		}
+		return warehouse.Slice{Objects: names}
+	}
+	whole := warehousetest.SliceFor(warehouse.Replace)
 
 	b, err := bigquery.Open(ctx, bigquery.Options{Project: project, Location: location, LakeDataset: lake, DWDataset: dw})
 	if err != nil {
@@ -90,10 +109,14 @@ func TestBigQueryLive(t *testing.T) {
 		t.Fatal(err)
 	}
 	distinct := s.Distinct()
-	loadEvery := func(mode warehouse.Mode, runID string, files func(string) []string) map[string]warehouse.LoadResult {
+	// loadEvery loads every table, the lake first, as a run of mode over
+	// slice that read objs.
+	loadEvery := func(mode warehouse.Mode, runID string, files func(string) []string, slice warehouse.Slice,
+		objs []warehouse.SourceObject) map[string]warehouse.LoadResult {
 		out := map[string]warehouse.LoadResult{}
 		for _, tbl := range clickstream.Tables() {
-			res, err := b.Load(ctx, warehouse.LoadRequest{Table: tbl.Name, Files: files(tbl.Name), Mode: mode, RunID: runID, Attempt: 1})
+			res, err := b.Load(ctx, warehouse.LoadRequest{Table: tbl.Name, Files: files(tbl.Name), Mode: mode, Slice: slice,
+				Objects: objs, RunID: runID, Attempt: 1})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -101,13 +124,18 @@ func TestBigQueryLive(t *testing.T) {
 		}
 		return out
 	}
+	mergeAll := func(runID string, files func(string) []string) map[string]warehouse.LoadResult {
+		return loadEvery(warehouse.Merge, runID, files, read(objects), objects)
+	}
 
-	loadEvery(warehouse.Replace, run+"-replace", firstHalf)
-	res := loadEvery(warehouse.Merge, run+"-merge", all)
+	loadEvery(warehouse.Replace, run+"-replace", firstHalf, whole, objects[:len(objects)/2])
+	res := mergeAll(run+"-merge", all)
 	staged := warehousetest.StagedRows(s.Sum.Expected)
 	for _, tbl := range clickstream.Tables() {
-		if r := res[tbl.Name]; r.Staged != staged[tbl.Name] || r.Distinct != distinct[tbl.Name] || r.After != distinct[tbl.Name] {
-			t.Errorf("merge of every file into %s: %+v, want %d staged, %d distinct and after", tbl.Name, r, staged[tbl.Name], distinct[tbl.Name])
+		if r := res[tbl.Name]; r.Staged != staged[tbl.Name] || r.Distinct != distinct[tbl.Name] || r.After != distinct[tbl.Name] ||
+			r.SliceRows != distinct[tbl.Name] || r.BytesProcessed <= 0 {
+			t.Errorf("merge of every file into %s: %+v, want %d staged, %d distinct, after and in the slice, some bytes processed",
+				tbl.Name, r, staged[tbl.Name], distinct[tbl.Name])
 		}
 	}
 	got, err := b.Counts(ctx)
@@ -117,12 +145,20 @@ func TestBigQueryLive(t *testing.T) {
 	if !maps.Equal(got, distinct) {
 		t.Errorf("counts %v, want the generator's distinct rows %v", got, distinct)
 	}
-	res = loadEvery(warehouse.Merge, run+"-again", all)
+	gens, err := b.LoadedObjects(ctx, append(read(objects).Objects, "dt=1999-01-01/none.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(gens) != len(objects) {
+		t.Errorf("the ledger holds %v, want the %d objects at generation 1", gens, len(objects))
+	}
+	res = mergeAll(run+"-again", all)
 	for _, tbl := range clickstream.Tables() {
 		if r := res[tbl.Name]; r.Added != 0 {
 			t.Errorf("merging the same files again into %s added %d rows", tbl.Name, r.Added)
 		}
 	}
+	checkLiveDerived(t, ctx, bqc, project, location, lake, dw, "after the merges")
 
 	// The same rows staged as Parquet: merging them changes nothing, and a
 	// replace from them leaves the tables as the NDJSON loads did.
@@ -155,13 +191,49 @@ func TestBigQueryLive(t *testing.T) {
 		return out
 	}
 	fromNDJSON := fingerprints()
-	res = loadEvery(warehouse.Merge, run+"-parquet-merge", func(table string) []string { return pqURIs[table] })
+
+	// The first day delivered again with its first object only: the lake's
+	// rows of that day are the object's, no other day's row changes, and
+	// the dw tables are derived from the lake as it now stands. Merged back,
+	// the day leaves the tables as they were.
+	day, _, _ := strings.Cut(objects[0].URI, "/")
+	var dayObjects []int
+	for i, o := range objects {
+		if strings.HasPrefix(o.URI, day+"/") {
+			dayObjects = append(dayObjects, i)
+		}
+	}
+	if len(dayObjects) < 2 {
+		t.Fatalf("the first day has objects %v, want two at least", dayObjects)
+	}
+	first := objects[0]
+	first.Generation = 2
+	res = loadEvery(warehouse.Replace, run+"-day", func(table string) []string { return uris[table][:1] },
+		warehouse.Slice{Prefixes: []string{day + "/"}}, []warehouse.SourceObject{first})
+	if r, want := res[clickstream.VisitsTable], s.Sum.Objects[0].Expected.SessionsValid; r.SliceRows != want {
+		t.Errorf("visits after the day's replace: %+v, want the slice holding the object's %d valid lines", r, want)
+	}
+	var dropped int64
+	for _, i := range dayObjects[1:] {
+		dropped += s.Sum.Objects[i].Expected.SessionsValid
+	}
+	if r := res[clickstream.VisitsTable]; r.After != distinct[clickstream.VisitsTable]-dropped {
+		t.Errorf("visits after the day's replace: %+v, want %d rows", r, distinct[clickstream.VisitsTable]-dropped)
+	}
+	checkLiveDerived(t, ctx, bqc, project, location, lake, dw, "after the day's replace")
+	mergeAll(run+"-day-back", all)
+	checkLiveDerived(t, ctx, bqc, project, location, lake, dw, "after the day was merged back")
+	if got := fingerprints(); !maps.Equal(got, fromNDJSON) {
+		t.Errorf("tables after the day was replaced and merged back:\n%v\nbefore:\n%v", got, fromNDJSON)
+	}
+
+	res = loadEvery(warehouse.Merge, run+"-parquet-merge", func(table string) []string { return pqURIs[table] }, read(objects), objects)
 	for _, tbl := range clickstream.Tables() {
 		if r := res[tbl.Name]; r.Added != 0 || r.Staged != staged[tbl.Name] || r.Distinct != distinct[tbl.Name] {
 			t.Errorf("merge of the Parquet files into %s: %+v, want %d staged, %d distinct, none added", tbl.Name, r, staged[tbl.Name], distinct[tbl.Name])
 		}
 	}
-	loadEvery(warehouse.Replace, run+"-parquet-replace", func(table string) []string { return pqURIs[table] })
+	loadEvery(warehouse.Replace, run+"-parquet-replace", func(table string) []string { return pqURIs[table] }, whole, objects)
 	if got := fingerprints(); !maps.Equal(got, fromNDJSON) {
 		t.Errorf("tables replaced from Parquet:\n%v\nfrom NDJSON:\n%v", got, fromNDJSON)
 	}
@@ -240,6 +312,58 @@ func TestBigQueryLive(t *testing.T) {
 	if want := fmt.Sprint([]string{fmt.Sprint([]bq.Value{run, "2024-01-30", int64(125123), int64(-1), true}),
 		fmt.Sprint([]bq.Value{run + "-bare", nil, nil, nil, true})}); fmt.Sprint(runs) != want {
 		t.Errorf("pipeline_runs holds %v, want %v", runs, want)
+	}
+}
+
+// liveFromLake is, by dw table, its rows as one copy per key, the one of
+// smallest lineage, of the lake's rows (%s: the lake dataset): what the
+// table must hold after any sequence of loads. Written apart from the
+// loads' own SQL.
+var liveFromLake = map[string]string{
+	clickstream.SessionsTable: `SELECT session_key, session_id, user_id, user_agent, geolocation, device_type, source_object, source_line, run_id
+		FROM %[1]s.visits WHERE TRUE QUALIFY ROW_NUMBER() OVER (PARTITION BY session_key ORDER BY source_object, source_line) = 1`,
+	clickstream.PageviewsTable: `SELECT v.session_key, e.event.timestamp AS timestamp, e.event.details.page_url AS page_url,
+		e.event.details.referrer_url AS referrer_url, e.event_id AS event_id, v.source_object, v.source_line, v.run_id
+		FROM %[1]s.visits v, UNNEST(v.events) e WHERE e.event.event_type = 'page_view'
+		QUALIFY ROW_NUMBER() OVER (PARTITION BY e.event_id ORDER BY v.source_object, v.source_line) = 1`,
+	clickstream.AddtocartsTable: `SELECT v.session_key, e.event.timestamp AS timestamp, e.event.details.product_id AS product_id,
+		e.event.details.product_name AS product_name, e.event.details.category AS category, e.event.details.quantity AS quantity,
+		e.event.details.price AS price, e.event_id AS event_id, v.source_object, v.source_line, v.run_id
+		FROM %[1]s.visits v, UNNEST(v.events) e WHERE e.event.event_type = 'add_item_to_cart'
+		QUALIFY ROW_NUMBER() OVER (PARTITION BY e.event_id ORDER BY v.source_object, v.source_line) = 1`,
+	clickstream.PurchasesTable: `SELECT v.session_key, e.event.timestamp AS timestamp, e.event.details.order_id AS order_id,
+		e.event.details.currency AS currency, e.event.details.amount AS amount, e.event.details.items AS items,
+		e.event_id AS event_id, v.source_object, v.source_line, v.run_id
+		FROM %[1]s.visits v, UNNEST(v.events) e WHERE e.event.event_type = 'purchase'
+		QUALIFY ROW_NUMBER() OVER (PARTITION BY e.event_id ORDER BY v.source_object, v.source_line) = 1`,
+}
+
+// checkLiveDerived fails unless every dw table holds exactly the rows
+// liveFromLake gives. Rows are compared as their JSON, since BigQuery's
+// set operations take no ARRAY column; a table holds one row per key, so
+// EXCEPT DISTINCT both ways and the counts suffice.
+func checkLiveDerived(t *testing.T, ctx context.Context, bqc *bq.Client, project, location, lake, dw, when string) {
+	t.Helper()
+	for table, derived := range liveFromLake {
+		derived = fmt.Sprintf(derived, fmt.Sprintf("`%s`.`%s`", project, lake))
+		name := fmt.Sprintf("`%s`.`%s`.`%s`", project, dw, table)
+		q := bqc.Query(fmt.Sprintf(`SELECT
+			(SELECT COUNT(*) FROM (SELECT TO_JSON_STRING(t) FROM %[1]s AS t EXCEPT DISTINCT SELECT TO_JSON_STRING(d) FROM (%[2]s) AS d)),
+			(SELECT COUNT(*) FROM (SELECT TO_JSON_STRING(d) FROM (%[2]s) AS d EXCEPT DISTINCT SELECT TO_JSON_STRING(t) FROM %[1]s AS t)),
+			(SELECT COUNT(*) FROM %[1]s), (SELECT COUNT(*) FROM (%[2]s))`, name, derived))
+		q.Location = location
+		it, err := q.Read(ctx)
+		if err != nil {
+			t.Fatalf("%s: checking %s against the lake: %v", when, table, err)
+		}
+		var row []bq.Value
+		if err := it.Next(&row); err != nil {
+			t.Fatalf("%s: checking %s against the lake: %v", when, table, err)
+		}
+		if fmt.Sprint(row[0], row[1]) != "0 0" || row[2] != row[3] {
+			t.Errorf("%s: %s holds %v rows the lake does not give and lacks %v it gives (%v rows, the lake gives %v)",
+				when, table, row[0], row[1], row[2], row[3])
+		}
 	}
 }
 

@@ -2,6 +2,7 @@ package bigquery
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -26,9 +27,11 @@ const (
 )
 
 // Load loads the staged files (gs:// URIs) into req.Table in req.Mode,
-// creating the table first if it is missing (see EnsureTables). The files
-// are Parquet if every name ends in .parquet, NDJSON if none does; a load
-// of both fails before any request.
+// first creating where missing (see EnsureTables) the table and those its
+// statements use: the lake table, and the ledger for the lake's load. The
+// files are Parquet if every name ends in .parquet, NDJSON if none does; a
+// load of both fails before any request, and so does a replace without a
+// slice.
 // The steps, their jobs and their ids are described at [Warehouse]. Data that
 // does not fit the table is an error wrapping warehouse.ErrSchema, a missing
 // file one wrapping warehouse.ErrNotFound; either way the table is left as it was.
@@ -45,6 +48,9 @@ func (b *Warehouse) Load(ctx context.Context, req warehouse.LoadRequest) (wareho
 	if req.RunID == "" {
 		return res, fmt.Errorf("loading %s: RunID is required: it names the jobs", name)
 	}
+	if req.Mode == warehouse.Replace && req.Slice.Empty() {
+		return res, fmt.Errorf("loading %s: a replace needs the slice it replaces (a run planned by an older worker? start it again)", name)
+	}
 	uris, err := gcsURIs(req.Files)
 	if err != nil {
 		return res, fmt.Errorf("loading %s: %w", name, err)
@@ -53,11 +59,18 @@ func (b *Warehouse) Load(ctx context.Context, req warehouse.LoadRequest) (wareho
 	if err != nil {
 		return res, fmt.Errorf("loading %s: %w", name, err)
 	}
-	if err := b.ensureDatasets(ctx, b.datasetOf(t)); err != nil {
+	if err := b.ensureDatasets(ctx, b.lake, b.datasetOf(t)); err != nil {
 		return res, fmt.Errorf("loading %s: %w", name, err)
 	}
-	if err := b.ensureTable(ctx, t); err != nil {
-		return res, fmt.Errorf("loading %s: %w", name, err)
+	// The lake table first: the warehouse tables' statements read it.
+	tables := []clickstream.Table{lakeTable(), t}
+	if t.Key == "" {
+		tables[1] = warehouse.LedgerSchema()
+	}
+	for _, t := range tables {
+		if err := b.ensureTable(ctx, t); err != nil {
+			return res, fmt.Errorf("loading %s: %w", name, err)
+		}
 	}
 	res, err = b.newLoad(t, req, uris, format).run(ctx)
 	if err != nil {
@@ -66,14 +79,23 @@ func (b *Warehouse) Load(ctx context.Context, req warehouse.LoadRequest) (wareho
 	return res, nil
 }
 
-// bqLoad is one Load: its table, files, and the names of its jobs and
-// staging table.
+// lakeTable is the lake table, which the warehouse tables derive from.
+func lakeTable() clickstream.Table {
+	t, _ := clickstream.LookupTable(clickstream.VisitsTable)
+	return t
+}
+
+// bqLoad is one Load: its table, files, slice, and the names of its jobs
+// and staging table.
 type bqLoad struct {
 	b       *Warehouse
 	t       clickstream.Table
 	mode    warehouse.Mode
 	uris    []string
 	format  clickstream.Format
+	slice   warehouse.Slice
+	objects []warehouse.SourceObject
+	runID   string
 	attempt int32
 	prefix  string // of the job ids: clickstream_<run>_<table>
 	hash    string // digest of the request, ends every name
@@ -81,15 +103,23 @@ type bqLoad struct {
 	staging *bq.Table
 	// keepBefore is warehouse.LoadRequest.KeepBefore.
 	keepBefore func(context.Context, int64) (int64, error)
+	// processed sums what the load's query jobs processed.
+	processed int64
 }
 
 func (b *Warehouse) newLoad(t clickstream.Table, req warehouse.LoadRequest, uris []string, format clickstream.Format) *bqLoad {
 	attempt := strconv.Itoa(int(req.Attempt))
-	hash := digest(append([]string{b.project, b.datasetOf(t), req.RunID, t.Name, attempt, string(req.Mode)}, uris...)...)
+	// The slice and the objects read are part of the request: two loads
+	// that differ in them run jobs of their own.
+	slice, _ := json.Marshal(req.Slice)     // strings only: cannot fail
+	objects, _ := json.Marshal(req.Objects) // likewise
+	hash := digest(append([]string{b.project, b.datasetOf(t), req.RunID, t.Name, attempt, string(req.Mode),
+		string(slice), string(objects)}, uris...)...)
 	staging := fmt.Sprintf("_staging_%s_%s_a%s_%s", sanitizeID(req.RunID, false, maxRunIDBytes),
 		t.Name, sanitizeID(attempt, false, 16), hash)
 	return &bqLoad{
-		b: b, t: t, mode: req.Mode, uris: uris, format: format, attempt: req.Attempt,
+		b: b, t: t, mode: req.Mode, uris: uris, format: format,
+		slice: req.Slice, objects: req.Objects, runID: req.RunID, attempt: req.Attempt,
 		prefix:     "clickstream_" + sanitizeID(req.RunID, true, maxRunIDBytes) + "_" + t.Name,
 		hash:       hash,
 		target:     b.sqlName(t),
@@ -116,7 +146,7 @@ func (l *bqLoad) run(ctx context.Context) (warehouse.LoadResult, error) {
 			return res, err
 		}
 	}
-	counts, err := l.b.queryInts(ctx, l.jobID("count-before"), l.countBeforeSQL(), 2)
+	counts, err := l.queryInts(ctx, "count-before", l.countBeforeSQL(), 2)
 	if err != nil {
 		return res, fmt.Errorf("counting rows before: %w", err)
 	}
@@ -127,17 +157,39 @@ func (l *bqLoad) run(ctx context.Context) (warehouse.LoadResult, error) {
 		}
 	}
 	if sql := l.writeSQL(); sql != "" {
-		if _, err := l.b.runQuery(ctx, l.jobID("write"), sql); err != nil {
+		if _, err := l.query(ctx, "write", sql); err != nil {
 			return res, fmt.Errorf("writing the rows (%s): %w", l.mode, err)
 		}
 	}
-	counts, err = l.b.queryInts(ctx, l.jobID("count-after"), l.countAfterSQL(), 1)
+	counts, err = l.queryInts(ctx, "count-after", l.countAfterSQL(), 2)
 	if err != nil {
 		return res, fmt.Errorf("counting rows after: %w", err)
 	}
-	res.After = counts[0]
+	res.After, res.SliceRows = counts[0], counts[1]
 	res.Added = res.After - res.Before
+	res.BytesProcessed = l.processed
 	return res, nil
+}
+
+// query runs the query job of a step, sql with the parameters it names,
+// and adds what it processed to l.processed.
+func (l *bqLoad) query(ctx context.Context, step, sql string) (*bq.Job, error) {
+	job, err := l.b.runQuery(ctx, l.jobID(step), sql, l.parameters(sql)...)
+	if err != nil {
+		return nil, err
+	}
+	l.processed += bytesProcessed(job)
+	return job, nil
+}
+
+// queryInts runs the query job of a step, whose result is one row of n
+// INT64 columns, and returns that row.
+func (l *bqLoad) queryInts(ctx context.Context, step, sql string, n int) ([]int64, error) {
+	job, err := l.query(ctx, step, sql)
+	if err != nil {
+		return nil, err
+	}
+	return l.b.readInts(ctx, job, n)
 }
 
 // stage creates the staging table and loads the files into it, in jobs of
@@ -235,64 +287,20 @@ func (l *bqLoad) dropStaging(ctx context.Context) {
 	_ = l.staging.Delete(ctx)
 }
 
+// countBeforeSQL counts the staged rows' distinct keys (for the lake
+// table, their distinct lineages) and the target's rows.
 func (l *bqLoad) countBeforeSQL() string {
 	if len(l.uris) == 0 {
 		return fmt.Sprintf("SELECT 0 AS distinct_keys, (SELECT COUNT(*) FROM %s) AS rows_before", l.target)
 	}
-	return fmt.Sprintf("SELECT\n  (SELECT COUNT(DISTINCT %s) FROM %s) AS distinct_keys,\n  (SELECT COUNT(*) FROM %s) AS rows_before",
-		bqIdent(l.t.Key), l.stagingName(), l.target)
+	return fmt.Sprintf("SELECT\n  (SELECT COUNT(*) FROM (SELECT DISTINCT %s FROM %s)) AS distinct_keys,\n  (SELECT COUNT(*) FROM %s) AS rows_before",
+		keyList(l.t, ""), l.stagingName(), l.target)
 }
 
+// countAfterSQL counts the target's rows, and those of the slice.
 func (l *bqLoad) countAfterSQL() string {
-	return fmt.Sprintf("SELECT COUNT(*) AS rows_after FROM %s", l.target)
-}
-
-// writeSQL is the statement of the write step, or "" when there is nothing
-// to write (merge without files).
-func (l *bqLoad) writeSQL() string {
-	switch {
-	case len(l.uris) == 0 && l.mode == warehouse.Replace:
-		return fmt.Sprintf("DELETE FROM %s WHERE TRUE", l.target)
-	case len(l.uris) == 0:
-		return ""
-	case l.mode == warehouse.Replace:
-		return fmt.Sprintf("BEGIN TRANSACTION;\nDELETE FROM %s WHERE TRUE;\nINSERT INTO %s (%s)\n%s;\nCOMMIT TRANSACTION;",
-			l.target, l.target, l.columns(""), l.dedupSQL())
-	default:
-		// Rows held from a larger (source_object, source_line) are replaced
-		// by the staged copy, as the DuckDB warehouse does (its supersedeSQL):
-		// the copy a table keeps does not depend on the order of merges.
-		obj, line := bqIdent(clickstream.ColSourceObject), bqIdent(clickstream.ColSourceLine)
-		sets := make([]string, 0, len(l.t.Fields))
-		for _, f := range l.t.Fields {
-			if f.Name != l.t.Key {
-				sets = append(sets, fmt.Sprintf("%s = S.%s", bqIdent(f.Name), bqIdent(f.Name)))
-			}
-		}
-		return fmt.Sprintf("MERGE %s AS T\nUSING (\n%s\n) AS S\nON T.%s = S.%s\n"+
-			"WHEN MATCHED AND (S.%s < T.%s OR (S.%s = T.%s AND S.%s < T.%s)) THEN UPDATE SET %s\n"+
-			"WHEN NOT MATCHED THEN INSERT (%s) VALUES (%s)",
-			l.target, l.dedupSQL(), bqIdent(l.t.Key), bqIdent(l.t.Key),
-			obj, obj, obj, obj, line, line, strings.Join(sets, ", "),
-			l.columns(""), l.columns("S."))
-	}
-}
-
-// dedupSQL selects the staged rows, one per key: the one with the smallest
-// (source_object, source_line).
-func (l *bqLoad) dedupSQL() string {
-	return fmt.Sprintf("SELECT %s\nFROM %s\nWHERE TRUE\nQUALIFY ROW_NUMBER() OVER (PARTITION BY %s ORDER BY %s, %s) = 1",
-		l.columns(""), l.stagingName(), bqIdent(l.t.Key),
-		bqIdent(clickstream.ColSourceObject), bqIdent(clickstream.ColSourceLine))
-}
-
-// columns lists the table's columns, each quoted and prefixed.
-func (l *bqLoad) columns(prefix string) string {
-	cols := make([]string, len(l.t.Fields))
-	for i, f := range l.t.Fields {
-		cols[i] = prefix + bqIdent(f.Name)
-	}
-	return strings.Join(cols, ", ")
+	return fmt.Sprintf("SELECT\n  (SELECT COUNT(*) FROM %s) AS rows_after,\n  (SELECT COUNT(*) FROM %s AS t WHERE %s) AS slice_rows",
+		l.target, l.target, inSliceSQL("t."+bqIdent(clickstream.ColSourceObject)))
 }
 
 // gcsURIs checks that every file is a gs:// URI naming one object and

@@ -27,8 +27,11 @@ func bqFiles(table string) []string {
 	}
 }
 
+// bqRequest loads bqFiles into table in mode, as the Load activity asks
+// it: the slice of the mode (see testSlice), the objects read.
 func bqRequest(table string, mode warehouse.Mode) warehouse.LoadRequest {
-	return warehouse.LoadRequest{Table: table, Files: bqFiles(table), Mode: mode, RunID: "run-1", Attempt: 1}
+	return warehouse.LoadRequest{Table: table, Files: bqFiles(table), Mode: mode, Slice: testSlice(mode),
+		Objects: testObjects, RunID: "run-1", Attempt: 1}
 }
 
 // jobIDRE splits a load's job id: run, table, step, attempt, digest.
@@ -74,56 +77,6 @@ func columnList(tbl clickstream.Table, prefix string) string {
 	return strings.Join(cols, ", ")
 }
 
-const dedupRE = "SELECT ([^\n]*)\nFROM (\\S+)\nWHERE TRUE\nQUALIFY ROW_NUMBER\\(\\) OVER \\(PARTITION BY (\\S+) ORDER BY (\\S+), (\\S+)\\) = 1"
-
-var (
-	replaceRE = regexp.MustCompile("^BEGIN TRANSACTION;\nDELETE FROM (\\S+) WHERE TRUE;\nINSERT INTO (\\S+) \\(([^)]*)\\)\n" + dedupRE + ";\nCOMMIT TRANSACTION;$")
-	mergeRE   = regexp.MustCompile("^MERGE (\\S+) AS T\nUSING \\(\n" + dedupRE + "\n\\) AS S\nON T\\.(\\S+) = S\\.(\\S+)\n" +
-		"WHEN MATCHED AND \\(S\\.(\\S+) < T\\.(\\S+) OR \\(S\\.(\\S+) = T\\.(\\S+) AND S\\.(\\S+) < T\\.(\\S+)\\)\\) THEN UPDATE SET (.*)\n" +
-		"WHEN NOT MATCHED THEN INSERT \\(([^)]*)\\) VALUES \\(([^)]*)\\)$")
-)
-
-// checkWriteSQL parses the write step's statement and checks its target,
-// staging table, columns, key and order.
-func checkWriteSQL(t *testing.T, sql string, tbl clickstream.Table, mode warehouse.Mode, staging string) {
-	t.Helper()
-	target, cols, key := sqlName(tbl), columnList(tbl, ""), "`"+tbl.Key+"`"
-	var got, want []string
-	switch mode {
-	case warehouse.Replace:
-		m := replaceRE.FindStringSubmatch(sql)
-		if m == nil {
-			t.Fatalf("replace statement is not BEGIN; DELETE; INSERT ... QUALIFY; COMMIT:\n%s", sql)
-		}
-		got = m[1:]
-		want = []string{target, target, cols, cols, staging, key, "`source_object`", "`source_line`"}
-	case warehouse.Merge:
-		m := mergeRE.FindStringSubmatch(sql)
-		if m == nil {
-			t.Fatalf("merge statement is not MERGE ... USING (... QUALIFY) ... WHEN MATCHED AND <smaller lineage> THEN UPDATE ... WHEN NOT MATCHED THEN INSERT:\n%s", sql)
-		}
-		got = m[1:]
-		// A held row is replaced by a staged copy of smaller lineage, every
-		// column but the key set from it.
-		var sets []string
-		for _, f := range tbl.Fields {
-			if f.Name != tbl.Key {
-				sets = append(sets, fmt.Sprintf("`%s` = S.`%s`", f.Name, f.Name))
-			}
-		}
-		obj, line := "`source_object`", "`source_line`"
-		want = []string{target, cols, staging, key, obj, line, key, key,
-			obj, obj, obj, obj, line, line, strings.Join(sets, ", "), cols, columnList(tbl, "S.")}
-	}
-	if !slices.Equal(got, want) {
-		for i := range min(len(got), len(want)) {
-			if got[i] != want[i] {
-				t.Errorf("%s %s: part %d of the statement is %s, want %s", tbl.Name, mode, i+1, got[i], want[i])
-			}
-		}
-	}
-}
-
 func loadOK(t *testing.T, b *bigquery.Warehouse, req warehouse.LoadRequest) warehouse.LoadResult {
 	t.Helper()
 	res, err := b.Load(context.Background(), req)
@@ -136,11 +89,12 @@ func loadOK(t *testing.T, b *bigquery.Warehouse, req warehouse.LoadRequest) ware
 func TestBigQueryLoadReplace(t *testing.T) {
 	f := newFakeBigQuery(t)
 	b := openFake(t, f, bigquery.Options{})
-	f.values = map[string]int64{"distinct_keys": 3, "rows_before": 7, "rows_after": 3}
+	f.values = map[string]int64{"distinct_keys": 3, "rows_before": 7, "rows_after": 3, "slice_rows": 2}
 	f.outputRows = func([]string) int64 { return 5 }
 	start := time.Now()
-	res := loadOK(t, b, bqRequest("sessions", warehouse.Replace))
-	want := warehouse.LoadResult{Table: "sessions", Staged: 5, Distinct: 3, Before: 7, After: 3, Added: -4}
+	req := bqRequest("sessions", warehouse.Replace)
+	res := loadOK(t, b, req)
+	want := warehouse.LoadResult{Table: "sessions", Staged: 5, Distinct: 3, Before: 7, After: 3, Added: -4, SliceRows: 2}
 	if res != want {
 		t.Errorf("Load: %+v, want %+v", res, want)
 	}
@@ -206,77 +160,74 @@ func TestBigQueryLoadReplace(t *testing.T) {
 		t.Errorf("last request %s %s %d, want the staging table's deletion", last.Method, last.Path, last.Status)
 	}
 
-	checkWriteSQL(t, jobs["write"].Configuration.Query.Query, sessions, warehouse.Replace, staging)
-	wantBefore := "SELECT\n  (SELECT COUNT(DISTINCT `session_key`) FROM " + staging + ") AS distinct_keys,\n  (SELECT COUNT(*) FROM `test-proj`.`clickstream_dw`.`sessions`) AS rows_before"
+	checkWriteSQL(t, jobs["write"].Configuration.Query.Query, sessions, req, staging)
+	wantBefore := "SELECT\n  (SELECT COUNT(*) FROM (SELECT DISTINCT `session_key` FROM " + staging + ")) AS distinct_keys,\n  (SELECT COUNT(*) FROM `test-proj`.`clickstream_dw`.`sessions`) AS rows_before"
 	if got := jobs["count-before"].Configuration.Query.Query; got != wantBefore {
 		t.Errorf("count-before:\n%s\nwant\n%s", got, wantBefore)
 	}
-	if got, want := jobs["count-after"].Configuration.Query.Query, "SELECT COUNT(*) AS rows_after FROM `test-proj`.`clickstream_dw`.`sessions`"; got != want {
-		t.Errorf("count-after: %s, want %s", got, want)
+	wantAfter := "SELECT\n  (SELECT COUNT(*) FROM `test-proj`.`clickstream_dw`.`sessions`) AS rows_after,\n" +
+		"  (SELECT COUNT(*) FROM `test-proj`.`clickstream_dw`.`sessions` AS t WHERE " + inSlice("t.`source_object`") + ") AS slice_rows"
+	if got := jobs["count-after"].Configuration.Query.Query; got != wantAfter {
+		t.Errorf("count-after:\n%s\nwant\n%s", got, wantAfter)
 	}
 }
 
-// TestBigQueryLoadStatements checks the statements of every table in both
-// modes against the table's key and columns.
-func TestBigQueryLoadStatements(t *testing.T) {
-	for _, tbl := range clickstream.Tables() {
-		for _, mode := range []warehouse.Mode{warehouse.Replace, warehouse.Merge} {
-			t.Run(tbl.Name+"/"+string(mode), func(t *testing.T) {
-				f := newFakeBigQuery(t)
-				b := openFake(t, f, bigquery.Options{})
-				loadOK(t, b, bqRequest(tbl.Name, mode))
-				jobs, _ := jobsByStep(t, f)
-				dst := jobs["load"].Configuration.Load.DestinationTable
-				wantDS := "clickstream_dw"
-				if tbl.Dataset == clickstream.Lake {
-					wantDS = "clickstream_lake"
-				}
-				if dst.DatasetId != wantDS || !strings.HasPrefix(dst.TableId, "_staging_run_1_"+tbl.Name+"_a1_") {
-					t.Errorf("staging table %s.%s, want %s._staging_run_1_%s_a1_<digest>", dst.DatasetId, dst.TableId, wantDS, tbl.Name)
-				}
-				staging := fmt.Sprintf("`%s`.`%s`.`%s`", fakeProject, dst.DatasetId, dst.TableId)
-				checkWriteSQL(t, jobs["write"].Configuration.Query.Query, tbl, mode, staging)
-				before := jobs["count-before"].Configuration.Query.Query
-				for _, want := range []string{"COUNT(DISTINCT `" + tbl.Key + "`) FROM " + staging, "COUNT(*) FROM " + sqlName(tbl)} {
-					if !strings.Contains(before, want) {
-						t.Errorf("count-before %q does not count %q", before, want)
-					}
-				}
-			})
-		}
-	}
-}
-
+// TestBigQueryLoadNoFiles: a load without files still writes what its
+// slice or objects ask (a slice replaced by nothing, an object rewritten
+// without valid lines, the ledger); with neither it writes nothing.
 func TestBigQueryLoadNoFiles(t *testing.T) {
 	for _, tt := range []struct {
+		name  string
+		table string
 		mode  warehouse.Mode
-		steps []string
-		after int64
+		slice warehouse.Slice
+		objs  []warehouse.SourceObject
+		write bool
 	}{
-		{warehouse.Replace, []string{"count-before", "write", "count-after"}, 0},
-		{warehouse.Merge, []string{"count-before", "count-after"}, 4},
+		{"replace", clickstream.PageviewsTable, warehouse.Replace, testSlice(warehouse.Replace), testObjects, true},
+		{"merge of objects read", clickstream.PageviewsTable, warehouse.Merge, testSlice(warehouse.Merge), testObjects, true},
+		{"merge of nothing", clickstream.PageviewsTable, warehouse.Merge, warehouse.Slice{}, nil, false},
+		{"lake replace", clickstream.VisitsTable, warehouse.Replace, testSlice(warehouse.Replace), nil, true},
+		{"lake merge of objects read", clickstream.VisitsTable, warehouse.Merge, testSlice(warehouse.Merge), testObjects, true},
+		{"lake merge of nothing", clickstream.VisitsTable, warehouse.Merge, warehouse.Slice{}, nil, false},
 	} {
-		t.Run(string(tt.mode), func(t *testing.T) {
+		t.Run(tt.name, func(t *testing.T) {
 			f := newFakeBigQuery(t)
 			b := openFake(t, f, bigquery.Options{})
-			f.values = map[string]int64{"rows_before": 4, "rows_after": tt.after}
-			res := loadOK(t, b, warehouse.LoadRequest{Table: "pageview_events", Mode: tt.mode, RunID: "run-1", Attempt: 1})
-			want := warehouse.LoadResult{Table: "pageview_events", Before: 4, After: tt.after, Added: tt.after - 4}
+			f.values = map[string]int64{"rows_before": 4, "rows_after": 3, "slice_rows": 1}
+			req := warehouse.LoadRequest{Table: tt.table, Mode: tt.mode, Slice: tt.slice, Objects: tt.objs, RunID: "run-1", Attempt: 1}
+			res := loadOK(t, b, req)
+			want := warehouse.LoadResult{Table: tt.table, Before: 4, After: 3, Added: -1, SliceRows: 1}
 			if res != want {
 				t.Errorf("Load: %+v, want %+v", res, want)
 			}
 			jobs, steps := jobsByStep(t, f)
-			if !slices.Equal(steps, tt.steps) {
-				t.Errorf("jobs %v, want %v", steps, tt.steps)
+			wantSteps := []string{"count-before", "count-after"}
+			if tt.write {
+				wantSteps = []string{"count-before", "write", "count-after"}
+				tbl, _ := clickstream.LookupTable(tt.table)
+				checkWriteSQL(t, jobs["write"].Configuration.Query.Query, tbl, req, "")
 			}
-			if w := jobs["write"]; w != nil && w.Configuration.Query.Query != "DELETE FROM `test-proj`.`clickstream_dw`.`pageview_events` WHERE TRUE" {
-				t.Errorf("replace without files: %s, want DELETE ... WHERE TRUE", w.Configuration.Query.Query)
+			if !slices.Equal(steps, wantSteps) {
+				t.Errorf("jobs %v, want %v", steps, wantSteps)
 			}
 			if got := jobs["count-before"].Configuration.Query.Query; !strings.HasPrefix(got, "SELECT 0 AS distinct_keys, ") {
 				t.Errorf("count-before without files: %s", got)
 			}
-			if n := len(f.Requests(routeTablesInsert, routeTablesDelete, routeTablesPatch)); n != 1 {
-				t.Errorf("%d table inserts, patches or deletes, want 1: the target's creation (no staging table)", n)
+			// The tables the statements use are created, the lake table
+			// first; no staging table.
+			var created []string
+			for _, r := range f.Requests(routeTablesInsert, routeTablesDelete, routeTablesPatch) {
+				var tbl bqapi.Table
+				r.decode(t, &tbl)
+				created = append(created, r.Method+" "+tbl.TableReference.TableId)
+			}
+			wantCreated := []string{"POST visits", "POST " + tt.table}
+			if tt.table == clickstream.VisitsTable {
+				wantCreated[1] = "POST " + warehouse.LedgerTable
+			}
+			if !slices.Equal(created, wantCreated) {
+				t.Errorf("table requests %v, want %v", created, wantCreated)
 			}
 		})
 	}
@@ -348,10 +299,20 @@ func TestBigQueryJobIDs(t *testing.T) {
 		t.Errorf("attempt 2 stages into %s as attempt 1 did", staging)
 	}
 
-	other := bqRequest("sessions", warehouse.Replace)
-	other.Files = other.Files[1:]
-	if ids2, _ := jobIDs(t, other); ids2[0] == ids[0] {
-		t.Errorf("other files gave the same load job id %s", ids2[0])
+	for name, edit := range map[string]func(*warehouse.LoadRequest){
+		"other files":   func(r *warehouse.LoadRequest) { r.Files = r.Files[1:] },
+		"another slice": func(r *warehouse.LoadRequest) { r.Slice.Prefixes = r.Slice.Prefixes[1:] },
+		"other objects": func(r *warehouse.LoadRequest) { r.Objects = r.Objects[1:] },
+		"a generation": func(r *warehouse.LoadRequest) {
+			r.Objects = []warehouse.SourceObject{testObjects[0], testObjects[1]}
+			r.Objects[0].Generation++
+		},
+	} {
+		other := bqRequest("sessions", warehouse.Replace)
+		edit(&other)
+		if ids2, _ := jobIDs(t, other); ids2[0] == ids[0] {
+			t.Errorf("%s gave the same load job id %s", name, ids2[0])
+		}
 	}
 
 	valid := regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
@@ -480,6 +441,10 @@ func TestBigQueryLoadRefuses(t *testing.T) {
 			"schema mismatch: the staged files mix Parquet (gs://stage/a.parquet) and NDJSON (gs://stage/b.ndjson)", false},
 		{"unknown table", warehouse.LoadRequest{Table: "nope", Mode: warehouse.Merge, RunID: "r"}, "loading nope: no such table", false},
 		{"unknown mode", warehouse.LoadRequest{Table: "sessions", Mode: "upsert", RunID: "r"}, `load mode "upsert"`, false},
+		{"replace without a slice", warehouse.LoadRequest{Table: "sessions", Mode: warehouse.Replace, RunID: "r", Files: bqFiles("sessions")},
+			"loading test-proj.clickstream_dw.sessions: a replace needs the slice it replaces", false},
+		{"lake replace without a slice", warehouse.LoadRequest{Table: "visits", Mode: warehouse.Replace, RunID: "r", Objects: testObjects},
+			"loading test-proj.clickstream_lake.visits: a replace needs the slice it replaces", false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFakeBigQuery(t)
@@ -493,6 +458,45 @@ func TestBigQueryLoadRefuses(t *testing.T) {
 			}
 			if n := len(f.Requests()); n > 0 {
 				t.Errorf("%d requests sent, want none", n)
+			}
+		})
+	}
+}
+
+// TestBigQueryLoadBytesProcessed: a load reports the sum of what its query
+// jobs processed, as their statistics say, the write's script included;
+// its load jobs bill nothing.
+func TestBigQueryLoadBytesProcessed(t *testing.T) {
+	processed := func(sql string) int64 {
+		switch {
+		case strings.Contains(sql, "AS rows_before"):
+			return 1
+		case strings.Contains(sql, "AS rows_after"):
+			return 20
+		case strings.Contains(sql, "BEGIN TRANSACTION"):
+			return 300_000_000_000
+		}
+		t.Errorf("a query job of no step: %s", sql)
+		return 0
+	}
+	for _, table := range []string{clickstream.VisitsTable, clickstream.AddtocartsTable} {
+		t.Run(table, func(t *testing.T) {
+			f := newFakeBigQuery(t)
+			f.processed = processed
+			b := openFake(t, f, bigquery.Options{})
+			req := bqRequest(table, warehouse.Merge)
+			res := loadOK(t, b, req)
+			if res.BytesProcessed != 300_000_000_021 {
+				t.Errorf("BytesProcessed %d, want 300000000021: count-before's 1, the write's 3e11 and count-after's 20", res.BytesProcessed)
+			}
+			// Loaded again, every job re-attached: the same figure, from the
+			// jobs' statistics.
+			if again := loadOK(t, b, req); again != res {
+				t.Errorf("loaded again: %+v, want %+v", again, res)
+			}
+			req.Slice, req.Files, req.Objects = warehouse.Slice{}, nil, nil
+			if res := loadOK(t, b, req); res.BytesProcessed != 21 {
+				t.Errorf("a load without a write: BytesProcessed %d, want the counts' 21", res.BytesProcessed)
 			}
 		})
 	}

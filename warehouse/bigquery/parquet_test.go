@@ -59,7 +59,9 @@ func TestBigQueryLoadParquet(t *testing.T) {
 				b := openFake(t, f, bigquery.Options{})
 				f.values = map[string]int64{"distinct_keys": 3, "rows_before": 7, "rows_after": 9}
 				f.outputRows = func([]string) int64 { return 5 }
-				res := loadOK(t, b, warehouse.LoadRequest{Table: tbl.Name, Files: bqParquetFiles(tbl.Name), Mode: mode, RunID: "run-1", Attempt: 1})
+				req := bqRequest(tbl.Name, mode)
+				req.Files = bqParquetFiles(tbl.Name)
+				res := loadOK(t, b, req)
 				if want := (warehouse.LoadResult{Table: tbl.Name, Staged: 5, Distinct: 3, Before: 7, After: 9, Added: 2}); res != want {
 					t.Errorf("Load: %+v, want %+v", res, want)
 				}
@@ -94,7 +96,7 @@ func TestBigQueryLoadParquet(t *testing.T) {
 				}
 				checkFields(t, "staging table", created.Schema.Fields, tbl.Fields)
 				staging := fmt.Sprintf("`%s`.`%s`.`%s`", dst.ProjectId, dst.DatasetId, dst.TableId)
-				checkWriteSQL(t, jobs["write"].Configuration.Query.Query, tbl, mode, staging)
+				checkWriteSQL(t, jobs["write"].Configuration.Query.Query, tbl, req, staging)
 			})
 		}
 	}

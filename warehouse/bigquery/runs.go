@@ -2,7 +2,6 @@ package bigquery
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -161,9 +160,4 @@ func columnSpecs(s bq.Schema) []warehouse.ColumnSpec {
 		specs[i] = warehouse.ColumnSpec{Name: f.Name, Spelled: fieldString(f), Nullable: !f.Required && !f.Repeated}
 	}
 	return specs
-}
-
-// LoadedObjects is not implemented yet for BigQuery.
-func (b *Warehouse) LoadedObjects(ctx context.Context, uris []string) (map[string]int64, error) {
-	return nil, errors.New("bigquery: the ledger of loaded objects is not implemented yet")
 }

@@ -48,8 +48,11 @@ func timePartitioning(t clickstream.Table) *bq.TimePartitioning {
 // partitioning, clustering and a description.
 func tableMetadata(t clickstream.Table) *bq.TableMetadata {
 	desc := fmt.Sprintf("clickstream %s table %s: one row per %s (SPEC.md).", t.Dataset, t.Name, strings.Join(t.KeyColumns(), ", "))
-	if t.Name == warehouse.RunsTable {
+	switch t.Name {
+	case warehouse.RunsTable:
 		desc = warehouse.RunsTableDescription
+	case warehouse.LedgerTable:
+		desc = fmt.Sprintf("clickstream ledger %s: one row per source object a run loaded into the lake, at the generation it read.", t.Name)
 	}
 	md := &bq.TableMetadata{
 		Description:      desc,

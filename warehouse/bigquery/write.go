@@ -1,0 +1,304 @@
+package bigquery
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	bq "cloud.google.com/go/bigquery"
+
+	"github.com/clickstream-platform/clickstream/clickstream"
+	"github.com/clickstream-platform/clickstream/warehouse"
+)
+
+// The query parameters of a load's statements. Object names reach BigQuery
+// as parameters only, never in the text of a statement.
+const (
+	// paramPrefixes is Slice.Prefixes, ARRAY<STRING>.
+	paramPrefixes = "prefixes"
+	// paramSliceObjects is Slice.Objects, ARRAY<STRING>.
+	paramSliceObjects = "slice_objects"
+	// paramObjects is LoadRequest.Objects, ARRAY<STRUCT<uri STRING,
+	// generation INT64, size INT64>>.
+	paramObjects = "objects"
+	// paramRunID is LoadRequest.RunID, STRING.
+	paramRunID = "run_id"
+)
+
+// objectParam is an element of paramObjects.
+type objectParam struct {
+	URI        string `bigquery:"uri"`
+	Generation int64  `bigquery:"generation"`
+	Size       int64  `bigquery:"size"`
+}
+
+var paramRE = regexp.MustCompile(`@([A-Za-z_][A-Za-z0-9_]*)`)
+
+// parameters returns the query parameters sql names, each once.
+func (l *bqLoad) parameters(sql string) []bq.QueryParameter {
+	var params []bq.QueryParameter
+	seen := map[string]bool{}
+	for _, m := range paramRE.FindAllStringSubmatch(sql, -1) {
+		name := m[1]
+		if seen[name] {
+			continue
+		}
+		seen[name] = true
+		var v any
+		switch name {
+		case paramPrefixes:
+			v = append([]string{}, l.slice.Prefixes...)
+		case paramSliceObjects:
+			v = append([]string{}, l.slice.Objects...)
+		case paramObjects:
+			objs := make([]objectParam, len(l.objects))
+			for i, o := range l.objects {
+				objs[i] = objectParam{URI: o.URI, Generation: o.Generation, Size: o.Size}
+			}
+			v = objs
+		case paramRunID:
+			v = l.runID
+		default:
+			continue // not ours: BigQuery says what it lacks
+		}
+		params = append(params, bq.QueryParameter{Name: name, Value: v})
+	}
+	return params
+}
+
+// inSliceSQL is the condition that col, a source_object column, lies in
+// the load's slice: it starts with one of the prefixes or is one of the
+// objects. An empty array parameter reaches BigQuery as NULL, which neither
+// holds.
+func inSliceSQL(col string) string {
+	return fmt.Sprintf("(EXISTS(SELECT 1 FROM UNNEST(@%s) AS p WHERE STARTS_WITH(%s, p)) OR %s IN UNNEST(@%s))",
+		paramPrefixes, col, col, paramSliceObjects)
+}
+
+// Names the write step's script gives: its temporary table and its
+// variables. The variables are prefixed so that no column shadows them.
+const (
+	touchedTable = "clickstream_touched"
+	sliceMin     = "clickstream_slice_min"
+	sliceMax     = "clickstream_slice_max"
+	stagedMin    = "clickstream_staged_min"
+	stagedMax    = "clickstream_staged_max"
+)
+
+// writeSQL is the script of the write step: its DECLAREs, then one
+// multi-statement transaction, so that the step is all-or-nothing; "" when
+// there is nothing to write.
+func (l *bqLoad) writeSQL() string {
+	var declare, stmts []string
+	if l.t.Key == "" {
+		stmts = l.lakeStatements()
+	} else {
+		declare, stmts = l.derivedStatements()
+	}
+	if len(stmts) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	for _, d := range declare {
+		b.WriteString(d + ";\n")
+	}
+	b.WriteString("BEGIN TRANSACTION;\n")
+	for _, s := range stmts {
+		b.WriteString(s + ";\n")
+	}
+	b.WriteString("COMMIT TRANSACTION;")
+	return b.String()
+}
+
+// lakeStatements write the lake table: in Replace mode the slice's rows and
+// its ledger rows are deleted; in Merge mode the rows of the objects read
+// whose generation differs from the ledger's (rewritten since they were
+// loaded, or loaded before the ledger kept them). Then the staged rows whose
+// lineage the table lacks go in, and the ledger's rows of the objects read
+// are replaced by the generation read.
+func (l *bqLoad) lakeStatements() []string {
+	obj := bqIdent(clickstream.ColSourceObject)
+	led := warehouse.LedgerSchema()
+	ledger := l.b.sqlName(led)
+	var stmts []string
+	switch {
+	case l.mode == warehouse.Replace:
+		stmts = append(stmts,
+			fmt.Sprintf("DELETE FROM %s AS t WHERE %s", l.target, inSliceSQL("t."+obj)),
+			fmt.Sprintf("DELETE FROM %s AS l WHERE %s", ledger, inSliceSQL("l."+obj)))
+	case len(l.objects) > 0:
+		stmts = append(stmts, fmt.Sprintf("DELETE FROM %s AS t WHERE t.%s IN (\n"+
+			"  SELECT o.uri FROM UNNEST(@%s) AS o LEFT JOIN %s AS l ON l.%s = o.uri\n"+
+			"  WHERE l.`generation` IS DISTINCT FROM o.generation)",
+			l.target, obj, paramObjects, ledger, obj))
+	}
+	if len(l.uris) > 0 {
+		stmts = append(stmts, l.mergeSQL(""))
+	}
+	if len(l.objects) > 0 {
+		cols := make([]string, len(led.Fields))
+		for i, f := range led.Fields {
+			cols[i] = bqIdent(f.Name)
+		}
+		stmts = append(stmts,
+			fmt.Sprintf("DELETE FROM %s AS l WHERE l.%s IN (SELECT o.uri FROM UNNEST(@%s) AS o)", ledger, obj, paramObjects),
+			fmt.Sprintf("INSERT INTO %s (%s)\nSELECT o.uri, o.generation, o.size, @%s, CURRENT_TIMESTAMP() FROM UNNEST(@%s) AS o",
+				ledger, strings.Join(cols, ", "), paramRunID, paramObjects))
+	}
+	return stmts
+}
+
+// derivedStatements write a warehouse table. The keys of its rows in the
+// slice go into a temporary table; those rows are deleted and, for each of
+// their keys, the row the lake's copy of smallest lineage gives is inserted
+// (the lake table is loaded first, so it holds the run's rows already);
+// keys the lake no longer holds are gone. Rows outside the slice are the
+// smallest copies of their keys still: removing other copies changes
+// nothing for them. Then the staged rows are merged.
+//
+// A partitioned table's statements name the range of timestamps they
+// touch, in script variables set before them: a filter on the partitioning
+// column by a constant (a variable is one, a subquery is not) lets BigQuery
+// prune the partitions outside it. An event's key covers its timestamp, so
+// every row a staged row can match lies in the staged rows' range.
+func (l *bqLoad) derivedStatements() (declare, stmts []string) {
+	der, _ := warehouse.Derive(l.t) // Load only loads the lake and the tables derived from it
+	obj := bqIdent(clickstream.ColSourceObject)
+	var ts string // the partitioning column, if any
+	if p := l.t.Partitioning; p != nil {
+		ts = bqIdent(p.Field)
+	}
+	if !l.slice.Empty() {
+		cols := fmt.Sprintf("t.%s AS k, t.`session_key` AS session_key", bqIdent(l.t.Key))
+		del := fmt.Sprintf("DELETE FROM %s AS t WHERE %s", l.target, inSliceSQL("t."+obj))
+		if ts != "" {
+			cols += fmt.Sprintf(", t.%s AS ts", ts)
+			del += fmt.Sprintf(" AND t.%s BETWEEN %s AND %s", ts, sliceMin, sliceMax)
+		}
+		stmts = append(stmts, fmt.Sprintf("CREATE TEMP TABLE %s AS\nSELECT %s FROM %s AS t WHERE %s",
+			touchedTable, cols, l.target, inSliceSQL("t."+obj)))
+		if ts != "" {
+			declare = append(declare, fmt.Sprintf("DECLARE %s, %s TIMESTAMP", sliceMin, sliceMax))
+			stmts = append(stmts, fmt.Sprintf("SET (%s, %s) = (SELECT AS STRUCT MIN(ts), MAX(ts) FROM %s)",
+				sliceMin, sliceMax, touchedTable))
+		}
+		// Without keys to derive, the lake is not read at all.
+		stmts = append(stmts, del, fmt.Sprintf("IF EXISTS(SELECT 1 FROM %s) THEN\n%s;\nEND IF",
+			touchedTable, deriveSQL(l.target, l.t, der, l.b.sqlName(lakeTable()))))
+	}
+	if len(l.uris) > 0 {
+		within := ""
+		if ts != "" {
+			declare = append(declare, fmt.Sprintf("DECLARE %s, %s TIMESTAMP", stagedMin, stagedMax))
+			stmts = append(stmts, fmt.Sprintf("SET (%s, %s) = (SELECT AS STRUCT MIN(%s), MAX(%s) FROM %s)",
+				stagedMin, stagedMax, ts, ts, l.stagingName()))
+			within = fmt.Sprintf("T.%s BETWEEN %s AND %s", ts, stagedMin, stagedMax)
+		}
+		stmts = append(stmts, l.mergeSQL(within))
+	}
+	if !l.slice.Empty() {
+		stmts = append(stmts, "DROP TABLE "+touchedTable)
+	}
+	return declare, stmts
+}
+
+// deriveSQL inserts into target (of t), for every key of touchedTable, the
+// row the lake's copy of smallest (source_object, source_line) gives, as
+// der says; of copies equal in those (an event twice in one line), any,
+// since they are equal. The lake's rows are those of the touched sessions;
+// of an event table, their events of its type whose event_id is touched.
+func deriveSQL(target string, t clickstream.Table, der warehouse.Derivation, lake string) string {
+	cols := make([]string, len(der.Columns))
+	exprs := make([]string, len(der.Columns))
+	var key string
+	for i, c := range der.Columns {
+		cols[i] = bqIdent(c.Name)
+		path := make([]string, len(c.Path))
+		for j, p := range c.Path {
+			path[j] = bqIdent(p)
+		}
+		src := "v."
+		if c.Event {
+			src = "e."
+		}
+		exprs[i] = src + strings.Join(path, ".")
+		if c.Name == t.Key {
+			key = exprs[i]
+		}
+		exprs[i] += " AS " + cols[i]
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "INSERT INTO %s (%s)\nSELECT %s\nFROM %s AS v", target, strings.Join(cols, ", "), strings.Join(exprs, ", "), lake)
+	if der.EventType != "" {
+		b.WriteString(", UNNEST(v.`events`) AS e")
+	}
+	fmt.Fprintf(&b, "\nWHERE v.`session_key` IN (SELECT session_key FROM %s)", touchedTable)
+	if der.EventType != "" {
+		fmt.Fprintf(&b, " AND e.`event`.`event_type` = %s AND e.`event_id` IN (SELECT k FROM %s)", bqString(der.EventType), touchedTable)
+	}
+	fmt.Fprintf(&b, "\nQUALIFY ROW_NUMBER() OVER (PARTITION BY %s ORDER BY v.%s, v.%s) = 1",
+		key, bqIdent(clickstream.ColSourceObject), bqIdent(clickstream.ColSourceLine))
+	return b.String()
+}
+
+// mergeSQL merges the staged rows, one per key, into the target: a row
+// whose key the target lacks goes in; a row the target holds from a larger
+// (source_object, source_line) is replaced by the staged copy, as the
+// DuckDB warehouse does (its supersedeSQL), so that the copy a table keeps
+// does not depend on the order of loads. The lake table's key is the
+// lineage itself: a row it holds stays. within, if not "", narrows the
+// target's rows the merge looks at (a range of the partitioning column).
+func (l *bqLoad) mergeSQL(within string) string {
+	keys := l.t.KeyColumns()
+	on := make([]string, len(keys))
+	for i, k := range keys {
+		on[i] = fmt.Sprintf("T.%s = S.%s", bqIdent(k), bqIdent(k))
+	}
+	if within != "" {
+		on = append(on, within)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "MERGE %s AS T\nUSING (\n%s\n) AS S\nON %s\n", l.target, l.dedupSQL(), strings.Join(on, " AND "))
+	if l.t.Key != "" {
+		obj, line := bqIdent(clickstream.ColSourceObject), bqIdent(clickstream.ColSourceLine)
+		sets := make([]string, 0, len(l.t.Fields))
+		for _, f := range l.t.Fields {
+			if f.Name != l.t.Key {
+				sets = append(sets, fmt.Sprintf("%s = S.%s", bqIdent(f.Name), bqIdent(f.Name)))
+			}
+		}
+		fmt.Fprintf(&b, "WHEN MATCHED AND (S.%s < T.%s OR (S.%s = T.%s AND S.%s < T.%s)) THEN UPDATE SET %s\n",
+			obj, obj, obj, obj, line, line, strings.Join(sets, ", "))
+	}
+	fmt.Fprintf(&b, "WHEN NOT MATCHED THEN INSERT (%s) VALUES (%s)", l.columns(""), l.columns("S."))
+	return b.String()
+}
+
+// dedupSQL selects the staged rows, one per key: the one with the smallest
+// (source_object, source_line). Rows equal in those have the same key only
+// when they are the same row (an event repeated within one session, a line
+// staged twice), so the choice among them does not matter.
+func (l *bqLoad) dedupSQL() string {
+	return fmt.Sprintf("SELECT %s\nFROM %s\nWHERE TRUE\nQUALIFY ROW_NUMBER() OVER (PARTITION BY %s ORDER BY %s, %s) = 1",
+		l.columns(""), l.stagingName(), keyList(l.t, ""),
+		bqIdent(clickstream.ColSourceObject), bqIdent(clickstream.ColSourceLine))
+}
+
+// columns lists the table's columns, each quoted and prefixed.
+func (l *bqLoad) columns(prefix string) string {
+	cols := make([]string, len(l.t.Fields))
+	for i, f := range l.t.Fields {
+		cols[i] = prefix + bqIdent(f.Name)
+	}
+	return strings.Join(cols, ", ")
+}
+
+// keyList is t's key columns (its lineage for the lake table), each quoted
+// and prefixed, separated by commas.
+func keyList(t clickstream.Table, prefix string) string {
+	cols := t.KeyColumns()
+	for i, c := range cols {
+		cols[i] = prefix + bqIdent(c)
+	}
+	return strings.Join(cols, ", ")
+}

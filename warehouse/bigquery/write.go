@@ -203,10 +203,13 @@ func (l *bqLoad) derivedStatements() (declare, stmts []string) {
 }
 
 // deriveSQL inserts into target (of t), for every key of touchedTable, the
-// row the lake's copy of smallest (source_object, source_line) gives, as
-// der says; of copies equal in those (an event twice in one line), any,
-// since they are equal. The lake's rows are those of the touched sessions;
-// of an event table, their events of its type whose event_id is touched.
+// row the lake's copy of smallest (source_object, source_line) outside the
+// slice gives, as der says; of copies equal in those (an event twice in one
+// line), any, since they are equal. The lake's copies in the slice are the
+// staged rows (the lake is loaded first), which the merge that follows puts
+// in where they are smaller, so a replace of a whole source derives next to
+// nothing. The lake's rows are those of the touched sessions; of an event
+// table, their events of its type whose event_id is touched.
 func deriveSQL(target string, t clickstream.Table, der warehouse.Derivation, lake string) string {
 	cols := make([]string, len(der.Columns))
 	exprs := make([]string, len(der.Columns))
@@ -232,7 +235,8 @@ func deriveSQL(target string, t clickstream.Table, der warehouse.Derivation, lak
 	if der.EventType != "" {
 		b.WriteString(", UNNEST(v.`events`) AS e")
 	}
-	fmt.Fprintf(&b, "\nWHERE v.`session_key` IN (SELECT session_key FROM %s)", touchedTable)
+	fmt.Fprintf(&b, "\nWHERE NOT %s AND v.`session_key` IN (SELECT session_key FROM %s)",
+		inSliceSQL("v."+bqIdent(clickstream.ColSourceObject)), touchedTable)
 	if der.EventType != "" {
 		fmt.Fprintf(&b, " AND e.`event`.`event_type` = %s AND e.`event_id` IN (SELECT k FROM %s)", bqString(der.EventType), touchedTable)
 	}

@@ -154,7 +154,10 @@ func wantWrite(tbl clickstream.Table, req warehouse.LoadRequest, staging string)
 			derive += ", UNNEST(v.`events`) AS e"
 			key = "e.`event_id`"
 		}
-		derive += "\nWHERE v.`session_key` IN (SELECT session_key FROM clickstream_touched)"
+		// Only copies outside the slice: those in it are the staged rows,
+		// which the merge puts in.
+		derive += "\nWHERE NOT (EXISTS(SELECT 1 FROM UNNEST(@prefixes) AS p WHERE STARTS_WITH(v.`source_object`, p)) OR v.`source_object` IN UNNEST(@slice_objects))" +
+			" AND v.`session_key` IN (SELECT session_key FROM clickstream_touched)"
 		if partitioned {
 			derive += " AND e.`event`.`event_type` = '" + eventTypes[tbl.Name] + "' AND e.`event_id` IN (SELECT k FROM clickstream_touched)"
 		}

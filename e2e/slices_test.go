@@ -54,7 +54,9 @@ func dropLines(t *testing.T, day string, keep func(line int) bool) {
 // lakeMatchesInput checks the lake holds one row per valid line of the
 // input as it now stands, and every warehouse table what a fresh load of it
 // gives: recreate, then replace the whole source, and compare.
-func lakeMatchesInput(t *testing.T, e interface{ Digests(...string) map[string]string }, env func(v any, args ...string), what string) {
+func lakeMatchesInput(t *testing.T, e interface {
+	Digests(...string) map[string]string
+}, env func(v any, args ...string), what string) {
 	t.Helper()
 	got := e.Digests("run_id")
 	var fresh runJSON

@@ -8,6 +8,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -501,5 +502,100 @@ func TestPipelineExportsBigQuerySource(t *testing.T) {
 	}
 	if res.Source != "bq://proj.clickstream_lake.visits" || res.Objects != 4 {
 		t.Errorf("result source %s, objects %d", res.Source, res.Objects)
+	}
+}
+
+// TestPipelineLoadsTheLakeFirst: every load gets the run's slice, none of
+// the warehouse tables' runs before the lake's has finished (that they
+// wait for it, TestPipelineLakeFailureLoadsNothingElse proves), and a run
+// of only new objects lists with only_new and reports what it left out.
+func TestPipelineLoadsTheLakeFirst(t *testing.T) {
+	f := newFakeSource(12)
+	env := f.env(t, "Plan", "Load", "List")
+	a := &activities.Activities{}
+	slice := warehouse.Slice{Prefixes: []string{"src/dt=2024-01-30/"}}
+	env.OnActivity(a.Plan, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.PlanInput) (activities.Plan, error) {
+		p := f.plan(in)
+		p.Slice, p.OnlyNew = slice, in.OnlyNew
+		return p, nil
+	})
+	var onlyNew []bool
+	env.OnActivity(a.List, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.ListInput) (activities.ListResult, error) {
+		f.mu.Lock()
+		onlyNew = append(onlyNew, in.OnlyNew)
+		f.mu.Unlock()
+		res, err := f.list(in)
+		res.Unchanged = 2
+		return res, err
+	})
+	var (
+		mu        sync.Mutex
+		lakeDone  bool
+		early     []string
+		gotSlices []warehouse.Slice
+	)
+	env.OnActivity(a.Load, mock.Anything, mock.Anything).Return(func(ctx context.Context, in activities.LoadInput) (activities.LoadResult, error) {
+		mu.Lock()
+		if in.Table != clickstream.VisitsTable && !lakeDone {
+			early = append(early, in.Table)
+		}
+		gotSlices = append(gotSlices, in.Slice)
+		mu.Unlock()
+		res, err := f.load(in)
+		if in.Table == clickstream.VisitsTable {
+			mu.Lock()
+			lakeDone = true
+			mu.Unlock()
+		}
+		return res, err
+	})
+	env.ExecuteWorkflow(workflows.PipelineWorkflow, workflows.PipelineInput{Settings: pipeline.Settings{Mode: "merge", OnlyNew: true}})
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	var res workflows.PipelineResult
+	if err := env.GetWorkflowResult(&res); err != nil {
+		t.Fatal(err)
+	}
+	if len(early) > 0 {
+		t.Errorf("%v loaded before the lake had", early)
+	}
+	if len(gotSlices) != len(clickstream.Tables()) {
+		t.Fatalf("%d loads, want one a table", len(gotSlices))
+	}
+	for _, s := range gotSlices {
+		if fmt.Sprint(s) != fmt.Sprint(slice) {
+			t.Errorf("a load got slice %v, want the plan's %v", s, slice)
+		}
+	}
+	if len(onlyNew) == 0 || slices.Contains(onlyNew, false) {
+		t.Errorf("lists with only_new %v, want every one", onlyNew)
+	}
+	if res.Unchanged != 2*len(onlyNew) {
+		t.Errorf("unchanged %d, want 2 a page over %d pages", res.Unchanged, len(onlyNew))
+	}
+}
+
+// TestPipelineLakeFailureLoadsNothingElse: a lake load that fails leaves
+// the warehouse tables unloaded (they would derive keys from a lake that
+// does not hold the run's rows).
+func TestPipelineLakeFailureLoadsNothingElse(t *testing.T) {
+	f := newFakeSource(5)
+	env := f.env(t, "Load")
+	a := &activities.Activities{}
+	var loaded []string
+	env.OnActivity(a.Load, mock.Anything, mock.Anything).Return(func(ctx context.Context, in activities.LoadInput) (activities.LoadResult, error) {
+		loaded = append(loaded, in.Table)
+		if in.Table == clickstream.VisitsTable {
+			return activities.LoadResult{}, temporal.NewNonRetryableApplicationError("refused", activities.ErrSchema, nil)
+		}
+		return f.load(in)
+	})
+	env.ExecuteWorkflow(workflows.PipelineWorkflow, workflows.PipelineInput{})
+	if err := env.GetWorkflowError(); err == nil || !strings.Contains(err.Error(), "loading visits") {
+		t.Fatalf("err = %v, want the lake's load failure", err)
+	}
+	if fmt.Sprint(loaded) != "[visits]" {
+		t.Errorf("loads %v, want the lake's alone", loaded)
 	}
 }

@@ -118,7 +118,7 @@ var keys = []Key{
 	{
 		Name:    "pipeline.mode",
 		Default: "replace",
-		Doc:     "Default load mode of a run: replace (tables hold exactly this run's data) or merge (new keys added).",
+		Doc:     "Default load mode of a run: replace (the rows of the run's slice, its source or the dt= folders of its days, become exactly what it read; other slices' rows stay) or merge (what it read is added; an object rewritten since it was loaded replaces its rows). E.g. a replace of --from 2024-01-30 replaces that day and nothing else. Emptying every table is starter recreate alone.",
 	},
 	{
 		Name:    "pipeline.batch_objects",

@@ -166,13 +166,12 @@ func deriveSQL(target string, t clickstream.Table, der warehouse.Derivation, lak
 	key := quoteIdent(t.Key)
 	var b strings.Builder
 	fmt.Fprintf(&b, "INSERT INTO %s (%s)\nSELECT %s FROM (\n\tSELECT %s", target, strings.Join(cols, ", "), strings.Join(cols, ", "), strings.Join(exprs, ", "))
-	fmt.Fprintf(&b, ",\n\t\trow_number() OVER (PARTITION BY %s ORDER BY v.%s, v.%s) AS clickstream_rank\n\tFROM %s AS v", key, obj, line, lake)
+	// The visits are narrowed first, so that only theirs are unnested.
+	fmt.Fprintf(&b, ",\n\t\trow_number() OVER (PARTITION BY %s ORDER BY v.%s, v.%s) AS clickstream_rank\n", key, obj, line)
+	fmt.Fprintf(&b, "\tFROM (SELECT * FROM %s WHERE NOT %s AND session_key IN (SELECT session_key FROM %s)) AS v", lake, inSlice, touchedTable)
 	if der.EventType != "" {
 		b.WriteString(", unnest(v.events) AS u(e)")
-	}
-	fmt.Fprintf(&b, "\n\tWHERE NOT %s AND v.session_key IN (SELECT session_key FROM %s)", inSlice, touchedTable)
-	if der.EventType != "" {
-		fmt.Fprintf(&b, " AND e.event.event_type = %s AND e.event_id IN (SELECT k FROM %s)", quoteString(der.EventType), touchedTable)
+		fmt.Fprintf(&b, "\n\tWHERE e.event.event_type = %s AND e.event_id IN (SELECT k FROM %s)", quoteString(der.EventType), touchedTable)
 	}
 	b.WriteString("\n) WHERE clickstream_rank = 1")
 	return b.String()

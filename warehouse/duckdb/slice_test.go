@@ -275,3 +275,60 @@ func TestMergeRewrittenObject(t *testing.T) {
 		t.Errorf("after the rewrite: %s, want %s", got, want)
 	}
 }
+
+// BenchmarkSliceLoads measures, on a warehouse holding 30 days (about 45 MB
+// of input, sessions duplicated within and across days), what a run costs
+// the warehouse: replacing one day; loading one object that arrived late or
+// was rewritten (what an --only-new run loads); replacing all 30 days.
+//
+//	go test ./warehouse/duckdb -run '^$' -bench SliceLoads -benchtime 5x
+func BenchmarkSliceLoads(b *testing.B) {
+	dir := b.TempDir()
+	bufs := map[string]*bytes.Buffer{}
+	sum, err := sampledata.WriteObjects(sampledata.Options{Files: 60, Sessions: 30000, Days: 30, Seed: 3, InvalidRate: 0.02, DuplicateRate: 0.1},
+		func(name string) (io.WriteCloser, error) {
+			buf := new(bytes.Buffer)
+			bufs[name] = buf
+			return nopCloser{buf}, nil
+		})
+	if err != nil {
+		b.Fatal(err)
+	}
+	days := map[string][]object{}
+	var all []object
+	var dayNames []string
+	for _, o := range sum.Objects {
+		day, _, _ := strings.Cut(o.Name, "/")
+		obj := stageObject(b, dir, "src/"+o.Name, 1, strings.Split(strings.TrimSuffix(bufs[o.Name].String(), "\n"), "\n")...)
+		if len(days[day]) == 0 {
+			dayNames = append(dayNames, day)
+		}
+		days[day] = append(days[day], obj)
+		all = append(all, obj)
+	}
+	sortDays(dayNames)
+	mid := dayNames[len(dayNames)/2]
+	late := strings.Split(strings.TrimSuffix(bufs[sum.Objects[0].Name].String(), "\n"), "\n")
+	d := openTemp(b)
+	loadObjects(b, d, warehouse.Replace, warehouse.Slice{Prefixes: []string{"src/"}}, all...)
+	b.Logf("%d days, %d objects, %d MB of input, %v", len(dayNames), len(all), sum.Bytes>>20, counts(b, d))
+
+	b.Run("replace one day", func(b *testing.B) {
+		for b.Loop() {
+			loadObjects(b, d, warehouse.Replace, warehouse.Slice{Prefixes: []string{"src/" + mid + "/"}}, days[mid]...)
+		}
+	})
+	b.Run("only new: one object", func(b *testing.B) {
+		gen := int64(1)
+		for b.Loop() {
+			gen++ // a new generation each time: the object's rows are replaced
+			obj := stageObject(b, dir, "src/"+mid+"/late.jsonl", gen, late...)
+			loadObjects(b, d, warehouse.Merge, warehouse.Slice{}, obj)
+		}
+	})
+	b.Run("replace all days", func(b *testing.B) {
+		for b.Loop() {
+			loadObjects(b, d, warehouse.Replace, warehouse.Slice{Prefixes: []string{"src/"}}, all...)
+		}
+	})
+}

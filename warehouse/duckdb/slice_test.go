@@ -142,13 +142,24 @@ func TestReplaceSliceKeepsOtherSlices(t *testing.T) {
 // duplicated within and across days, and returns its objects by day.
 func generatedDays(tb testing.TB, dir string, seed uint64, gen int64, keep func(line int) bool) map[string][]object {
 	tb.Helper()
+	days, _ := stageDays(tb, dir, sampledata.Options{Files: 6, Sessions: 600, Days: 3, Seed: seed, InvalidRate: 0.05, DuplicateRate: 0.3}, gen, keep)
+	if len(days) != 3 {
+		tb.Fatalf("the generator wrote %d days, want 3", len(days))
+	}
+	return days
+}
+
+// stageDays generates opts' objects in memory and stages each, under src/,
+// keeping the lines keep says (nil: all); it returns them by day, and the
+// generator's summary.
+func stageDays(tb testing.TB, dir string, opts sampledata.Options, gen int64, keep func(line int) bool) (map[string][]object, sampledata.Summary) {
+	tb.Helper()
 	bufs := map[string]*bytes.Buffer{}
-	sum, err := sampledata.WriteObjects(sampledata.Options{Files: 6, Sessions: 600, Days: 3, Seed: seed, InvalidRate: 0.05, DuplicateRate: 0.3},
-		func(name string) (io.WriteCloser, error) {
-			b := new(bytes.Buffer)
-			bufs[name] = b
-			return nopCloser{b}, nil
-		})
+	sum, err := sampledata.WriteObjects(opts, func(name string) (io.WriteCloser, error) {
+		b := new(bytes.Buffer)
+		bufs[name] = b
+		return nopCloser{b}, nil
+	})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -163,10 +174,7 @@ func generatedDays(tb testing.TB, dir string, seed uint64, gen int64, keep func(
 		day, _, _ := strings.Cut(o.Name, "/")
 		days[day] = append(days[day], stageObject(tb, dir, "src/"+o.Name, gen, lines...))
 	}
-	if len(days) != 3 {
-		tb.Fatalf("the generator wrote %d days, want 3", len(days))
-	}
-	return days
+	return days, sum
 }
 
 type nopCloser struct{ *bytes.Buffer }
@@ -278,37 +286,28 @@ func TestMergeRewrittenObject(t *testing.T) {
 
 // BenchmarkSliceLoads measures, on a warehouse holding 30 days (about 45 MB
 // of input, sessions duplicated within and across days), what a run costs
-// the warehouse: replacing one day; loading one object that arrived late or
-// was rewritten (what an --only-new run loads); replacing all 30 days.
+// the warehouse: replacing one day; loading one object of 500 sessions
+// rewritten since it was loaded (what an --only-new run loads then);
+// replacing all 30 days.
 //
 //	go test ./warehouse/duckdb -run '^$' -bench SliceLoads -benchtime 5x
 func BenchmarkSliceLoads(b *testing.B) {
 	dir := b.TempDir()
-	bufs := map[string]*bytes.Buffer{}
-	sum, err := sampledata.WriteObjects(sampledata.Options{Files: 60, Sessions: 30000, Days: 30, Seed: 3, InvalidRate: 0.02, DuplicateRate: 0.1},
-		func(name string) (io.WriteCloser, error) {
-			buf := new(bytes.Buffer)
-			bufs[name] = buf
-			return nopCloser{buf}, nil
-		})
-	if err != nil {
-		b.Fatal(err)
-	}
-	days := map[string][]object{}
+	days, sum := stageDays(b, dir, sampledata.Options{Files: 60, Sessions: 30000, Days: 30, Seed: 3, InvalidRate: 0.02, DuplicateRate: 0.1}, 1, nil)
 	var all []object
 	var dayNames []string
-	for _, o := range sum.Objects {
-		day, _, _ := strings.Cut(o.Name, "/")
-		obj := stageObject(b, dir, "src/"+o.Name, 1, strings.Split(strings.TrimSuffix(bufs[o.Name].String(), "\n"), "\n")...)
-		if len(days[day]) == 0 {
-			dayNames = append(dayNames, day)
-		}
-		days[day] = append(days[day], obj)
-		all = append(all, obj)
+	for day, objs := range days {
+		dayNames = append(dayNames, day)
+		all = append(all, objs...)
 	}
 	sortDays(dayNames)
 	mid := dayNames[len(dayNames)/2]
-	late := strings.Split(strings.TrimSuffix(bufs[sum.Objects[0].Name].String(), "\n"), "\n")
+	// A late object of 500 sessions, as its own generator wrote it.
+	lateDays, _ := stageDays(b, dir, sampledata.Options{Files: 1, Sessions: 500, Days: 1, Seed: 4}, 1, nil)
+	var late object
+	for _, objs := range lateDays {
+		late = objs[0]
+	}
 	d := openTemp(b)
 	loadObjects(b, d, warehouse.Replace, warehouse.Slice{Prefixes: []string{"src/"}}, all...)
 	b.Logf("%d days, %d objects, %d MB of input, %v", len(dayNames), len(all), sum.Bytes>>20, counts(b, d))
@@ -322,8 +321,8 @@ func BenchmarkSliceLoads(b *testing.B) {
 		gen := int64(1)
 		for b.Loop() {
 			gen++ // a new generation each time: the object's rows are replaced
-			obj := stageObject(b, dir, "src/"+mid+"/late.jsonl", gen, late...)
-			loadObjects(b, d, warehouse.Merge, warehouse.Slice{}, obj)
+			late.gen = gen
+			loadObjects(b, d, warehouse.Merge, warehouse.Slice{}, late)
 		}
 	})
 	b.Run("replace all days", func(b *testing.B) {

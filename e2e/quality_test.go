@@ -160,7 +160,9 @@ func checkSecretAbsent(t *testing.T, e *harness.Env, s string, outputs ...string
 // fails, naming the day; with quality.allow_empty_days it completes and
 // reports the day as empty.
 func TestBackfillEmptyDay(t *testing.T) {
-	e, _ := e2eEnv(t, sampledata.Options{Files: 2, Sessions: 300, Days: 2, Seed: 32})
+	// Days of their own: a backfill's id, and its days', derive from the
+	// source and the range, and the e2e tests share one server.
+	e, _ := e2eEnv(t, sampledata.Options{Files: 2, Sessions: 300, Days: 2, Seed: 32, Start: time.Date(2023, 6, 1, 0, 0, 0, 0, time.UTC)})
 	days := sourceDays(t)
 	missing := mustDay(t, days[1]).AddDate(0, 0, 1).Format(time.DateOnly)
 	_, stderr, err := starter(e, "backfill", "--dev", "--json", "--from", days[0], "--to", missing)

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -32,6 +33,9 @@ type composeFile struct {
 		Content string `yaml:"content"`
 	} `yaml:"configs"`
 	Volumes map[string]any `yaml:"volumes"`
+	// dir is the absolute path of the folder of the file, which relative
+	// bind mounts (./folder:/target) start from.
+	dir string
 }
 
 type composeService struct {
@@ -70,6 +74,9 @@ func loadCompose(t *testing.T) composeFile {
 	var f composeFile
 	if err := yaml.Unmarshal(data, &f); err != nil {
 		t.Fatalf("%s: %v", composePath, err)
+	}
+	if f.dir, err = filepath.Abs(filepath.Dir(composePath)); err != nil {
+		t.Fatal(err)
 	}
 	return f
 }
@@ -122,6 +129,35 @@ func (s composeService) mount(target string) (volume, at string) {
 		}
 	}
 	return "", ""
+}
+
+// hostPath is the file or folder of the repository that service name
+// sees at target through a bind mount (./folder:/target).
+func (f composeFile) hostPath(t *testing.T, name, target string) string {
+	t.Helper()
+	s := f.service(t, name)
+	source, at := s.mount(target)
+	if !strings.HasPrefix(source, "./") {
+		t.Fatalf("%s: %s is on no folder of the repository (volumes %q)", name, target, s.Volumes)
+	}
+	rel := strings.TrimPrefix(strings.TrimPrefix(target, at), "/")
+	return filepath.Join(f.dir, filepath.FromSlash(source), filepath.FromSlash(rel))
+}
+
+// script returns the shell script that service name runs (entrypoint
+// /bin/sh, the script as command), read from the repository.
+func (f composeFile) script(t *testing.T, name string) string {
+	t.Helper()
+	s := f.service(t, name)
+	run := append(slices.Clone(s.Entrypoint), s.Command...)
+	if len(run) != 2 || run[0] != "/bin/sh" {
+		t.Fatalf("%s runs %q, want /bin/sh and a script", name, run)
+	}
+	data, err := os.ReadFile(f.hostPath(t, name, run[1]))
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return string(data)
 }
 
 // flag returns the value of a command-line flag in args, written
@@ -180,7 +216,9 @@ func TestComposeServicesAndPorts(t *testing.T) {
 		ports   map[string]string // published → container
 	}{
 		{service: "postgresql"},
+		{service: "temporal-schema"},
 		{service: "temporal", ports: map[string]string{"7233": "7233"}},
+		{service: "temporal-namespace"},
 		{service: "temporal-ui", ports: map[string]string{"8080": "8080"}},
 		{service: "fake-gcs", ports: map[string]string{"4443": "4443"}},
 		{service: "seed"},
@@ -201,6 +239,23 @@ func TestComposeServicesAndPorts(t *testing.T) {
 	// The starter runs on demand (docker compose run), not with `up`.
 	if p := f.service(t, "starter").Profiles; len(p) == 0 {
 		t.Error("starter has no profile: `docker compose up` would run its default command")
+	}
+}
+
+// Every image pulled is pinned to a release, so that a `docker compose pull`
+// next month runs what this file was written for: a tag that is a version
+// number, never latest or none.
+func TestComposeImagesArePinned(t *testing.T) {
+	f := loadCompose(t)
+	version := regexp.MustCompile(`^v?[0-9]+(\.[0-9]+)*(-[0-9A-Za-z.-]+)?$`)
+	for name, s := range f.Services {
+		if s.Build != nil {
+			continue // built from this repository
+		}
+		i := strings.LastIndex(s.Image, ":")
+		if i < 0 || strings.Contains(s.Image[i:], "/") || !version.MatchString(s.Image[i+1:]) {
+			t.Errorf("service %s: image %q is not pinned to a version tag", name, s.Image)
+		}
 	}
 }
 
@@ -310,22 +365,61 @@ func TestComposeWorkerReachesServices(t *testing.T) {
 		if got := f.service(t, "temporal-ui").Environment["TEMPORAL_ADDRESS"]; got != cfg.Temporal.Address {
 			t.Errorf("temporal-ui TEMPORAL_ADDRESS = %q, want the worker's %q", got, cfg.Temporal.Address)
 		}
-		// auto-setup creates the namespace the worker uses, and the
-		// healthcheck the worker waits for asks for it.
-		if got := temporal.Environment["DEFAULT_NAMESPACE"]; got != cfg.Temporal.Namespace {
-			t.Errorf("temporal DEFAULT_NAMESPACE = %q, want the worker's namespace %q", got, cfg.Temporal.Namespace)
+		if !strings.HasPrefix(temporal.Image, "temporalio/server:") {
+			t.Errorf("temporal image = %q, want temporalio/server (auto-setup is no longer built)", temporal.Image)
 		}
-		if temporal.Healthcheck == nil || !slices.Contains(temporal.Healthcheck.Test, cfg.Temporal.Namespace) {
-			t.Errorf("temporal's healthcheck does not wait for namespace %q", cfg.Temporal.Namespace)
+		// What the worker waits for: the schemas, then the server, then the
+		// namespace.
+		for _, d := range []struct{ service, on, condition string }{
+			{"temporal-schema", "postgresql", "service_healthy"},
+			{"temporal", "temporal-schema", "service_completed_successfully"},
+			{"temporal-namespace", "temporal", "service_healthy"},
+			{"worker", "temporal", "service_healthy"},
+			{"worker", "temporal-namespace", "service_completed_successfully"},
+			{"temporal-ui", "temporal", "service_healthy"},
+		} {
+			if c := f.service(t, d.service).DependsOn[d.on].Condition; c != d.condition {
+				t.Errorf("%s depends on %s with condition %q, want %s", d.service, d.on, c, d.condition)
+			}
 		}
-		if c := w.DependsOn["temporal"].Condition; c != "service_healthy" {
-			t.Errorf("worker depends on temporal with condition %q, want service_healthy", c)
+		if temporal.Healthcheck == nil {
+			t.Error("temporal has no healthcheck: service_healthy would never hold")
+		}
+		// The one-shot services run the admin-tools image of the server's
+		// release: its schema files are the ones that server expects.
+		release := strings.TrimPrefix(temporal.Image, "temporalio/server:")
+		schema := f.service(t, "temporal-schema")
+		namespace := f.service(t, "temporal-namespace")
+		for name, s := range map[string]composeService{"temporal-schema": schema, "temporal-namespace": namespace} {
+			if want := "temporalio/admin-tools:" + release; s.Image != want {
+				t.Errorf("%s image = %q, want %s, the server's release", name, s.Image, want)
+			}
 		}
 		if seeds := temporal.Environment["POSTGRES_SEEDS"]; seeds != "postgresql" {
 			t.Errorf("temporal POSTGRES_SEEDS = %q, want the postgresql service", seeds)
 		}
-		if c := temporal.DependsOn["postgresql"].Condition; c != "service_healthy" {
-			t.Errorf("temporal depends on postgresql with condition %q, want service_healthy", c)
+		// The schemas are set up in the database the server uses.
+		for schemaKey, serverKey := range map[string]string{"POSTGRES_SEEDS": "POSTGRES_SEEDS", "DB_PORT": "DB_PORT",
+			"POSTGRES_USER": "POSTGRES_USER", "SQL_PASSWORD": "POSTGRES_PWD"} {
+			if got, want := schema.Environment[schemaKey], temporal.Environment[serverKey]; got != want || got == "" {
+				t.Errorf("temporal-schema %s = %q, the server's %s %q", schemaKey, got, serverKey, want)
+			}
+		}
+		text := f.script(t, "temporal-schema")
+		for _, want := range []string{"setup-schema", "update-schema", "setup temporal temporal", "setup temporal_visibility visibility"} {
+			if !strings.Contains(text, want) {
+				t.Errorf("temporal-schema's script does not say %q", want)
+			}
+		}
+		// The namespace registered is the worker's, on the worker's server.
+		if got := namespace.Environment["DEFAULT_NAMESPACE"]; got != cfg.Temporal.Namespace {
+			t.Errorf("temporal-namespace DEFAULT_NAMESPACE = %q, want the worker's namespace %q", got, cfg.Temporal.Namespace)
+		}
+		if got := namespace.Environment["TEMPORAL_ADDRESS"]; got != cfg.Temporal.Address {
+			t.Errorf("temporal-namespace TEMPORAL_ADDRESS = %q, want the worker's %q", got, cfg.Temporal.Address)
+		}
+		if text := f.script(t, "temporal-namespace"); !strings.Contains(text, `namespace create --namespace "$DEFAULT_NAMESPACE"`) {
+			t.Error("temporal-namespace's script does not create $DEFAULT_NAMESPACE")
 		}
 		pg := f.service(t, "postgresql")
 		if v, _ := pg.mount("/var/lib/postgresql/data"); v == "" || pg.Healthcheck == nil {

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -224,6 +225,8 @@ func TestComposeServicesAndPorts(t *testing.T) {
 		{service: "seed"},
 		{service: "worker", ports: map[string]string{"9464": "9464"}},
 		{service: "starter"},
+		{service: "prometheus", ports: map[string]string{"9090": "9090"}},
+		{service: "grafana", ports: map[string]string{"3000": "3000"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.service, func(t *testing.T) {
@@ -255,6 +258,27 @@ func TestComposeImagesArePinned(t *testing.T) {
 		i := strings.LastIndex(s.Image, ":")
 		if i < 0 || strings.Contains(s.Image[i:], "/") || !version.MatchString(s.Image[i+1:]) {
 			t.Errorf("service %s: image %q is not pinned to a version tag", name, s.Image)
+		}
+	}
+}
+
+// Every named volume a service mounts is declared; bind mounts
+// (./folder) are folders of the repository that exist.
+func TestComposeVolumesExist(t *testing.T) {
+	f := loadCompose(t)
+	for name, s := range f.Services {
+		for _, v := range s.Volumes {
+			source, target, _ := strings.Cut(v, ":")
+			target, _, _ = strings.Cut(target, ":")
+			if !strings.HasPrefix(source, ".") && !strings.HasPrefix(source, "/") {
+				if _, ok := f.Volumes[source]; !ok {
+					t.Errorf("service %s mounts volume %q, which is not declared under volumes:", name, source)
+				}
+				continue
+			}
+			if _, err := os.Stat(f.hostPath(t, name, target)); err != nil {
+				t.Errorf("service %s: %v", name, err)
+			}
 		}
 	}
 }
@@ -595,6 +619,185 @@ func TestComposeImageBuildsTheBinaries(t *testing.T) {
 	for _, want := range []string{"data/", ".git", "*.test"} {
 		if !slices.Contains(lines, want) && !slices.Contains(lines, "/"+want) {
 			t.Errorf(".dockerignore does not exclude %s", want)
+		}
+	}
+}
+
+// Prometheus scrapes the worker's metrics port and evaluates the alert
+// rules of the repository, which name its job.
+func TestComposePrometheusScrapesTheWorker(t *testing.T) {
+	f := loadCompose(t)
+	prom := f.service(t, "prometheus")
+	configFile := flag(prom.Command, "config.file")
+	if configFile == "" {
+		t.Fatalf("prometheus command %q has no --config.file", prom.Command)
+	}
+	data, err := os.ReadFile(f.hostPath(t, "prometheus", configFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg struct {
+		RuleFiles     []string `yaml:"rule_files"`
+		ScrapeConfigs []struct {
+			JobName       string `yaml:"job_name"`
+			MetricsPath   string `yaml:"metrics_path"`
+			StaticConfigs []struct {
+				Targets []string `yaml:"targets"`
+			} `yaml:"static_configs"`
+			DNSSDConfigs []struct {
+				Names []string `yaml:"names"`
+				Type  string   `yaml:"type"`
+				Port  int      `yaml:"port"`
+			} `yaml:"dns_sd_configs"`
+		} `yaml:"scrape_configs"`
+	}
+	if err := yaml.Unmarshal(data, &cfg); err != nil {
+		t.Fatalf("%s: %v", configFile, err)
+	}
+	if v, _ := prom.mount(flag(prom.Command, "storage.tsdb.path")); v == "" || strings.HasPrefix(v, ".") {
+		t.Errorf("prometheus keeps its data (--storage.tsdb.path %q) on no named volume", flag(prom.Command, "storage.tsdb.path"))
+	}
+
+	// A job whose targets are the worker service on its metrics port: static,
+	// or every container of the service by DNS (A records: Docker's DNS
+	// serves no SRV).
+	_, port, err := net.SplitHostPort(f.service(t, "worker").Environment[envName("metrics.address")])
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := net.JoinHostPort("worker", port)
+	job := ""
+	for _, sc := range cfg.ScrapeConfigs {
+		if sc.MetricsPath != "" && sc.MetricsPath != "/metrics" {
+			continue
+		}
+		var targets []string
+		for _, s := range sc.StaticConfigs {
+			targets = append(targets, s.Targets...)
+		}
+		for _, d := range sc.DNSSDConfigs {
+			for _, name := range d.Names {
+				if d.Type == "A" || d.Type == "AAAA" {
+					targets = append(targets, net.JoinHostPort(name, strconv.Itoa(d.Port)))
+				}
+			}
+		}
+		if slices.Contains(targets, want) {
+			job = sc.JobName
+		}
+	}
+	if job == "" {
+		t.Fatalf("no scrape job of %s reaches %s/metrics, the worker's %s", configFile, want, envName("metrics.address"))
+	}
+
+	// The rule files are the repository's, relative to the configuration,
+	// and the rules on scrapes name that job.
+	if len(cfg.RuleFiles) == 0 {
+		t.Errorf("%s loads no rule files", configFile)
+	}
+	for _, rf := range cfg.RuleFiles {
+		if !path.IsAbs(rf) {
+			rf = path.Join(path.Dir(configFile), rf)
+		}
+		matches, err := filepath.Glob(f.hostPath(t, "prometheus", rf))
+		if err != nil || len(matches) == 0 {
+			t.Errorf("rule_files %s: no such file in the repository (%v)", rf, err)
+		}
+		for _, m := range matches {
+			text, err := os.ReadFile(m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(string(text), "up{") && !strings.Contains(string(text), `job="`+job+`"`) {
+				t.Errorf("%s: its rules on up name no job=%q, the job that scrapes the worker", m, job)
+			}
+		}
+	}
+}
+
+// Grafana is provisioned from the repository with the compose Prometheus
+// as its datasource, and with dashboards mounted where its provider reads
+// them.
+func TestComposeGrafanaIsProvisioned(t *testing.T) {
+	f := loadCompose(t)
+	g := f.service(t, "grafana")
+	if c := g.DependsOn["prometheus"].Condition; c == "" {
+		t.Error("grafana does not depend on prometheus")
+	}
+	// provisioned passes each YAML file that Grafana provisions from dir to
+	// each, and says how many there were.
+	provisioned := func(dir string, each func(data []byte)) int {
+		files, err := filepath.Glob(filepath.Join(f.hostPath(t, "grafana", dir), "*.y*ml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range files {
+			data, err := os.ReadFile(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			each(data)
+		}
+		return len(files)
+	}
+
+	// Prometheus listens on 9090 unless told otherwise.
+	promAddr := "prometheus:9090"
+	if a := flag(f.service(t, "prometheus").Command, "web.listen-address"); a != "" {
+		_, port, _ := net.SplitHostPort(a)
+		promAddr = net.JoinHostPort("prometheus", port)
+	}
+	var urls []string
+	provisioned("/etc/grafana/provisioning/datasources", func(data []byte) {
+		var ds struct {
+			Datasources []struct {
+				Type string `yaml:"type"`
+				URL  string `yaml:"url"`
+			} `yaml:"datasources"`
+		}
+		if err := yaml.Unmarshal(data, &ds); err != nil {
+			t.Errorf("datasource provisioning: %v", err)
+		}
+		for _, d := range ds.Datasources {
+			if d.Type == "prometheus" {
+				urls = append(urls, d.URL)
+			}
+		}
+	})
+	if !slices.Contains(urls, "http://"+promAddr) {
+		t.Errorf("grafana's prometheus datasources are at %q, want http://%s", urls, promAddr)
+	}
+
+	dashboards := 0
+	n := provisioned("/etc/grafana/provisioning/dashboards", func(data []byte) {
+		var p struct {
+			Providers []struct {
+				Type    string `yaml:"type"`
+				Options struct {
+					Path string `yaml:"path"`
+				} `yaml:"options"`
+			} `yaml:"providers"`
+		}
+		if err := yaml.Unmarshal(data, &p); err != nil {
+			t.Errorf("dashboard provisioning: %v", err)
+		}
+		for _, pr := range p.Providers {
+			if pr.Type != "file" && pr.Type != "" {
+				continue
+			}
+			files, err := filepath.Glob(filepath.Join(f.hostPath(t, "grafana", pr.Options.Path), "*.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			dashboards += len(files)
+		}
+	})
+	if n == 0 || dashboards == 0 {
+		t.Errorf("grafana: %d dashboard providers reading %d dashboards of the repository, want some", n, dashboards)
+	}
+	if home := g.Environment["GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH"]; home != "" {
+		if _, err := os.Stat(f.hostPath(t, "grafana", home)); err != nil {
+			t.Errorf("grafana's home dashboard: %v", err)
 		}
 	}
 }

@@ -58,6 +58,12 @@ func (a *Activities) Gates(ctx context.Context, in GatesInput) (GatesResult, err
 	stop := keepAlive(ctx)
 	defer stop()
 	h := activity.GetMetricsHandler(ctx)
+	// Every gate's and warning's series exists from the first run, at 0, so
+	// that an alert on its increase sees the first failure.
+	for _, gate := range []string{"empty_day", "rejected_lines", "rejected_events", "low_volume"} {
+		h.WithTags(map[string]string{"gate": gate}).Counter(metricGateFailures).Inc(0)
+	}
+	h.WithTags(map[string]string{"kind": "low_volume"}).Counter(metricRunWarnings).Inc(0)
 	fail := func(gate, format string, args ...any) error {
 		h.WithTags(map[string]string{"gate": gate}).Counter(metricGateFailures).Inc(1)
 		return temporal.NewNonRetryableApplicationError(fmt.Sprintf(format, args...), ErrQuality, nil)

@@ -122,6 +122,8 @@ func TestWorkerMetrics(t *testing.T) {
 			wantType = "Load"
 		case s.name == "clickstream_runs_total":
 			wantType = "Reconcile" // a run that succeeded is counted when its row is recorded
+		case s.name == "clickstream_quality_gate_failures_total", s.name == "clickstream_run_warnings_total":
+			wantType = "Gates"
 		}
 		if s.labels["activity_type"] != wantType || s.labels["namespace"] != cfg.Temporal.Namespace || s.labels["task_queue"] == "" {
 			t.Errorf("%s%v lacks the SDK's tags of the %s activity", s.name, s.labels, wantType)

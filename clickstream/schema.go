@@ -12,6 +12,7 @@ const (
 	Integer   FieldType = "INTEGER"
 	Float     FieldType = "FLOAT"
 	Timestamp FieldType = "TIMESTAMP"
+	Date      FieldType = "DATE" // a day, no time zone
 	Record    FieldType = "RECORD"
 )
 
@@ -55,7 +56,10 @@ type Table struct {
 	// key, and merges match on it. Empty for the lake table, which keeps
 	// every copy of a session: its rows are identified by their lineage
 	// (see KeyColumns).
-	Key          string
+	Key string
+	// Keys, when set, are the columns that together identify a row of a
+	// table keyed by more than one (a report's date and device type).
+	Keys         []string
 	Fields       []Field
 	Partitioning *TimePartitioning // nil: not partitioned
 	Clustering   []string
@@ -205,9 +209,13 @@ func Tables() []Table {
 	}
 }
 
-// KeyColumns are the columns that identify a row of t: its Key, or the
-// lineage (source_object, source_line) of a table that keeps every copy.
+// KeyColumns are the columns that identify a row of t: its Keys, its Key,
+// or the lineage (source_object, source_line) of a table that keeps every
+// copy.
 func (t Table) KeyColumns() []string {
+	if len(t.Keys) > 0 {
+		return append([]string(nil), t.Keys...)
+	}
 	if t.Key == "" {
 		return []string{ColSourceObject, ColSourceLine}
 	}

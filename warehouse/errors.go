@@ -28,4 +28,10 @@ var (
 	// not do what it tried (BigQuery's 401, 403 or reason accessDenied);
 	// the message names the roles it needs. Retrying cannot fix it.
 	ErrPermission = errors.New("permission denied")
+
+	// ErrDataTest is wrapped by errors saying a data test found rows that
+	// break a rule the tables must keep (an event without its session, a
+	// key twice, a report that does not add up); the message names the test
+	// and a sample of the keys. Retrying cannot fix it.
+	ErrDataTest = errors.New("data test failed")
 )

@@ -73,9 +73,9 @@ type runColumn struct {
 	value func(r *RunRecord) any
 }
 
-// DateType is BigQuery's DATE: a day, no time zone. DuckDB names it the
+// DateType is clickstream.Date: BigQuery's DATE, a day, no time zone. DuckDB names it the
 // same. Only RunsTable has such columns.
-const DateType clickstream.FieldType = "DATE"
+const DateType = clickstream.Date
 
 // runColumns is the one definition of RunsTable's columns; its DuckDB DDL
 // and BigQuery schema are derived from it (see [RunsTableSchema]). Columns

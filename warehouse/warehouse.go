@@ -3,6 +3,7 @@ package warehouse
 import (
 	"context"
 	"fmt"
+	"time"
 )
 
 // Default dataset names (SPEC.md).
@@ -118,6 +119,29 @@ type LoadResult struct {
 	BytesProcessed int64 `json:"bytes_processed,omitempty"`
 }
 
+// ModelsRequest asks for the derived tables to be built.
+type ModelsRequest struct {
+	// RunID is the run whose changes are rebuilt for (and those of failed
+	// or cancelled runs). Required unless Rebuild.
+	RunID string
+	// Rebuild builds every derived table again from the warehouse tables.
+	Rebuild bool
+	// Gap is the inactivity that ends a user session (models.session_gap).
+	// Optional: default models.DefaultGap.
+	Gap time.Duration
+}
+
+// ModelsResult says what a build did.
+type ModelsResult struct {
+	// Rows are the derived tables' rows after the build, by name.
+	Rows map[string]int64 `json:"rows"`
+	// Changes counts the change rows rebuilt for; Tests the data tests run.
+	Changes int64 `json:"changes"`
+	Tests   int   `json:"tests"`
+	// BytesProcessed is what the statements read, where the warehouse says.
+	BytesProcessed int64 `json:"bytes_processed,omitempty"`
+}
+
 // Warehouse is where the tables live. Each Load is all-or-nothing: a failed
 // load leaves the table as it was.
 type Warehouse interface {
@@ -144,6 +168,13 @@ type Warehouse interface {
 	// idempotent by RunID: recording a run already there (a retried
 	// activity) leaves the row as it was.
 	RecordRun(ctx context.Context, r RunRecord) error
+	// BuildModels builds the derived tables (package models): incrementally,
+	// what req.RunID's lake load changed, or all of them again with
+	// req.Rebuild; then, incrementally, the data tests, and the changes are
+	// forgotten. All or nothing: a failure, a data test that fails
+	// included (an error wrapping ErrDataTest), leaves the tables as they
+	// were and the changes pending.
+	BuildModels(ctx context.Context, req ModelsRequest) (ModelsResult, error)
 	// RecentVolumes returns the valid lines (sessions_valid) of the last n
 	// successful runs of source over as many days (0: runs over no date
 	// range), the newest first: what a run's volume is compared with.

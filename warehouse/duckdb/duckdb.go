@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/clickstream-platform/clickstream/clickstream"
+	"github.com/clickstream-platform/clickstream/models"
 	"github.com/clickstream-platform/clickstream/warehouse"
 	duckdbdriver "github.com/duckdb/duckdb-go/v2"
 )
@@ -114,7 +115,10 @@ func (d *Warehouse) Path() string { return d.path }
 // warehouse.RunsTable, e.g. clickstream_dw.sessions, as errors and SQL name
 // it.
 func (d *Warehouse) TableName(table string) string {
-	t, _ := warehouse.LookupTable(table)
+	t, ok := warehouse.LookupTable(table)
+	if !ok {
+		t, _ = models.Lookup(table)
+	}
 	return d.schemaOf(t) + "." + table
 }
 
@@ -143,7 +147,7 @@ func (d *Warehouse) Close() error {
 func (d *Warehouse) EnsureTables(ctx context.Context) error {
 	err := d.do(ctx, true, func(ctx context.Context, c *sql.Conn) error {
 		return inTx(ctx, c, func(tx *sql.Tx) error {
-			for _, t := range append(clickstream.Tables(), ledger()) {
+			for _, t := range append(append(clickstream.Tables(), ledger()), modelTables()...) {
 				if err := d.ensureTable(ctx, tx, t); err != nil {
 					return err
 				}
@@ -163,7 +167,7 @@ func (d *Warehouse) EnsureTables(ctx context.Context) error {
 func (d *Warehouse) RecreateTables(ctx context.Context) error {
 	err := d.do(ctx, true, func(ctx context.Context, c *sql.Conn) error {
 		return inTx(ctx, c, func(tx *sql.Tx) error {
-			for _, t := range append(clickstream.Tables(), ledger()) {
+			for _, t := range append(append(clickstream.Tables(), ledger()), modelTables()...) {
 				if err := d.createSchema(ctx, tx, t); err != nil {
 					return err
 				}

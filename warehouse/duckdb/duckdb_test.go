@@ -157,7 +157,13 @@ func TestLoadGenerated(t *testing.T) {
 // writes its staged rows to dir/<n>/<table>.ndjson; it returns the files by table.
 func transformLines(tb testing.TB, dir, object string, lines ...string) map[string]string {
 	tb.Helper()
-	tr, err := clickstream.NewTransformer(clickstream.Options{RunID: "run-" + object})
+	return transformLinesAs(tb, dir, object, "run-"+object, lines...)
+}
+
+// transformLinesAs is transformLines with the rows' run_id.
+func transformLinesAs(tb testing.TB, dir, object, runID string, lines ...string) map[string]string {
+	tb.Helper()
+	tr, err := clickstream.NewTransformer(clickstream.Options{RunID: runID})
 	if err != nil {
 		tb.Fatal(err)
 	}

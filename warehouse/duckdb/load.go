@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/clickstream-platform/clickstream/clickstream"
+	"github.com/clickstream-platform/clickstream/models"
 	"github.com/clickstream-platform/clickstream/warehouse"
 	duckdbdriver "github.com/duckdb/duckdb-go/v2"
 )
@@ -73,7 +74,7 @@ func (d *Warehouse) Load(ctx context.Context, req warehouse.LoadRequest) (wareho
 	}
 	err = d.do(ctx, true, func(ctx context.Context, c *sql.Conn) error {
 		err := inTx(ctx, c, func(tx *sql.Tx) error {
-			for _, t := range []clickstream.Table{lakeTable(), ledger(), t} {
+			for _, t := range []clickstream.Table{lakeTable(), ledger(), models.ChangesSchema(), t} {
 				if err := d.ensureTable(ctx, tx, t); err != nil {
 					return err
 				}
@@ -155,6 +156,9 @@ func (d *Warehouse) load(ctx context.Context, tx *sql.Tx, t clickstream.Table, f
 	}
 	if t.Key == "" {
 		if err := d.recordObjects(ctx, tx, req.RunID); err != nil {
+			return res, err
+		}
+		if err := d.logChanges(ctx, tx, target, req.RunID, fmt.Sprintf("%s = %s", quoteIdent(clickstream.ColRunID), quoteString(req.RunID))); err != nil {
 			return res, err
 		}
 	}

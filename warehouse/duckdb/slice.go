@@ -76,15 +76,21 @@ func (d *Warehouse) replaceLakeSlice(ctx context.Context, tx *sql.Tx, target str
 	obj := quoteIdent(clickstream.ColSourceObject)
 	led := d.ident(ledger())
 	var stmts []string
+	removed := inSlice
 	if req.Mode == warehouse.Replace {
 		stmts = []string{
 			fmt.Sprintf("DELETE FROM %s WHERE %s", target, inSlice),
 			fmt.Sprintf("DELETE FROM %s WHERE %s", led, inSlice),
 		}
 	} else {
-		stmts = []string{fmt.Sprintf(`DELETE FROM %s WHERE %s IN (
+		removed = fmt.Sprintf(`%s IN (
 	SELECT o.uri FROM %s AS o LEFT JOIN %s AS l ON l.%s = o.uri
-	WHERE l.generation IS DISTINCT FROM o.generation)`, target, obj, objectsTable, led, obj)}
+	WHERE l.generation IS DISTINCT FROM o.generation)`, obj, objectsTable, led, obj)
+		stmts = []string{fmt.Sprintf("DELETE FROM %s WHERE %s", target, removed)}
+	}
+	// What the rows removed held, the models must rebuild.
+	if err := d.logChanges(ctx, tx, target, req.RunID, removed); err != nil {
+		return err
 	}
 	for _, q := range stmts {
 		if _, err := tx.ExecContext(ctx, q); err != nil {

@@ -25,7 +25,8 @@ type object struct {
 
 func stageObject(tb testing.TB, dir, name string, gen int64, lines ...string) object {
 	tb.Helper()
-	return object{name: name, gen: gen, files: transformLines(tb, dir, name, lines...)}
+	// The rows' run_id is the run that loads them, as in a pipeline run.
+	return object{name: name, gen: gen, files: transformLinesAs(tb, dir, name, "run", lines...)}
 }
 
 // loadObjects loads objs into every table, the lake first, as a run whose

@@ -1,0 +1,161 @@
+package models
+
+import (
+	"fmt"
+	"strings"
+	"text/template"
+	"time"
+
+	"github.com/clickstream-platform/clickstream/clickstream"
+)
+
+// Dialect spells what the two warehouses spell differently. Everything
+// else in the models' SQL is written once, in the SQL both accept.
+type Dialect interface {
+	// Table is the qualified name of a table of the lake or dw dataset
+	// (clickstream tables, the derived tables, ChangesTable, pipeline_runs).
+	Table(name string) string
+	// String quotes s as a string literal.
+	String(s string) string
+	// Float is the 64-bit floating point type.
+	Float() string
+	// SHA256Hex is the lowercase hex SHA-256 of the string expr.
+	SHA256Hex(expr string) string
+	// RFC3339Micro is the timestamp expr as UTC text with six fraction
+	// digits: 2024-01-30T10:00:00.000000Z.
+	RFC3339Micro(expr string) string
+	// MicrosBetween is the microseconds from the timestamp from to to.
+	MicrosBetween(from, to string) string
+	// AddMicros is the timestamp expr plus n microseconds (n may be < 0).
+	AddMicros(expr string, n int64) string
+	// Struct builds a record of the named values: name, expr, name, expr...
+	Struct(namesAndExprs ...string) string
+	// EmptyRevenue is an empty list of user_sessions.revenue's records.
+	EmptyRevenue() string
+	// Days is a FROM item that gives, for each row of the items before it,
+	// one row a date d from the date expr from to to, both included.
+	Days(from, to string) string
+	// TempTable creates (or replaces) a temporary table as a query.
+	TempTable(name, query string) string
+}
+
+// events is every event of the warehouse as the models read it: its user
+// and device type (from its session), the ordering a user's events follow
+// (timestamp, then table: page view 0, add to cart 1, purchase 2, then
+// event_id), and the columns the models use.
+const eventsSQL = `SELECT s.user_id, s.device_type, e.session_key, e.timestamp AS ts, 0 AS kind, e.event_id, e.page_url,
+		CAST(NULL AS STRING) AS currency, CAST(NULL AS {{float}}) AS amount
+	FROM {{table "pageview_events"}} AS e JOIN {{table "sessions"}} AS s ON s.session_key = e.session_key
+	UNION ALL
+	SELECT s.user_id, s.device_type, e.session_key, e.timestamp, 1, e.event_id, CAST(NULL AS STRING), CAST(NULL AS STRING), CAST(NULL AS {{float}})
+	FROM {{table "addtocart_events"}} AS e JOIN {{table "sessions"}} AS s ON s.session_key = e.session_key
+	UNION ALL
+	SELECT s.user_id, s.device_type, e.session_key, e.timestamp, 2, e.event_id, CAST(NULL AS STRING), e.currency, e.amount
+	FROM {{table "purchase_events"}} AS e JOIN {{table "sessions"}} AS s ON s.session_key = e.session_key`
+
+// userSessionsSQL cuts the events of ev (a table of eventsSQL's columns)
+// into user sessions: an event at least the gap after the user's previous
+// one starts a new user session.
+const userSessionsSQL = `WITH o AS (
+	SELECT *, LAG(ts) OVER (PARTITION BY user_id ORDER BY ts, kind, event_id) AS prev FROM {{.Events}}
+), m AS (
+	SELECT *, CASE WHEN prev IS NULL OR {{micros "prev" "ts"}} >= {{.GapMicros}} THEN 1 ELSE 0 END AS starts FROM o
+), n AS (
+	SELECT *, SUM(starts) OVER (PARTITION BY user_id ORDER BY ts, kind, event_id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS sn FROM m
+), w AS (
+	SELECT *,
+		FIRST_VALUE(page_url IGNORE NULLS) OVER (PARTITION BY user_id, sn ORDER BY ts, kind, event_id ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS entry_page,
+		LAST_VALUE(page_url IGNORE NULLS) OVER (PARTITION BY user_id, sn ORDER BY ts, kind, event_id ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS exit_page
+	FROM n
+), rev AS (
+	SELECT user_id, sn, currency, SUM(amount) AS amount FROM n WHERE kind = 2 GROUP BY user_id, sn, currency
+), revs AS (
+	SELECT user_id, sn, ARRAY_AGG({{struct "currency" "currency" "amount" "amount"}} ORDER BY currency NULLS LAST) AS revenue FROM rev GROUP BY user_id, sn
+)
+SELECT {{sha256 (printf "w.user_id || ':' || %s" (rfc3339 "MIN(w.ts)"))}} AS user_session_id, w.user_id,
+	MIN(w.ts) AS started_at, MAX(w.ts) AS ended_at, {{micros "MIN(w.ts)" "MAX(w.ts)"}} / 1e6 AS duration_seconds,
+	COUNT(*) AS events, SUM(CASE WHEN w.kind = 0 THEN 1 ELSE 0 END) AS pageviews,
+	SUM(CASE WHEN w.kind = 1 THEN 1 ELSE 0 END) AS addtocarts, SUM(CASE WHEN w.kind = 2 THEN 1 ELSE 0 END) AS purchases,
+	COALESCE(ANY_VALUE(revs.revenue), {{emptyRevenue}}) AS revenue, ANY_VALUE(w.entry_page) AS entry_page, ANY_VALUE(w.exit_page) AS exit_page,
+	ARRAY_AGG(DISTINCT w.device_type ORDER BY w.device_type) AS device_types, COUNT(DISTINCT w.session_key) AS input_sessions
+FROM w LEFT JOIN revs ON revs.user_id = w.user_id AND revs.sn = w.sn
+GROUP BY w.user_id, w.sn`
+
+// Report queries, each over ev (events) or us (user sessions) and a filter
+// on the rows of the days, users or objects rebuilt.
+const (
+	dailyEventsSQL = `SELECT CAST(ts AS DATE) AS date, device_type, SUM(CASE WHEN kind = 0 THEN 1 ELSE 0 END) AS pageviews,
+	SUM(CASE WHEN kind = 1 THEN 1 ELSE 0 END) AS addtocarts, SUM(CASE WHEN kind = 2 THEN 1 ELSE 0 END) AS purchases
+FROM ({{.Events}}) AS ev WHERE {{.Filter}} GROUP BY 1, 2`
+	revenueDailySQL = `SELECT CAST(ts AS DATE) AS date, currency, COUNT(*) AS orders, SUM(amount) AS revenue
+FROM ({{.Events}}) AS ev WHERE kind = 2 AND {{.Filter}} GROUP BY 1, 2`
+	funnelDailySQL = `SELECT CAST(started_at AS DATE) AS date, COUNT(*) AS user_sessions,
+	SUM(CASE WHEN pageviews > 0 THEN 1 ELSE 0 END) AS with_pageview, SUM(CASE WHEN addtocarts > 0 THEN 1 ELSE 0 END) AS with_addtocart,
+	SUM(CASE WHEN purchases > 0 THEN 1 ELSE 0 END) AS with_purchase
+FROM {{table "user_sessions"}} AS us WHERE {{.Filter}} GROUP BY 1`
+	topUsersSQL = `WITH d AS (
+	SELECT user_id, device_type, COUNT(*) AS events FROM ({{.Events}}) AS ev WHERE {{.Filter}} GROUP BY 1, 2
+), u AS (
+	SELECT user_id, COUNT(*) AS user_sessions FROM {{table "user_sessions"}} AS us WHERE {{.Filter}} GROUP BY 1
+)
+SELECT d.user_id, SUM(d.events) AS events, ANY_VALUE(u.user_sessions) AS user_sessions,
+	ARRAY_AGG({{struct "device_type" "d.device_type" "events" "d.events"}} ORDER BY d.device_type) AS events_by_device
+FROM d JOIN u ON u.user_id = d.user_id GROUP BY d.user_id`
+	sessionsPerObjectSQL = `SELECT source_object, COUNT(DISTINCT session_key) AS sessions FROM {{table "visits"}} AS v WHERE {{.Filter}} GROUP BY 1`
+)
+
+// renderer renders the models' templates in a dialect.
+type renderer struct {
+	d    Dialect
+	gap  int64 // microseconds
+	funcs template.FuncMap
+}
+
+func newRenderer(d Dialect, gap time.Duration) *renderer {
+	r := &renderer{d: d, gap: gap.Microseconds()}
+	r.funcs = template.FuncMap{
+		"table":        d.Table,
+		"float":        d.Float,
+		"sha256":       d.SHA256Hex,
+		"rfc3339":      d.RFC3339Micro,
+		"micros":       d.MicrosBetween,
+		"struct":       func(kv ...string) string { return d.Struct(kv...) },
+		"emptyRevenue": d.EmptyRevenue,
+		"str":          d.String,
+	}
+	return r
+}
+
+func (r *renderer) render(tmpl string, data any) string {
+	t := template.Must(template.New("sql").Funcs(r.funcs).Parse(tmpl))
+	var b strings.Builder
+	if err := t.Execute(&b, data); err != nil {
+		panic(fmt.Sprintf("models: rendering %q: %v", tmpl[:min(len(tmpl), 40)], err)) // the templates are constants; a test renders them all
+	}
+	return b.String()
+}
+
+type view struct {
+	Events    string // a table name or a parenthesized query of eventsSQL's columns
+	Filter    string
+	GapMicros int64
+}
+
+func (r *renderer) events() string { return r.render(eventsSQL, nil) }
+
+// columns lists a table's columns.
+func columns(t clickstream.Table) string {
+	names := make([]string, len(t.Fields))
+	for i, f := range t.Fields {
+		names[i] = f.Name
+	}
+	return strings.Join(names, ", ")
+}
+
+func table(name string) clickstream.Table {
+	t, ok := Lookup(name)
+	if !ok {
+		panic("models: no table " + name)
+	}
+	return t
+}

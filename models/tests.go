@@ -1,0 +1,74 @@
+package models
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/clickstream-platform/clickstream/clickstream"
+)
+
+// DataTests are the rules the tables must keep after a run's models step,
+// checked on what the run changed (the pending changes of Incremental, so
+// they run before Done): every event's session is in sessions; keys are
+// unique and not null in every table; the reports' sums equal the warehouse
+// tables' counts for the days rebuilt. A test that finds keys fails the run.
+func DataTests(d Dialect, runID string) []DataTest {
+	chg := fmt.Sprintf("(SELECT user_id, source_object, first_event, last_event FROM %s WHERE %s)", d.Table(ChangesTable), pendingSQL(d, runID))
+	days := fmt.Sprintf("(SELECT DISTINCT d FROM %s AS c, %s WHERE c.first_event IS NOT NULL)", chg,
+		d.Days("CAST(c.first_event AS DATE)", "CAST(c.last_event AS DATE)"))
+	users := fmt.Sprintf("(SELECT user_id FROM %s AS c)", chg)
+	var tests []DataTest
+	add := func(name, q string) { tests = append(tests, DataTest{Name: name, SQL: q + "\nLIMIT 5"}) }
+
+	for _, t := range []string{clickstream.PageviewsTable, clickstream.AddtocartsTable, clickstream.PurchasesTable} {
+		add(t+" events have a session", fmt.Sprintf(
+			"SELECT e.event_id AS k FROM %s AS e LEFT JOIN %s AS s ON s.session_key = e.session_key\nWHERE s.session_key IS NULL AND CAST(e.timestamp AS DATE) IN %s",
+			d.Table(t), d.Table(clickstream.SessionsTable), days))
+	}
+	// Keys unique and not null, over the rows the run may have changed.
+	unique := func(table string, keys []string, where string) {
+		k := keys[0]
+		if len(keys) > 1 {
+			parts := make([]string, len(keys))
+			for i, c := range keys {
+				parts[i] = fmt.Sprintf("COALESCE(CAST(%s AS STRING), 'NULL')", c)
+			}
+			k = strings.Join(parts, " || '/' || ")
+		}
+		nulls := make([]string, len(keys))
+		for i, c := range keys {
+			nulls[i] = c + " IS NULL"
+		}
+		add(table+" keys are unique and not null", fmt.Sprintf(
+			"SELECT CAST(%s AS STRING) AS k FROM %s WHERE %s GROUP BY 1 HAVING COUNT(*) > 1 OR MAX(CASE WHEN %s THEN 1 ELSE 0 END) = 1",
+			k, d.Table(table), where, strings.Join(nulls, " OR ")))
+	}
+	unique(clickstream.SessionsTable, []string{"session_key"}, "user_id IN "+users)
+	for _, t := range []string{clickstream.PageviewsTable, clickstream.AddtocartsTable, clickstream.PurchasesTable} {
+		unique(t, []string{"event_id"}, "CAST(timestamp AS DATE) IN "+days)
+	}
+	unique(UserSessions, []string{"user_session_id"}, "user_id IN "+users)
+	unique(DailyEvents, []string{"date", "device_type"}, "date IN "+days)
+	unique(RevenueDaily, []string{"date", "currency"}, "date IN "+days)
+	unique(TopUsers, []string{"user_id"}, "user_id IN "+users)
+	unique(SessionsPerObject, []string{"source_object"}, fmt.Sprintf("source_object IN (SELECT source_object FROM %s AS c)", chg))
+
+	// The reports add up to the warehouse tables, day by day.
+	for _, c := range []struct{ column, table string }{
+		{"pageviews", clickstream.PageviewsTable}, {"addtocarts", clickstream.AddtocartsTable}, {"purchases", clickstream.PurchasesTable},
+	} {
+		add(DailyEvents+"."+c.column+" equal "+c.table, fmt.Sprintf(`SELECT CAST(x.d AS STRING) AS k FROM (
+	SELECT d, (SELECT COALESCE(SUM(%s), 0) FROM %s WHERE date = days.d) AS r,
+		(SELECT COUNT(*) FROM %s WHERE CAST(timestamp AS DATE) = days.d) AS w FROM %s AS days) AS x WHERE x.r <> x.w`,
+			c.column, d.Table(DailyEvents), d.Table(c.table), days))
+	}
+	add(RevenueDaily+".orders equal "+clickstream.PurchasesTable, fmt.Sprintf(`SELECT CAST(x.d AS STRING) AS k FROM (
+	SELECT d, (SELECT COALESCE(SUM(orders), 0) FROM %s WHERE date = days.d) AS r,
+		(SELECT COUNT(*) FROM %s WHERE CAST(timestamp AS DATE) = days.d) AS w FROM %s AS days) AS x WHERE x.r <> x.w`,
+		d.Table(RevenueDaily), d.Table(clickstream.PurchasesTable), days))
+	add(FunnelDaily+".user_sessions equal "+UserSessions, fmt.Sprintf(`SELECT CAST(x.d AS STRING) AS k FROM (
+	SELECT d, (SELECT COALESCE(SUM(user_sessions), 0) FROM %s WHERE date = days.d) AS r,
+		(SELECT COUNT(*) FROM %s WHERE CAST(started_at AS DATE) = days.d) AS w FROM %s AS days) AS x WHERE x.r <> x.w`,
+		d.Table(FunnelDaily), d.Table(UserSessions), days))
+	return tests
+}

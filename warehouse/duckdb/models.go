@@ -1,0 +1,167 @@
+package duckdb
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/clickstream-platform/clickstream/clickstream"
+	"github.com/clickstream-platform/clickstream/models"
+	"github.com/clickstream-platform/clickstream/warehouse"
+)
+
+// dialect spells the models' SQL for DuckDB.
+type dialect struct{ d *Warehouse }
+
+var _ models.Dialect = dialect{}
+
+func (x dialect) Table(name string) string {
+	if t, ok := models.Lookup(name); ok {
+		return x.d.ident(t)
+	}
+	t, _ := warehouse.LookupTable(name)
+	return x.d.ident(t)
+}
+func (dialect) String(s string) string       { return quoteString(s) }
+func (dialect) Float() string                { return "DOUBLE" }
+func (dialect) SHA256Hex(e string) string    { return "sha256(" + e + ")" }
+func (dialect) RFC3339Micro(e string) string { return "strftime(" + e + ", '%Y-%m-%dT%H:%M:%S.%fZ')" }
+func (dialect) MicrosBetween(from, to string) string {
+	return "(epoch_us(" + to + ") - epoch_us(" + from + "))"
+}
+func (dialect) AddMicros(e string, n int64) string {
+	return "(" + e + " + to_microseconds(" + strconv.FormatInt(n, 10) + "))"
+}
+func (dialect) Struct(kv ...string) string {
+	parts := make([]string, 0, len(kv)/2)
+	for i := 0; i+1 < len(kv); i += 2 {
+		parts = append(parts, quoteIdent(kv[i])+" := "+kv[i+1])
+	}
+	return "struct_pack(" + strings.Join(parts, ", ") + ")"
+}
+func (dialect) EmptyRevenue() string {
+	t, _ := models.Lookup(models.UserSessions)
+	for _, f := range t.Fields {
+		if f.Name == "revenue" {
+			return "CAST([] AS " + Type(f) + ")"
+		}
+	}
+	return "[]"
+}
+func (dialect) Days(from, to string) string {
+	return "unnest(CAST(generate_series(" + from + ", " + to + ", INTERVAL 1 DAY) AS DATE[])) AS days_(d)"
+}
+func (dialect) TempTable(name, query string) string {
+	return "CREATE OR REPLACE TEMP TABLE " + name + " AS\n" + query
+}
+
+// modelTables are the tables BuildModels writes: the derived ones, and the
+// changes the lake's loads record.
+func modelTables() []clickstream.Table { return append(models.Tables(), models.ChangesSchema()) }
+
+// BuildModels builds the derived tables in one transaction: incrementally
+// (models.Incremental, then the data tests, then models.Done) or, with
+// req.Rebuild, all of them again (models.Rebuild).
+func (d *Warehouse) BuildModels(ctx context.Context, req warehouse.ModelsRequest) (warehouse.ModelsResult, error) {
+	res := warehouse.ModelsResult{Rows: map[string]int64{}}
+	if req.RunID == "" && !req.Rebuild {
+		return res, errors.New("building the models: a run id is required unless rebuilding")
+	}
+	gap := req.Gap
+	if gap <= 0 {
+		gap = models.DefaultGap
+	}
+	x := dialect{d}
+	err := d.do(ctx, true, func(ctx context.Context, c *sql.Conn) error {
+		return inTx(ctx, c, func(tx *sql.Tx) error {
+			for _, t := range append(clickstream.Tables(), modelTables()...) {
+				if err := d.ensureTable(ctx, tx, t); err != nil {
+					return err
+				}
+			}
+			if err := d.ensureRunsTable(ctx, tx); err != nil {
+				return err
+			}
+			stmts := models.Rebuild(x, gap)
+			if !req.Rebuild {
+				q := fmt.Sprintf("SELECT count(*) FROM %s WHERE %s", x.Table(models.ChangesTable), strings.TrimPrefix(models.Done(x, req.RunID).SQL,
+					"DELETE FROM "+x.Table(models.ChangesTable)+" WHERE "))
+				if err := tx.QueryRowContext(ctx, q).Scan(&res.Changes); err != nil {
+					return fmt.Errorf("counting the changes: %w", err)
+				}
+				stmts = models.Incremental(x, req.RunID, gap)
+			}
+			for _, s := range stmts {
+				if _, err := tx.ExecContext(ctx, s.SQL); err != nil {
+					return fmt.Errorf("%s: %w", s.What, err)
+				}
+			}
+			if !req.Rebuild {
+				for _, t := range models.DataTests(x, req.RunID) {
+					res.Tests++
+					if err := runDataTest(ctx, tx, t); err != nil {
+						return err
+					}
+				}
+				if _, err := tx.ExecContext(ctx, models.Done(x, req.RunID).SQL); err != nil {
+					return fmt.Errorf("removing the changes rebuilt for: %w", err)
+				}
+			}
+			for _, t := range models.Tables() {
+				n, err := countRows(ctx, tx, d.ident(t))
+				if err != nil {
+					return err
+				}
+				res.Rows[t.Name] = n
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return warehouse.ModelsResult{}, fmt.Errorf("building the models: %w", err)
+	}
+	return res, nil
+}
+
+// runDataTest fails with an error wrapping warehouse.ErrDataTest that names
+// the test and the keys it found.
+func runDataTest(ctx context.Context, tx *sql.Tx, t models.DataTest) error {
+	rows, err := tx.QueryContext(ctx, t.SQL)
+	if err != nil {
+		return fmt.Errorf("data test %q: %w", t.Name, err)
+	}
+	defer rows.Close()
+	var keys []string
+	for rows.Next() {
+		var k sql.NullString
+		if err := rows.Scan(&k); err != nil {
+			return fmt.Errorf("data test %q: %w", t.Name, err)
+		}
+		keys = append(keys, cmp.Or(k.String, "NULL"))
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("data test %q: %w", t.Name, err)
+	}
+	if len(keys) > 0 {
+		return fmt.Errorf("%w: %q, e.g. %s", warehouse.ErrDataTest, t.Name, strings.Join(keys, ", "))
+	}
+	return nil
+}
+
+// logChanges records in the changes table, for the models step, the users
+// and objects of the lake rows of target that cond selects, with the span
+// of their events' timestamps.
+func (d *Warehouse) logChanges(ctx context.Context, tx *sql.Tx, target, runID, cond string) error {
+	q := fmt.Sprintf(`INSERT INTO %s (run_id, user_id, source_object, first_event, last_event)
+SELECT %s, user_id, source_object, min(list_min(list_transform(events, lambda x: x.event.timestamp))),
+	max(list_max(list_transform(events, lambda x: x.event.timestamp)))
+FROM %s WHERE %s GROUP BY user_id, source_object`, d.ident(models.ChangesSchema()), quoteString(runID), target, cond)
+	if _, err := tx.ExecContext(ctx, q); err != nil {
+		return fmt.Errorf("recording the changes for the models: %w", err)
+	}
+	return nil
+}

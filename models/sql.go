@@ -106,8 +106,8 @@ FROM d JOIN u ON u.user_id = d.user_id GROUP BY d.user_id`
 
 // renderer renders the models' templates in a dialect.
 type renderer struct {
-	d    Dialect
-	gap  int64 // microseconds
+	d     Dialect
+	gap   int64 // microseconds
 	funcs template.FuncMap
 }
 

@@ -2,8 +2,10 @@ package activities
 
 import (
 	"context"
+	"time"
 
 	"github.com/clickstream-platform/clickstream/blob"
+	"github.com/clickstream-platform/clickstream/models"
 	"github.com/clickstream-platform/clickstream/pipeline"
 	"github.com/clickstream-platform/clickstream/staging"
 	"github.com/clickstream-platform/clickstream/warehouse"
@@ -37,11 +39,17 @@ type Activities struct {
 	// TemporalUIURL and Namespace make the alerts' links to the runs.
 	// Optional: default no link.
 	TemporalUIURL, Namespace string
+	// SessionGap is the inactivity that ends a user session
+	// (models.session_gap). Optional: default DefaultSessionGap.
+	SessionGap time.Duration
 	// SearchAttributes says the Temporal namespace has the clickstream
 	// search attributes (the worker registers them at start, where it may);
 	// runs then set them. Optional: default false, memo only.
 	SearchAttributes bool
 }
+
+// DefaultSessionGap is models.session_gap's default.
+const DefaultSessionGap = models.DefaultGap
 
 // area is the runs' staging area.
 func (a *Activities) area() staging.Area {

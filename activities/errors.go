@@ -34,7 +34,7 @@ const (
 )
 
 // NonRetryable lists the types above, for retry policies.
-var NonRetryable = []string{ErrConfig, ErrDataContract, ErrSchema, ErrReconcile, ErrQuality}
+var NonRetryable = []string{ErrConfig, ErrDataContract, ErrSchema, ErrReconcile, ErrQuality, ErrDataTest}
 
 // classify turns err into a non-retryable application error when retrying
 // cannot help, and returns it unchanged otherwise.

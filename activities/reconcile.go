@@ -29,6 +29,8 @@ type ReconcileInput struct {
 	Started       time.Time `json:"started"`
 	TransformDone time.Time `json:"transform_done"`
 	LoadDone      time.Time `json:"load_done"`
+	// ModelsDone is when the models step ended; zero for a run without.
+	ModelsDone time.Time `json:"models_done,omitzero"`
 	// Tally is what the run read and counted.
 	pipeline.Tally
 	Executions int          `json:"executions"`
@@ -89,7 +91,7 @@ func runRecord(in ReconcileInput, res ReconcileResult, finished time.Time) wareh
 	return warehouse.RunRecord{
 		RunID: in.RunID, WorkflowID: in.WorkflowID, Source: in.Source, Mode: in.Mode, From: in.From, To: in.To,
 		Status:  warehouse.RunSucceeded,
-		Started: in.Started, TransformDone: in.TransformDone, LoadDone: in.LoadDone, Finished: finished,
+		Started: in.Started, TransformDone: in.TransformDone, LoadDone: in.LoadDone, ModelsDone: in.ModelsDone, Finished: finished,
 		Tally: in.Tally, Executions: int64(in.Executions), Rows: res.Rows, RowsAdded: res.RowsAdded,
 		BytesProcessed: bytesProcessed(in.Loads), Warnings: in.Warnings,
 	}

@@ -75,6 +75,7 @@ func NewActivities(ctx context.Context, cfg config.Config, wh warehouse.Warehous
 		},
 		AlertWebhook: string(cfg.Alerts.WebhookURL), TemporalUIURL: cfg.Alerts.TemporalUIURL, Namespace: cfg.Temporal.Namespace,
 		MaxLineBytes: int(cfg.Transform.MaxLineBytes),
+		SessionGap:   cfg.Models.SessionGap,
 		PartBytes:    int64(cfg.Transform.PartBytes),
 	}, nil
 }
@@ -85,6 +86,7 @@ func Register(r worker.Registry, a *activities.Activities) {
 	r.RegisterWorkflow(workflows.BatchWorkflow)
 	r.RegisterWorkflow(workflows.RecreateTablesWorkflow)
 	r.RegisterWorkflow(workflows.BackfillWorkflow)
+	r.RegisterWorkflow(workflows.RebuildModelsWorkflow)
 	r.RegisterActivity(a)
 }
 

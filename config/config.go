@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"reflect"
 	"strings"
+	"time"
 
 	"github.com/go-viper/mapstructure/v2"
 )
@@ -21,6 +22,7 @@ type Config struct {
 	Pipeline   Pipeline   `mapstructure:"pipeline"`
 	Transform  Transform  `mapstructure:"transform"`
 	Quality    Quality    `mapstructure:"quality"`
+	Models     Models     `mapstructure:"models"`
 	Alerts     Alerts     `mapstructure:"alerts"`
 	Metrics    Metrics    `mapstructure:"metrics"`
 	Log        Log        `mapstructure:"log"`
@@ -129,6 +131,11 @@ type Quality struct {
 	FailOnLowVolume   bool    `mapstructure:"fail_on_low_volume"`
 }
 
+// Models configures the derived tables.
+type Models struct {
+	SessionGap time.Duration `mapstructure:"session_gap"`
+}
+
 // Alerts says where alerts go.
 type Alerts struct {
 	WebhookURL    Secret `mapstructure:"webhook_url"`
@@ -212,7 +219,7 @@ func decode(values map[string]any) (Config, error) {
 
 func decodeMap(in map[string]any, out *Config) error {
 	d, err := mapstructure.NewDecoder(&mapstructure.DecoderConfig{
-		DecodeHook:       byteSizeHook,
+		DecodeHook:       mapstructure.ComposeDecodeHookFunc(byteSizeHook, mapstructure.StringToTimeDurationHookFunc()),
 		WeaklyTypedInput: true, // as viper does: `uri: 2024` is the string "2024"
 		ErrorUnused:      true, // a table key without a field
 		Result:           out,

@@ -186,6 +186,11 @@ var keys = []Key{
 		Doc:     "Whether a run below quality.min_volume_ratio fails (QualityError, before any load) instead of warning.",
 	},
 	{
+		Name:    "models.session_gap",
+		Default: "30m",
+		Doc:     "Inactivity that ends a user session (clickstream_dw.user_sessions): an event this long or longer after the user's previous one starts a new one. Between 1s and 24h. Runs rebuild only what they changed, with the gap they are given: after changing it, rebuild every derived table (starter models rebuild).",
+	},
+	{
 		Name:    "alerts.webhook_url",
 		Default: "",
 		Doc:     "URL that receives a JSON POST within seconds of a run failing or warning (run, workflow, status, error, counts, a link to the run in the Temporal UI, and a text field a Slack incoming webhook shows as is); retried with backoff, never failing the run. A secret: set it with CLICKSTREAM_ALERTS_WEBHOOK_URL; it is never printed, logged or put in a workflow's history. Empty: no alerts.",

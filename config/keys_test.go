@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestKeysMatchConfig keeps the key table and the Config struct in step:
@@ -46,6 +47,7 @@ func TestDefaultIsValid(t *testing.T) {
 		Pipeline:  Pipeline{Mode: "replace", BatchObjects: 64, BatchBytes: 64 * MiB, Window: 4, PageSize: 1000, PagesPerRun: 20, StagingFormat: "parquet"},
 		Transform: Transform{PartBytes: 64 * MiB, MaxLineBytes: 16 * MiB},
 		Quality:   Quality{MaxRejectedLines: 0.10, MaxRejectedEvents: 0.10, MinVolumeRatio: 0.2},
+		Models:    Models{SessionGap: 30 * time.Minute},
 		Alerts:    Alerts{TemporalUIURL: "http://127.0.0.1:8233"},
 		Metrics:   Metrics{Address: "127.0.0.1:9464"},
 		Log:       Log{Level: "info", Format: "text"},

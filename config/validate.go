@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/url"
 	"strconv"
+	"time"
 
 	"github.com/clickstream-platform/clickstream/location"
 )
@@ -111,6 +112,9 @@ func (c Config) Validate() error {
 		if q.v < 0 || q.v > 1 {
 			check(q.key, fmt.Errorf("must be a share between 0 and 1, got %g", q.v))
 		}
+	}
+	if g := c.Models.SessionGap; g < time.Second || g > 24*time.Hour {
+		check("models.session_gap", fmt.Errorf("must be between 1s and 24h, got %v", g))
 	}
 	if u := string(c.Alerts.WebhookURL); u != "" {
 		// The URL is a secret: the error names the key, not the value.

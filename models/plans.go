@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/clickstream-platform/clickstream/clickstream"
+
 	"github.com/clickstream-platform/clickstream/warehouse"
 )
 
@@ -117,6 +119,19 @@ func Incremental(d Dialect, runID string, gap time.Duration) []Statement {
 	objects := fmt.Sprintf("source_object IN (SELECT source_object FROM %s)", tmpChanges)
 	refill(SessionsPerObject, objects, r.render(sessionsPerObjectSQL, view{Filter: objects}))
 	return out
+}
+
+// PendingCount counts the changes Incremental would rebuild for.
+func PendingCount(d Dialect, runID string) string {
+	return fmt.Sprintf("SELECT COUNT(*) FROM %s WHERE %s", d.Table(ChangesTable), pendingSQL(d, runID))
+}
+
+// Unbuilt is true when user_sessions is empty while the event tables are
+// not: the models were never built on this warehouse's data, and only a
+// rebuild makes them whole.
+func Unbuilt(d Dialect) string {
+	return fmt.Sprintf("SELECT NOT EXISTS (SELECT 1 FROM %s) AND (EXISTS (SELECT 1 FROM %s) OR EXISTS (SELECT 1 FROM %s) OR EXISTS (SELECT 1 FROM %s))",
+		d.Table(UserSessions), d.Table(clickstream.PageviewsTable), d.Table(clickstream.AddtocartsTable), d.Table(clickstream.PurchasesTable))
 }
 
 // Done removes the changes Incremental rebuilt for: the statement that ends

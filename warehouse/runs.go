@@ -50,6 +50,9 @@ type RunRecord struct {
 	// unknown: NULL, and so is every duration derived from it. Finished is
 	// optional: default the time RecordRun is called.
 	Started, TransformDone, LoadDone, Finished time.Time
+	// ModelsDone is when the derived tables were built, after LoadDone;
+	// zero (NULL) for runs without a models step.
+	ModelsDone time.Time
 	// Tally is what the run read and counted.
 	pipeline.Tally
 	// Executions counts the run's workflow executions (continue-as-new).
@@ -152,6 +155,10 @@ func runColumns() []runColumn {
 		{clickstream.Field{Name: "warnings", Type: clickstream.String, Mode: clickstream.Nullable,
 			Description: "What the run warned of (a low volume), one warning a line; NULL when none."},
 			func(r *RunRecord) any { return nullString(strings.Join(r.Warnings, "\n")) }},
+		stamp("models_done_at", "When the derived tables (user_sessions, report_*) were built and tested; NULL for a run without a models step.",
+			func(r *RunRecord) time.Time { return r.ModelsDone }),
+		millis("models_ms", "models_done_at - load_done_at: the models step and its data tests, in milliseconds.", loaded,
+			func(r *RunRecord) time.Time { return r.ModelsDone }),
 	}
 	for _, t := range clickstream.Tables() {
 		name := t.Name

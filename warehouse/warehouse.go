@@ -138,6 +138,9 @@ type ModelsResult struct {
 	// Changes counts the change rows rebuilt for; Tests the data tests run.
 	Changes int64 `json:"changes"`
 	Tests   int   `json:"tests"`
+	// Rebuilt says every derived table was built again: asked for, or a
+	// run's build found them never built on the warehouse's data.
+	Rebuilt bool `json:"rebuilt,omitempty"`
 	// BytesProcessed is what the statements read, where the warehouse says.
 	BytesProcessed int64 `json:"bytes_processed,omitempty"`
 }

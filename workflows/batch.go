@@ -84,3 +84,18 @@ func RecreateTablesWorkflow(ctx workflow.Context, in activities.RecreateInput) (
 	err := workflow.ExecuteActivity(withLongOptions(ctx), a.Recreate, in).Get(ctx, &res)
 	return res, err
 }
+
+// RebuildModelsInput asks for every derived table to be built again. It is
+// empty: `{}`.
+type RebuildModelsInput struct{}
+
+// RebuildModelsWorkflow builds every derived table (user_sessions and the
+// report_* tables) again from the warehouse tables, with the workers'
+// models.session_gap, and runs the data tests on all of them: after the gap
+// changes, or to repair what an interrupted run left behind. It takes `{}`.
+func RebuildModelsWorkflow(ctx workflow.Context, _ RebuildModelsInput) (activities.ModelsResult, error) {
+	var a *activities.Activities
+	var res activities.ModelsResult
+	err := workflow.ExecuteActivity(withLongOptions(ctx), a.Models, activities.ModelsInput{Rebuild: true}).Get(ctx, &res)
+	return res, err
+}

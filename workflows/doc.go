@@ -7,9 +7,11 @@
 //   - PipelineWorkflow: plan the run, list the source a page at a time,
 //     transform batches of objects in a bounded window of BatchWorkflow
 //     children, continue as new before the history grows large, then load
-//     each table once and reconcile the counts.
+//     each table once, build the derived tables (user sessions and reports)
+//     for what the run changed, and reconcile the counts.
 //   - BatchWorkflow: the transform activity over one batch of objects.
 //   - RecreateTablesWorkflow: drop and create the tables.
+//   - RebuildModelsWorkflow: build every derived table again.
 //
 // The rules of deterministic code apply to everything here, and
 // workflowcheck enforces them:

@@ -28,9 +28,10 @@ func TestEveryActivityHasAHeartbeatTimeout(t *testing.T) {
 		input      any
 		activities []string
 	}{
-		{workflows.PipelineWorkflow, workflows.PipelineInput{}, []string{"Plan", "List", "Load", "Reconcile"}},
+		{workflows.PipelineWorkflow, workflows.PipelineInput{}, []string{"Plan", "List", "Load", "Models", "Reconcile"}},
 		{workflows.BatchWorkflow, activities.TransformInput{RunID: "r", BatchID: "b"}, []string{"Transform"}},
 		{workflows.RecreateTablesWorkflow, activities.RecreateInput{}, []string{"Recreate"}},
+		{workflows.RebuildModelsWorkflow, workflows.RebuildModelsInput{}, []string{"Models"}},
 	}
 	for _, tt := range tests {
 		env := newFakeSource(7).env(t)

@@ -91,7 +91,7 @@ type Checkpoint struct {
 
 // Progress answers the progress query.
 type Progress struct {
-	Phase string `json:"phase"` // planning, exporting, recreating, transforming, checking, loading, reconciling, done
+	Phase string `json:"phase"` // planning, exporting, recreating, transforming, checking, loading, modelling, reconciling, done
 	// RunID is the run's id: the staging and dead-letter folders' name.
 	RunID          string `json:"run_id"`
 	Pages          int    `json:"pages"`
@@ -136,13 +136,16 @@ type PipelineResult struct {
 	Warnings []string `json:"warnings,omitempty"`
 	// Audit is the table that holds the run's row of accounting, rows
 	// added and timings (pipeline_runs).
-	Audit    string        `json:"audit,omitempty"`
-	Duration time.Duration `json:"duration"`
+	Audit string `json:"audit,omitempty"`
+	// Models is what the models step built and tested; nil for runs
+	// recorded before it existed.
+	Models   *activities.ModelsResult `json:"models,omitempty"`
+	Duration time.Duration            `json:"duration"`
 }
 
 // PipelineWorkflow is a whole run: plan, list pages, transform batches in a
 // bounded window of children, continue as new when the history grows, load
-// each table once, reconcile.
+// each table once, build the derived tables of what changed, reconcile.
 func PipelineWorkflow(ctx workflow.Context, in PipelineInput) (PipelineResult, error) {
 	r := &pipelineRun{in: in, progress: Progress{Phase: "planning", Rows: map[string]int64{}}}
 	if err := workflow.SetQueryHandler(ctx, ProgressQuery, r.query); err != nil {
@@ -313,6 +316,19 @@ func (r *pipelineRun) run(ctx workflow.Context) (PipelineResult, error) {
 	if err != nil {
 		return PipelineResult{}, err
 	}
+	loadDone := workflow.Now(ctx)
+	// Runs recorded before the derived tables existed end without building
+	// them.
+	var built *activities.ModelsResult
+	var modelsDone time.Time
+	if workflow.GetVersion(ctx, "models", workflow.DefaultVersion, 1) >= 1 {
+		r.progress.Phase = "modelling"
+		var m activities.ModelsResult
+		if err := workflow.ExecuteActivity(withLongOptions(ctx), a.Models, activities.ModelsInput{RunID: r.cp.RunID}).Get(ctx, &m); err != nil {
+			return PipelineResult{}, failure(err, "building the models")
+		}
+		built, modelsDone = &m, workflow.Now(ctx)
+	}
 	source := plan.Source
 	if r.cp.ExportedFrom != "" {
 		source = r.cp.ExportedFrom
@@ -322,7 +338,7 @@ func (r *pipelineRun) run(ctx workflow.Context) (PipelineResult, error) {
 	err = workflow.ExecuteActivity(withShortOptions(ctx), a.Reconcile, activities.ReconcileInput{
 		RunID: r.cp.RunID, WorkflowID: info.WorkflowExecution.ID, Source: source, Mode: plan.Mode,
 		Tally: r.cp.Tally, Loads: loads,
-		From: plan.From, To: plan.To, Started: r.cp.Started, TransformDone: transformDone, LoadDone: workflow.Now(ctx),
+		From: plan.From, To: plan.To, Started: r.cp.Started, TransformDone: transformDone, LoadDone: loadDone, ModelsDone: modelsDone,
 		Executions: r.cp.Executions, Warnings: warnings,
 	}).Get(ctx, &rec)
 	if err != nil {
@@ -337,6 +353,7 @@ func (r *pipelineRun) run(ctx workflow.Context) (PipelineResult, error) {
 		Staging: staging.RunFolder(plan.Staging, r.cp.RunID), DeadLetter: staging.RunFolder(plan.DeadLetter, r.cp.RunID), Summary: rec.Summary, Audit: rec.Audit,
 		Duration: workflow.Now(ctx).Sub(r.cp.Started),
 		Warnings: warnings,
+		Models:   built,
 	}, nil
 }
 

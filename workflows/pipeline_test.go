@@ -38,6 +38,7 @@ type fakeSource struct {
 	loads      map[string]int // table -> Load calls
 	listed     []string       // tokens asked for
 	formats    map[string]int // TransformInput.Format -> Transform calls
+	models     []string       // ModelsInput.RunID, with the tables loaded before each
 }
 
 func newFakeSource(n int) *fakeSource {
@@ -106,6 +107,13 @@ func (f *fakeSource) load(in activities.LoadInput) (activities.LoadResult, error
 	return activities.LoadResult{LoadResult: warehouse.LoadResult{Table: in.Table, Staged: n, Distinct: n, After: n, Added: n}, Expected: n}, nil
 }
 
+func (f *fakeSource) buildModels(in activities.ModelsInput) (activities.ModelsResult, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.models = append(f.models, fmt.Sprintf("%s after %d loads", in.RunID, len(f.loads)))
+	return activities.ModelsResult{ModelsResult: warehouse.ModelsResult{Rows: map[string]int64{"user_sessions": 1}, Changes: 1}}, nil
+}
+
 func (f *fakeSource) reconcile(in activities.ReconcileInput) (activities.ReconcileResult, error) {
 	res := activities.ReconcileResult{Rows: map[string]int64{}, RowsAdded: map[string]int64{}}
 	for _, l := range in.Loads {
@@ -123,6 +131,7 @@ func (f *fakeSource) env(t *testing.T, own ...string) *testsuite.TestWorkflowEnv
 	env.RegisterWorkflow(workflows.PipelineWorkflow)
 	env.RegisterWorkflow(workflows.BatchWorkflow)
 	env.RegisterWorkflow(workflows.RecreateTablesWorkflow)
+	env.RegisterWorkflow(workflows.RebuildModelsWorkflow)
 	a := &activities.Activities{}
 	env.RegisterActivity(a)
 	mine := func(name string) bool { return !slices.Contains(own, name) } // the test mocks the others itself
@@ -143,6 +152,10 @@ func (f *fakeSource) env(t *testing.T, own ...string) *testsuite.TestWorkflowEnv
 	if mine("Load") {
 		env.OnActivity(a.Load, mock.Anything, mock.Anything).Return(
 			func(_ context.Context, in activities.LoadInput) (activities.LoadResult, error) { return f.load(in) })
+	}
+	if mine("Models") {
+		env.OnActivity(a.Models, mock.Anything, mock.Anything).Return(
+			func(_ context.Context, in activities.ModelsInput) (activities.ModelsResult, error) { return f.buildModels(in) })
 	}
 	if mine("Reconcile") {
 		env.OnActivity(a.Reconcile, mock.Anything, mock.Anything).Return(
@@ -639,6 +652,68 @@ func TestPipelineGateFailure(t *testing.T) {
 	}
 	if len(alerts) != 1 || alerts[0].Status != warehouse.RunFailed || alerts[0].Accounting.Lines != 5 {
 		t.Errorf("alerts %+v, want one of the failure, with the counts", alerts)
+	}
+}
+
+// TestPipelineBuildsModels: the models step runs once, for the run, after
+// every table is loaded and before the reconcile, which records when it
+// ended; its result is the run's.
+func TestPipelineBuildsModels(t *testing.T) {
+	f := newFakeSource(5)
+	env := f.env(t, "Reconcile")
+	a := &activities.Activities{}
+	var rec activities.ReconcileInput
+	env.OnActivity(a.Reconcile, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.ReconcileInput) (activities.ReconcileResult, error) {
+		rec = in
+		return f.reconcile(in)
+	})
+	env.ExecuteWorkflow(workflows.PipelineWorkflow, workflows.PipelineInput{})
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	var res workflows.PipelineResult
+	if err := env.GetWorkflowResult(&res); err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("%s after %d loads", res.RunID, len(clickstream.Tables()))
+	if len(f.models) != 1 || f.models[0] != want {
+		t.Errorf("models steps %q, want [%q]", f.models, want)
+	}
+	if res.Models == nil || res.Models.Rows["user_sessions"] != 1 {
+		t.Errorf("result's models = %+v, want the step's", res.Models)
+	}
+	if rec.ModelsDone.IsZero() || rec.ModelsDone.Before(rec.LoadDone) {
+		t.Errorf("reconciled with models done %v, load done %v: want the models' end, after the load's", rec.ModelsDone, rec.LoadDone)
+	}
+}
+
+// TestPipelineDataTestFailure: a failed data test fails the run with its
+// DataTestError, not retried, and puts it on record as failed.
+func TestPipelineDataTestFailure(t *testing.T) {
+	f := newFakeSource(5)
+	env := f.env(t, "Models")
+	a := &activities.Activities{}
+	calls := 0
+	env.OnActivity(a.Models, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.ModelsInput) (activities.ModelsResult, error) {
+		calls++
+		return activities.ModelsResult{}, temporal.NewNonRetryableApplicationError(`data test failed: "sessions keys are unique and not null", e.g. k1`, activities.ErrDataTest, nil)
+	})
+	var recorded []activities.RecordInput
+	env.OnActivity(a.Record, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.RecordInput) error {
+		recorded = append(recorded, in)
+		return nil
+	})
+	env.OnActivity(a.Alert, mock.Anything, mock.Anything).Return(nil)
+	env.ExecuteWorkflow(workflows.PipelineWorkflow, workflows.PipelineInput{})
+	var app *temporal.ApplicationError
+	if err := env.GetWorkflowError(); !errors.As(err, &app) || app.Type() != activities.ErrDataTest || !strings.Contains(app.Error(), "building the models") {
+		t.Fatalf("err = %v, want the models step's DataTestError", err)
+	}
+	if calls != 1 {
+		t.Errorf("models step ran %d times, want 1 (a failed data test is not retried)", calls)
+	}
+	if len(recorded) != 1 || recorded[0].ErrorType != activities.ErrDataTest {
+		t.Errorf("recorded %+v, want the run failed with its DataTestError", recorded)
 	}
 }
 

@@ -64,17 +64,17 @@ func (dialect) TempTable(name, query string) string {
 func modelTables() []clickstream.Table { return append(models.Tables(), models.ChangesSchema()) }
 
 // BuildModels builds the derived tables in one transaction: incrementally
-// (models.Incremental, then the data tests, then models.Done) or, with
-// req.Rebuild, all of them again (models.Rebuild).
+// (models.Incremental) or, with req.Rebuild, all of them again
+// (models.Rebuild); then the data tests and, for a run, models.Done. A run's
+// build finding user_sessions empty while events exist (the models are new
+// to a warehouse that has data) rebuilds instead: an incremental build
+// would derive from the changed users' events only.
 func (d *Warehouse) BuildModels(ctx context.Context, req warehouse.ModelsRequest) (warehouse.ModelsResult, error) {
 	res := warehouse.ModelsResult{Rows: map[string]int64{}}
 	if req.RunID == "" && !req.Rebuild {
 		return res, errors.New("building the models: a run id is required unless rebuilding")
 	}
-	gap := req.Gap
-	if gap <= 0 {
-		gap = models.DefaultGap
-	}
+	gap := cmp.Or(req.Gap, models.DefaultGap)
 	x := dialect{d}
 	err := d.do(ctx, true, func(ctx context.Context, c *sql.Conn) error {
 		return inTx(ctx, c, func(tx *sql.Tx) error {
@@ -86,27 +86,36 @@ func (d *Warehouse) BuildModels(ctx context.Context, req warehouse.ModelsRequest
 			if err := d.ensureRunsTable(ctx, tx); err != nil {
 				return err
 			}
-			stmts := models.Rebuild(x, gap)
-			if !req.Rebuild {
-				q := fmt.Sprintf("SELECT count(*) FROM %s WHERE %s", x.Table(models.ChangesTable), strings.TrimPrefix(models.Done(x, req.RunID).SQL,
-					"DELETE FROM "+x.Table(models.ChangesTable)+" WHERE "))
-				if err := tx.QueryRowContext(ctx, q).Scan(&res.Changes); err != nil {
+			rebuild := req.Rebuild
+			if !rebuild {
+				if err := tx.QueryRowContext(ctx, models.PendingCount(x, req.RunID)).Scan(&res.Changes); err != nil {
 					return fmt.Errorf("counting the changes: %w", err)
 				}
-				stmts = models.Incremental(x, req.RunID, gap)
+				if err := tx.QueryRowContext(ctx, models.Unbuilt(x)).Scan(&rebuild); err != nil {
+					return fmt.Errorf("checking whether the models were ever built: %w", err)
+				}
+			}
+			res.Rebuilt = rebuild
+			stmts := models.Incremental(x, req.RunID, gap)
+			if rebuild {
+				stmts = models.Rebuild(x, gap)
 			}
 			for _, s := range stmts {
 				if _, err := tx.ExecContext(ctx, s.SQL); err != nil {
 					return fmt.Errorf("%s: %w", s.What, err)
 				}
 			}
-			if !req.Rebuild {
-				for _, t := range models.DataTests(x, req.RunID) {
-					res.Tests++
-					if err := runDataTest(ctx, tx, t); err != nil {
-						return err
-					}
+			scope := req.RunID
+			if req.Rebuild {
+				scope = ""
+			}
+			for _, t := range models.DataTests(x, scope) {
+				res.Tests++
+				if err := runDataTest(ctx, tx, t); err != nil {
+					return err
 				}
+			}
+			if req.RunID != "" {
 				if _, err := tx.ExecContext(ctx, models.Done(x, req.RunID).SQL); err != nil {
 					return fmt.Errorf("removing the changes rebuilt for: %w", err)
 				}

@@ -28,4 +28,10 @@ var (
 	// not do what it tried (BigQuery's 401, 403 or reason accessDenied);
 	// the message names the roles it needs. Retrying cannot fix it.
 	ErrPermission = errors.New("permission denied")
+
+	// ErrQuota is wrapped by errors saying a quota of the warehouse's
+	// project is used up (BigQuery's quotaExceeded: load jobs or table
+	// operations per day, bytes scanned per day, ...). Most are daily:
+	// retrying within minutes cannot fix it.
+	ErrQuota = errors.New("quota exceeded")
 )

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 
 	bq "cloud.google.com/go/bigquery"
 	"google.golang.org/api/option"
@@ -183,19 +184,32 @@ const DefaultLocation = "US"
 // run already recorded is left as it is. The audit table has no
 // partitioning or clustering.
 //
+// Waiting. Every job, query jobs included, is waited on by its status
+// (jobs.get, polled at growing intervals up to 5 s), never through
+// jobs.getQueryResults (see wait): a job that failed returns its error at
+// once, classified as below, and Temporal's retry policy decides what
+// follows. A query's result is read once its job succeeded. Reads (Counts,
+// LoadedObjects) run as query jobs of fresh ids, waited on alike.
+//
 // Errors name the operation and the table and wrap BigQuery's error. Those
 // retrying cannot mend wrap a sentinel: 404 or reason notFound wraps
 // [warehouse.ErrNotFound], 401, 403 or reason accessDenied wraps
-// [warehouse.ErrPermission] (the message names the roles needed), 400 or
-// reason invalid or invalidQuery wraps [warehouse.ErrSchema]. Rate limits
-// (429, rateLimitExceeded, quotaExceeded), backendError, internalError, 5xx
-// and transactions aborted by a concurrent update are returned plain, for
-// Temporal to retry, once the client library's own retries are spent.
+// [warehouse.ErrPermission] (the message names the roles needed), reason
+// quotaExceeded wraps [warehouse.ErrQuota] (most quotas are daily: the
+// message says retrying before the quota is replenished cannot help), 400
+// or reason invalid or invalidQuery wraps [warehouse.ErrSchema]. Rate limits
+// (429, rateLimitExceeded, jobRateLimitExceeded), backendError,
+// internalError, 5xx, and contention on a table whatever its reason or
+// status (a transaction aborted by a concurrent update, "Could not
+// serialize access", more than 20 DML statements queued on the table) are
+// returned plain, for Temporal to retry with backoff, once the client
+// library's own retries are spent.
 type Warehouse struct {
 	client   *bq.Client
 	project  string
 	location string
 	lake, dw string
+	poll     time.Duration // the first wait before polling a running job (see wait)
 }
 
 var _ warehouse.Warehouse = (*Warehouse)(nil)
@@ -232,7 +246,7 @@ func Open(ctx context.Context, opts Options) (*Warehouse, error) {
 	}
 	client.Location = opts.Location
 	return &Warehouse{client: client, project: opts.Project, location: opts.Location,
-		lake: opts.LakeDataset, dw: opts.DWDataset}, nil
+		lake: opts.LakeDataset, dw: opts.DWDataset, poll: defaultPoll}, nil
 }
 
 // Close closes the client.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"path"
 	"strings"
 	"testing"
 	"time"
@@ -35,7 +36,7 @@ func answerWith(f *fakeBigQuery, route string, code int, reason, message string)
 }
 
 func TestBigQueryErrors(t *testing.T) {
-	sentinels := []error{warehouse.ErrNotFound, warehouse.ErrPermission, warehouse.ErrSchema}
+	sentinels := []error{warehouse.ErrNotFound, warehouse.ErrPermission, warehouse.ErrSchema, warehouse.ErrQuota}
 	load := func(ctx context.Context, b *bigquery.Warehouse) error {
 		_, err := b.Load(ctx, bqRequest("sessions", warehouse.Merge))
 		return err
@@ -115,6 +116,39 @@ func TestBigQueryErrors(t *testing.T) {
 			op: load, contains: []string{"rateLimitExceeded"},
 		},
 		{
+			name: "write fails: too many DML statements queued",
+			setup: func(t *testing.T, f *fakeBigQuery) {
+				failStep(t, f, "write", &bqapi.ErrorProto{Reason: "invalidQuery",
+					Message: "Resources exceeded during query execution: Too many DML statements outstanding against table test-proj:clickstream_dw.sessions, limit is 20."})
+			},
+			op: load, contains: []string{"Too many DML statements outstanding"},
+		},
+		{
+			name: "write fails: could not serialize access",
+			setup: func(t *testing.T, f *fakeBigQuery) {
+				failStep(t, f, "write", &bqapi.ErrorProto{Reason: "invalidQuery",
+					Message: "Could not serialize access to table test-proj:clickstream_dw.sessions due to concurrent update"})
+			},
+			op: load, contains: []string{"Could not serialize access"},
+		},
+		{
+			name: "load job fails: a daily quota is used up",
+			setup: func(t *testing.T, f *fakeBigQuery) {
+				failStep(t, f, "load", &bqapi.ErrorProto{Reason: "quotaExceeded",
+					Message: "Quota exceeded: Your table exceeded quota for imports or query appends per table."})
+			},
+			op: load, want: warehouse.ErrQuota,
+			contains: []string{"quotaExceeded", "retrying before it is replenished cannot help", "exceeded quota for imports"},
+		},
+		{
+			name: "403 quotaExceeded to a job insert",
+			setup: func(t *testing.T, f *fakeBigQuery) {
+				answerWith(f, routeJobsInsert, http.StatusForbidden, "quotaExceeded",
+					"Quota exceeded: Your project exceeded quota for free query bytes scanned.")
+			},
+			op: load, want: warehouse.ErrQuota, contains: []string{"free query bytes scanned"},
+		},
+		{
 			name: "500 to every job insert, after the library's retries",
 			setup: func(t *testing.T, f *fakeBigQuery) {
 				answerWith(f, routeJobsInsert, http.StatusInternalServerError, "backendError", "internal error")
@@ -131,7 +165,9 @@ func TestBigQueryErrors(t *testing.T) {
 		{
 			name: "Counts of a missing table",
 			setup: func(t *testing.T, f *fakeBigQuery) {
-				answerWith(f, routeQueries, http.StatusNotFound, "notFound", "Not found: Table test-proj:clickstream_dw.sessions was not found in location US")
+				f.fail = func(job *bqapi.Job) []*bqapi.ErrorProto {
+					return []*bqapi.ErrorProto{{Reason: "notFound", Message: "Not found: Table test-proj:clickstream_dw.sessions was not found in location US"}}
+				}
 			},
 			op: func(ctx context.Context, b *bigquery.Warehouse) error {
 				_, err := b.Counts(ctx)
@@ -177,5 +213,48 @@ func TestBigQueryErrors(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestBigQueryFailedQueryJob: a query job that ends with backendError, a
+// reason the client library retries when jobs.getQueryResults answers it,
+// fails the load within a poll or two: the job's status is read with
+// jobs.get, its results are never asked for, and the error is left
+// retryable, for Temporal's retry policy to decide.
+func TestBigQueryFailedQueryJob(t *testing.T) {
+	f := newFakeBigQuery(t)
+	f.running = 2
+	failStep(t, f, "write", &bqapi.ErrorProto{Reason: "backendError", Message: "Backend error. Job aborted."})
+	b := openFake(t, f, bigquery.Options{})
+	bigquery.SetPoll(b, 10*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	start := time.Now()
+	_, err := b.Load(ctx, bqRequest("sessions", warehouse.Merge))
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("Load took %v, want the failure within seconds", took)
+	}
+	if err == nil || !strings.Contains(err.Error(), "writing the rows (merge): job clickstream_run-1_sessions_write_a1_") ||
+		!strings.Contains(err.Error(), "backendError: Backend error. Job aborted.") {
+		t.Fatalf("Load: %v, want the write job's backendError", err)
+	}
+	for _, s := range []error{warehouse.ErrNotFound, warehouse.ErrPermission, warehouse.ErrSchema, warehouse.ErrQuota, context.DeadlineExceeded} {
+		if errors.Is(err, s) {
+			t.Errorf("Load: %v wraps %v, want a plain error that Temporal retries", err, s)
+		}
+	}
+	for _, r := range f.Requests(routeQueryResults) {
+		if step(t, path.Base(r.Path)) == "write" {
+			t.Errorf("jobs.getQueryResults of the write job, want none: a job is waited on by its status, its results read only once it succeeded")
+		}
+	}
+	gets := map[string]int{}
+	for _, r := range f.Requests(routeJobsGet) {
+		gets[path.Base(r.Path)]++
+	}
+	for _, j := range f.InsertedJobs() {
+		if id := j.JobReference.JobId; gets[id] != 3 {
+			t.Errorf("job %s polled %d times, want 3: two answers RUNNING, then done", id, gets[id])
+		}
 	}
 }

@@ -42,6 +42,7 @@ func OpenWarehouse(ctx context.Context, cfg config.Config, stores *Stores) (ware
 		return bigquery.Open(ctx, bigquery.Options{
 			Project: cfg.Warehouse.BigQuery.Project, Location: cfg.Warehouse.BigQuery.Location,
 			LakeDataset: cfg.Warehouse.LakeDataset, DWDataset: cfg.Warehouse.DWDataset,
+			MaxBytesBilled: int64(cfg.Warehouse.BigQuery.MaxBytesBilled),
 		})
 	}
 	return nil, fmt.Errorf("warehouse.kind %q is not supported", cfg.Warehouse.Kind)

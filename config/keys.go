@@ -46,6 +46,11 @@ var keys = []Key{
 		Doc:     "With bigquery: the location datasets are created in and jobs run in.",
 	},
 	{
+		Name:    "warehouse.bigquery.max_bytes_billed",
+		Default: "1TiB",
+		Doc:     "With bigquery: the most bytes one query job may bill (its maximumBytesBilled; BigQuery refuses a job above it before it runs, uncharged, and the load fails with a ConfigError naming this key). 1TiB bounds a runaway statement to about one TiB of on-demand scanning while leaving room for a replace's DELETE of a lake of up to that size; 0 sets no limit (the project's own, if any). At least 10MiB, BigQuery's smallest bill.",
+	},
+	{
 		Name:    "warehouse.duckdb.path",
 		Default: "data/warehouse.duckdb",
 		Doc:     "The DuckDB database file of the embedded warehouse.",

@@ -34,4 +34,10 @@ var (
 	// operations per day, bytes scanned per day, ...). Most are daily:
 	// retrying within minutes cannot fix it.
 	ErrQuota = errors.New("quota exceeded")
+
+	// ErrBytesBilled is wrapped by errors saying the warehouse refused a
+	// query that would bill more bytes than it is allowed to (BigQuery's
+	// maximumBytesBilled, from warehouse.bigquery.max_bytes_billed). Nothing
+	// ran and nothing was billed; retrying cannot fix it: raise the limit.
+	ErrBytesBilled = errors.New("bytes billed limit exceeded")
 )

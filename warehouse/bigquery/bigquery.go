@@ -28,6 +28,12 @@ type Options struct {
 	// DWDataset is the dataset of the four dw tables.
 	// Optional: default "clickstream_dw".
 	DWDataset string
+	// MaxBytesBilled is set as maximumBytesBilled on every query job: BigQuery
+	// refuses a job that would bill more, before it runs and uncharged, and
+	// the operation fails with an error wrapping warehouse.ErrBytesBilled
+	// that names the configuration key warehouse.bigquery.max_bytes_billed.
+	// Optional: default 0, no limit (the project's default, if any).
+	MaxBytesBilled int64
 	// ClientOptions are passed to the client library's NewClient, e.g.
 	// option.WithEndpoint and option.WithoutAuthentication in tests.
 	// Optional: default Application Default Credentials.
@@ -210,6 +216,8 @@ type Warehouse struct {
 	location string
 	lake, dw string
 	poll     time.Duration // the first wait before polling a running job (see wait)
+	// maxBytesBilled is Options.MaxBytesBilled.
+	maxBytesBilled int64
 }
 
 var _ warehouse.Warehouse = (*Warehouse)(nil)
@@ -229,6 +237,9 @@ func Open(ctx context.Context, opts Options) (*Warehouse, error) {
 	if opts.Location == "" {
 		opts.Location = DefaultLocation
 	}
+	if opts.MaxBytesBilled < 0 {
+		return nil, fmt.Errorf("bigquery warehouse: MaxBytesBilled must be 0 (no limit) or positive, got %d", opts.MaxBytesBilled)
+	}
 	if opts.LakeDataset == "" {
 		opts.LakeDataset = warehouse.DefaultLakeDataset
 	}
@@ -246,7 +257,7 @@ func Open(ctx context.Context, opts Options) (*Warehouse, error) {
 	}
 	client.Location = opts.Location
 	return &Warehouse{client: client, project: opts.Project, location: opts.Location,
-		lake: opts.LakeDataset, dw: opts.DWDataset, poll: defaultPoll}, nil
+		lake: opts.LakeDataset, dw: opts.DWDataset, poll: defaultPoll, maxBytesBilled: opts.MaxBytesBilled}, nil
 }
 
 // Close closes the client.

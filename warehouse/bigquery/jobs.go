@@ -80,10 +80,12 @@ const (
 )
 
 // newQuery returns a query job of id running sql with params in the
-// warehouse's location.
+// warehouse's location, billing at most Options.MaxBytesBilled. Every query
+// job the warehouse runs is made here.
 func (b *Warehouse) newQuery(id, sql string, params []bq.QueryParameter) *bq.Query {
 	q := b.client.Query(sql)
 	q.JobID, q.Location, q.Parameters = id, b.location, params
+	q.MaxBytesBilled = b.maxBytesBilled
 	return q
 }
 
@@ -231,6 +233,10 @@ func (b *Warehouse) classify(err error) error {
 		return err // not an answer of BigQuery: network, context
 	case contention(message):
 		return err
+	case reason == "bytesBilledLimitExceeded", strings.Contains(message, "exceeded limit for bytes billed"):
+		return fmt.Errorf("%w: the job would bill more than warehouse.bigquery.max_bytes_billed allows (%d bytes); "+
+			"BigQuery refused it before it ran, uncharged. Raise the key (0: no limit), or load a smaller slice: %w",
+			warehouse.ErrBytesBilled, b.maxBytesBilled, err)
 	case reason == "quotaExceeded":
 		return fmt.Errorf("%w (BigQuery's quotaExceeded: a quota of the project, most of them daily, is used up; "+
 			"retrying before it is replenished cannot help: raise the quota, or run again once it is): %w", warehouse.ErrQuota, err)

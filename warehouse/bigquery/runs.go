@@ -43,9 +43,7 @@ func (b *Warehouse) RecordRun(ctx context.Context, r warehouse.RunRecord) error 
 	}
 	id := fmt.Sprintf("clickstream_%s_%s_record_%s", sanitizeID(r.RunID, true, maxRunIDBytes), warehouse.RunsTable,
 		digest(b.project, b.dw, r.RunID, strconv.FormatInt(r.Finished.UnixNano(), 10)))
-	q := b.client.Query(b.mergeRunSQL())
-	q.JobID, q.Location, q.Parameters = id, b.location, params
-	if _, err := b.runJob(ctx, id, q.Run); err != nil {
+	if _, err := b.runQuery(ctx, id, b.mergeRunSQL(), params...); err != nil {
 		return fmt.Errorf("recording run %s in %s: %w", r.RunID, name, err)
 	}
 	return nil

@@ -22,6 +22,7 @@ func TestClassifyWarehouseErrors(t *testing.T) {
 		{"permission", fmt.Errorf("loading x: %w", warehouse.ErrPermission), ErrConfig},
 		{"daily quota", fmt.Errorf("loading x: %w (used up)", warehouse.ErrQuota), ErrConfig},
 		{"bytes billed", fmt.Errorf("loading x: %w: raise warehouse.bigquery.max_bytes_billed", warehouse.ErrBytesBilled), ErrConfig},
+		{"expiring dataset", fmt.Errorf("loading x: %w: dataset d expires its tables", warehouse.ErrSettings), ErrConfig},
 		{"schema", fmt.Errorf("loading x: %w", warehouse.ErrSchema), ErrSchema},
 		{"contention", errors.New("loading x: Transaction is aborted due to concurrent update"), ""},
 	} {

@@ -40,4 +40,12 @@ var (
 	// maximumBytesBilled, from warehouse.bigquery.max_bytes_billed). Nothing
 	// ran and nothing was billed; retrying cannot fix it: raise the limit.
 	ErrBytesBilled = errors.New("bytes billed limit exceeded")
+
+	// ErrSettings is wrapped by errors saying a dataset or table the
+	// warehouse found already there has settings that would drop rows the
+	// pipeline keeps (a default table or partition expiration of a dataset,
+	// a table's expiration or partition expiration) or break its statements
+	// (a table's require_partition_filter). Retrying cannot fix it: change
+	// the settings, or use other datasets.
+	ErrSettings = errors.New("dataset or table settings the pipeline cannot work with")
 )

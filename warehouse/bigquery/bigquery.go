@@ -56,6 +56,13 @@ const DefaultLocation = "US"
 // partitioning or clustering differ is an error wrapping warehouse.ErrSchema listing
 // the differences, until RecreateTables drops and recreates it. A dataset in
 // another location than Location is an error wrapping warehouse.ErrSchema too.
+// A dataset already there whose default table or partition expiration is
+// set, or a table whose expiration, partition expiration or
+// require_partition_filter is, is an error wrapping warehouse.ErrSettings
+// that names the settings and the ALTER statement removing them: they would
+// drop rows the pipeline keeps, or fail its counts and slice statements,
+// which do not filter on the partitioning column. Load and RecordRun check
+// the datasets and tables they use the same way before their first job.
 //
 // Loads. A run loads the lake table first, then the four dw tables, which
 // derive rows from it. Load reads gs:// staged files into one table and
@@ -306,13 +313,13 @@ func (b *Warehouse) EnsureTables(ctx context.Context) error {
 	}
 	var diffs []error
 	for _, t := range managedTables() {
-		if err := b.ensureTable(ctx, t); errors.Is(err, warehouse.ErrSchema) {
+		if err := b.ensureTable(ctx, t); isTableProblem(err) {
 			diffs = append(diffs, err)
 		} else if err != nil {
 			return fmt.Errorf("ensuring tables: %w", err)
 		}
 	}
-	if err := b.ensureRunsTable(ctx); errors.Is(err, warehouse.ErrSchema) {
+	if err := b.ensureRunsTable(ctx); isTableProblem(err) {
 		diffs = append(diffs, err)
 	} else if err != nil {
 		return fmt.Errorf("ensuring tables: %w", err)
@@ -321,6 +328,12 @@ func (b *Warehouse) EnsureTables(ctx context.Context) error {
 		return fmt.Errorf("ensuring tables: %w", errors.Join(diffs...))
 	}
 	return nil
+}
+
+// isTableProblem says err is about a table as it stands (its schema or its
+// settings), which EnsureTables lists with the others' rather than stopping.
+func isTableProblem(err error) bool {
+	return errors.Is(err, warehouse.ErrSchema) || errors.Is(err, warehouse.ErrSettings)
 }
 
 // RecreateTables deletes every table of clickstream.Tables() and the
@@ -394,9 +407,61 @@ func (b *Warehouse) ensureDatasets(ctx context.Context, ids ...string) error {
 		case !strings.EqualFold(md.Location, b.location):
 			return fmt.Errorf("%w: dataset %s.%s is in %s, but the warehouse's location is %s (jobs run in one location)",
 				warehouse.ErrSchema, b.project, id, md.Location, b.location)
+		default:
+			if err := datasetSettings(b.project+"."+id, md); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
+}
+
+// datasetSettings refuses, with an error wrapping warehouse.ErrSettings, a
+// dataset (name project.dataset) whose defaults would drop rows: a default
+// table expiration deletes every table created in it (RecreateTables
+// creates them all, the ledger and the audit table too), a default
+// partition expiration the months of the event tables created in it.
+func datasetSettings(name string, md *bq.DatasetMetadata) error {
+	var opts, problems []string
+	if d := md.DefaultTableExpiration; d != 0 {
+		opts = append(opts, "default_table_expiration_days = NULL")
+		problems = append(problems, fmt.Sprintf("a default table expiration of %v would delete the tables created in it", d))
+	}
+	if d := md.DefaultPartitionExpiration; d != 0 {
+		opts = append(opts, "default_partition_expiration_days = NULL")
+		problems = append(problems, fmt.Sprintf("a default partition expiration of %v would drop the older months of its partitioned tables", d))
+	}
+	if len(problems) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%w: dataset %s: %s; remove them (ALTER SCHEMA %s SET OPTIONS (%s)) or set warehouse.lake_dataset and warehouse.dw_dataset to other datasets",
+		warehouse.ErrSettings, name, strings.Join(problems, ", and "), bqIdent(name), strings.Join(opts, ", "))
+}
+
+// tableSettings refuses, with an error wrapping warehouse.ErrSettings, a
+// table (name project.dataset.table) whose settings would drop its rows (an
+// expiration of the table or of its partitions) or fail the statements of
+// a load (require_partition_filter: its counts and slice statements read
+// the whole table, with no filter on the partitioning column).
+func tableSettings(name string, md *bq.TableMetadata) error {
+	var opts, problems []string
+	if !md.ExpirationTime.IsZero() {
+		opts = append(opts, "expiration_timestamp = NULL")
+		problems = append(problems, fmt.Sprintf("it expires at %s, when it would be deleted", md.ExpirationTime.UTC().Format(time.RFC3339)))
+	}
+	if p := md.TimePartitioning; p != nil && p.Expiration != 0 {
+		opts = append(opts, "partition_expiration_days = NULL")
+		problems = append(problems, fmt.Sprintf("its partitions expire after %v, which would drop the older months", p.Expiration))
+	}
+	if md.RequirePartitionFilter || md.TimePartitioning != nil && md.TimePartitioning.RequirePartitionFilter {
+		opts = append(opts, "require_partition_filter = FALSE")
+		problems = append(problems, "it requires a partition filter, which the load's counts and slice statements do not give")
+	}
+	if len(problems) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%w: table %s: %s; remove them (ALTER TABLE %s SET OPTIONS (%s))",
+		warehouse.ErrSettings, name, strings.Join(problems, ", and "), bqIdent(name), strings.Join(opts, ", "))
 }
 
 // ensureTable creates t if it is missing, or checks its schema,
@@ -417,9 +482,11 @@ func (b *Warehouse) ensureTable(ctx context.Context, t clickstream.Table) error 
 	if err != nil {
 		return fmt.Errorf("reading %s: %w", b.TableName(t.Name), b.classify(err))
 	}
+	var errs []error
 	if diffs := diffTable(md, t); len(diffs) > 0 {
-		return fmt.Errorf("%w: table %s differs from the schema (%s); run recreate",
-			warehouse.ErrSchema, b.TableName(t.Name), strings.Join(diffs, "; "))
+		errs = append(errs, fmt.Errorf("%w: table %s differs from the schema (%s); run recreate",
+			warehouse.ErrSchema, b.TableName(t.Name), strings.Join(diffs, "; ")))
 	}
-	return nil
+	errs = append(errs, tableSettings(b.TableName(t.Name), md))
+	return errors.Join(errs...)
 }

@@ -137,6 +137,9 @@ func (b *Warehouse) ensureRunsTable(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("reading %s: %w", name, b.classify(err))
 	}
+	if err := tableSettings(name, md); err != nil {
+		return err
+	}
 	want := Schema(t)
 	missing, err := warehouse.CompareRunsColumns(name, columnSpecs(md.Schema), columnSpecs(want))
 	if err != nil {

@@ -114,31 +114,33 @@ const DefaultLocation = "US"
 // any request.
 //
 // The lake table's write (it keeps every copy of a session, one row per
-// lineage): in replace mode DELETE its rows of the slice and the ledger's
-// (warehouse.LedgerTable); in merge mode DELETE its rows of the objects
-// read whose generation differs from the ledger's, or that the ledger
-// lacks (rewritten since they were loaded). Then MERGE the staged rows, one
-// per lineage, ON the lineage WHEN NOT MATCHED THEN INSERT, and replace the
-// ledger's rows of the objects read by (uri, generation, size, @run_id,
-// CURRENT_TIMESTAMP()).
+// lineage): in replace mode DELETE its rows of the slice, IF EXISTS any,
+// and the ledger's (warehouse.LedgerTable); in merge mode DELETE its rows of
+// the objects read whose generation differs from the ledger's, or that the
+// ledger lacks (rewritten since they were loaded), IF EXISTS any. Then MERGE
+// the staged rows, one per lineage, ON the lineage WHEN NOT MATCHED THEN
+// INSERT, and replace the ledger's rows of the objects read by (uri,
+// generation, size, @run_id, CURRENT_TIMESTAMP()).
 //
-// A dw table's write: CREATE TEMP TABLE of the keys (with session_key, and
-// the timestamp of an event table) of its rows in the slice; DELETE its
-// rows of the slice; IF there were any, INSERT, for each of those keys, the
-// row that the lake's copy of smallest (source_object, source_line) gives,
-// as warehouse.Derive says (an event table unnests visits.events, keeping
-// the events of its event_type whose event_id is one of the keys, of the
-// visits whose session_key is one of theirs); keys the lake no longer holds
-// are gone. Then MERGE the staged rows, one per key, ON the key WHEN NOT
-// MATCHED THEN INSERT, and WHEN MATCHED AND the staged copy has the smaller
+// A dw table's write: IF EXISTS rows of the table in the slice, CREATE TEMP
+// TABLE of their keys (with session_key, and the timestamp of an event
+// table), DELETE them, and INSERT, for each of those keys, the row that the
+// lake's copy of smallest (source_object, source_line) outside the slice
+// gives, as warehouse.Derive says (an event table unnests visits.events,
+// keeping the events of its event_type whose event_id is one of the keys,
+// of the visits whose session_key is one of theirs); keys the lake no
+// longer holds are gone. Then MERGE the staged rows, one per key, ON the key
+// WHEN NOT MATCHED THEN INSERT, and, IF EXISTS a staged row whose
+// (source_object, source_line) is smaller than that of the row of its key
+// the table holds, WHEN MATCHED AND the staged copy has the smaller
 // (source_object, source_line) THEN UPDATE, so that the copy a table keeps
-// does not depend on the order of loads. Both modes write alike (in merge
-// mode the slice is the objects read). Deduplication keeps per key the row
-// with the smallest (source_object, source_line): QUALIFY ROW_NUMBER()
-// OVER (PARTITION BY key ORDER BY source_object, source_line) = 1. Rows
-// equal in those have the same key only when they are the same row (an
-// event repeated within one session), so the choice among them does not
-// matter.
+// does not depend on the order of loads; ELSE the MERGE has no WHEN MATCHED
+// clause. Both modes write alike (in merge mode the slice is the objects
+// read). Deduplication keeps per key the row with the smallest
+// (source_object, source_line): QUALIFY ROW_NUMBER() OVER (PARTITION BY key
+// ORDER BY source_object, source_line) = 1. Rows equal in those have the
+// same key only when they are the same row (an event repeated within one
+// session), so the choice among them does not matter.
 //
 // Then the staging table is dropped, also when a step failed (a failure to
 // drop is ignored: the expiration removes it). Staged is the load jobs'
@@ -150,28 +152,78 @@ const DefaultLocation = "US"
 // merge with no files, no objects read and an empty slice) runs no job. A
 // failed step leaves the target as it was: each write is one atomic job.
 //
-// Cost. The event tables are MONTH-partitioned on timestamp, and an
-// event's event_id covers its timestamp: every row a staged row can match
-// lies between the staged rows' smallest and largest timestamps, and every
-// row of the slice between the slice's. The write sets those bounds in
-// script variables (SET (min, max) = (SELECT AS STRUCT MIN(timestamp),
-// MAX(timestamp) FROM ...)) and filters the target's timestamp BETWEEN them
-// in the MERGE's ON clause and in the slice's DELETE. BigQuery's
-// documentation (Updating partitioned table data using DML, "Pruning
-// partitions when using a MERGE statement") says the optimizer prunes a
-// MERGE's target by a filter on the partitioning column in its
-// merge_condition when the join lets it push the filter down to the scan
-// (here it does: there is no WHEN NOT MATCHED BY SOURCE clause); and
-// (Query partitioned tables, "Use a constant filter expression") that only
-// a constant filter prunes, a subquery's value does not: a script variable
-// is a constant to the statements after its SET, as the DML page's
-// multi-statement transaction example shows. So these statements read the
-// partitions of the months they touch. Finding the slice's keys reads the
-// target's narrow key, lineage and timestamp columns whole, and deriving
-// keys reads the lake's visits of the touched sessions: the lake is not
-// partitioned, so that read (skipped when no key is touched) costs the
-// lake's columns' size. BytesProcessed is the sum of what the load's query
-// jobs report they processed (a script's job reports its statements').
+// Cost. BigQuery bills a query by the bytes of the columns it reads, and a
+// DML statement's target as well: a DELETE, an UPDATE or a MERGE with an
+// UPDATE or DELETE clause is billed the whole target table (of a
+// partitioned one, the partitions it touches), every column, whatever it
+// reads or changes, while an INSERT, or a MERGE with INSERT clauses only, is
+// billed what it reads (DML syntax, "On-demand query size calculation").
+// SPEC.md fixes the layout: the lake (visits) is neither partitioned nor
+// clustered, sessions is clustered by session_id, user_id (which a join on
+// session_key cannot prune), and the event tables are MONTH-partitioned on
+// timestamp. So the write bounds what it bills by statement, not by layout:
+//
+//   - every DELETE, and the temporary table and derivation that go with a
+//     dw table's, runs only when a check finds rows for it (the check reads
+//     the target's source_object alone); a merge of objects new to the
+//     tables (a schedule's, a backfill's) deletes nothing and pays nothing
+//     for deleting;
+//   - the dw MERGE is the INSERT-only one unless a check, reading the
+//     target's key and lineage columns, finds a staged row that supersedes
+//     a held one: only loads that change which copy a key keeps pay the
+//     whole table;
+//   - on the event tables, every statement that reads the target for the
+//     staged rows (the check, the MERGE) filters its timestamp BETWEEN the
+//     staged rows' smallest and largest, and the slice's DELETE between the
+//     slice's. An event's event_id covers its timestamp, so the filter is
+//     exact: every row a staged row can match lies in the range. The bounds
+//     are script variables (SET (min, max) = (SELECT AS STRUCT
+//     MIN(timestamp), MAX(timestamp) FROM ...)): BigQuery prunes partitions
+//     by a constant filter on the partitioning column, not by a subquery's
+//     value (Query partitioned tables, "Use a constant filter expression"),
+//     and a MERGE's target by such a filter in its merge_condition (Update
+//     partitioned table data using DML, "Pruning partitions when using a
+//     MERGE statement").
+//
+// What each step reads, by table (row sizes are BigQuery's logical ones for
+// the generated data: a visits row about 1.5 KB, of which source_object
+// about 60 bytes and the lineage, source_object and source_line, about 70;
+// a sessions row about 350 bytes, an event row about 300, of which the key,
+// lineage and timestamp about 140):
+//
+//   - count-before: the staging table's keys; COUNT(*) of the target is
+//     free (table metadata).
+//   - lake write: the check of the slice's (replace) or rewritten objects'
+//     (merge) rows reads visits.source_object, the whole lake; the DELETE,
+//     when it runs, the whole lake (a replace of a day loaded before pays
+//     the lake's size: unpartitioned, it cannot pay less); the MERGE, the
+//     staging table and visits.source_object and source_line, the whole
+//     lake (about a twentieth of its bytes); the ledger statements, the
+//     ledger (a row an object).
+//   - dw write, slice part: the check reads the target's source_object; when
+//     rows are found, the temporary table reads the target's key,
+//     session_key, timestamp and source_object, the whole table; the DELETE
+//     is billed the whole sessions table, or the event table's months
+//     between the slice's first and last timestamps; the derivation reads,
+//     of the whole lake, session_key, the lineage, run_id and the columns
+//     the table takes (an event table the fields of its events), which for
+//     an event table is most of the lake's bytes.
+//   - dw write, merge part: the range (event tables) reads the staging
+//     table's timestamps; the check reads the target's key and lineage (and
+//     timestamp), of the staged months on an event table; the INSERT-only
+//     MERGE reads the staging table and the target's key (and timestamp,
+//     staged months); the superseding MERGE is billed besides the whole
+//     sessions table, or the staged months of an event table.
+//   - count-after: COUNT(*) is free; the rows in the slice read the
+//     target's source_object, the whole table.
+//
+// A merge of new objects therefore reads, besides its staged rows, about
+// 200 bytes a row of the lake (three narrow column scans), and of sessions
+// its narrow key and lineage columns three times (near the table's size:
+// a join on session_key cannot use its clustering); of an event table the
+// same within the staged months, plus source_object whole. BytesProcessed is
+// the sum of what the load's query jobs report they processed (a script's
+// job reports its statements').
 //
 // Job ids. Every job id is
 // clickstream_<run>_<table>_<step>_a<attempt>_<hash>: the steps are load

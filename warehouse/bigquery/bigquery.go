@@ -99,7 +99,11 @@ const DefaultLocation = "US"
 //     TRANSACTION (after the DECLAREs of its variables), so that the write
 //     is all-or-nothing; it keeps the table itself, its schema,
 //     partitioning and clustering (it is never replaced by a job's output).
-//     Its statements are below.
+//     Its statements are below. A write that fails because of other
+//     statements on its table (a concurrent transaction committed first, or
+//     more than 20 DML statements queued on it) runs again, as a job of its
+//     own, after 10 s, then 20, 40 and 80, before the error goes to
+//     Temporal's retry policy.
 //  4. count-after: the target's rows, and its rows in the slice.
 //
 // The slice (warehouse.LoadRequest.Slice) is the rows whose source_object
@@ -227,7 +231,8 @@ const DefaultLocation = "US"
 //
 // Job ids. Every job id is
 // clickstream_<run>_<table>_<step>_a<attempt>_<hash>: the steps are load
-// (load-1, load-2, ... past 10,000 files), count-before, write and
+// (load-1, load-2, ... past 10,000 files), count-before, write (write-r2,
+// write-r3, ... when it runs again after contention on its table) and
 // count-after; bytes of the run outside [A-Za-z0-9_-] are replaced by '_'
 // and the run is cut to 512 bytes; <hash> is a digest of the project,
 // dataset, run (unsanitized), table, attempt, mode, slice, objects read and
@@ -275,6 +280,9 @@ type Warehouse struct {
 	location string
 	lake, dw string
 	poll     time.Duration // the first wait before polling a running job (see wait)
+	// retryDelay is the first wait before a write is run again after
+	// contention on its table (see bqLoad.write).
+	retryDelay time.Duration
 	// maxBytesBilled is Options.MaxBytesBilled.
 	maxBytesBilled int64
 }
@@ -316,7 +324,8 @@ func Open(ctx context.Context, opts Options) (*Warehouse, error) {
 	}
 	client.Location = opts.Location
 	return &Warehouse{client: client, project: opts.Project, location: opts.Location,
-		lake: opts.LakeDataset, dw: opts.DWDataset, poll: defaultPoll, maxBytesBilled: opts.MaxBytesBilled}, nil
+		lake: opts.LakeDataset, dw: opts.DWDataset, poll: defaultPoll, retryDelay: defaultRetryDelay,
+		maxBytesBilled: opts.MaxBytesBilled}, nil
 }
 
 // Close closes the client.

@@ -5,20 +5,24 @@ import (
 	"errors"
 	"net/http"
 	"path"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	bqapi "google.golang.org/api/bigquery/v2"
 
+	"github.com/clickstream-platform/clickstream/clickstream"
 	"github.com/clickstream-platform/clickstream/warehouse"
 	"github.com/clickstream-platform/clickstream/warehouse/bigquery"
 )
 
-// failStep makes the jobs of one step finish with errs.
+// failStep makes the jobs of one step finish with errs; a name ending in
+// '*' is a prefix: "write*" is the write step and its retries.
 func failStep(t *testing.T, f *fakeBigQuery, name string, errs ...*bqapi.ErrorProto) {
 	f.fail = func(job *bqapi.Job) []*bqapi.ErrorProto {
-		if step(t, job.JobReference.JobId) == name {
+		s := step(t, job.JobReference.JobId)
+		if s == name || strings.HasSuffix(name, "*") && strings.HasPrefix(s, strings.TrimSuffix(name, "*")) {
 			return errs
 		}
 		return nil
@@ -96,7 +100,7 @@ func TestBigQueryErrors(t *testing.T) {
 		{
 			name: "write aborted by a concurrent update",
 			setup: func(t *testing.T, f *fakeBigQuery) {
-				failStep(t, f, "write", &bqapi.ErrorProto{Reason: "invalidQuery",
+				failStep(t, f, "write*", &bqapi.ErrorProto{Reason: "invalidQuery",
 					Message: "Transaction is aborted due to concurrent update against table test-proj:clickstream_dw.sessions"})
 			},
 			op: load, contains: []string{"concurrent update"},
@@ -118,7 +122,7 @@ func TestBigQueryErrors(t *testing.T) {
 		{
 			name: "write fails: too many DML statements queued",
 			setup: func(t *testing.T, f *fakeBigQuery) {
-				failStep(t, f, "write", &bqapi.ErrorProto{Reason: "invalidQuery",
+				failStep(t, f, "write*", &bqapi.ErrorProto{Reason: "invalidQuery",
 					Message: "Resources exceeded during query execution: Too many DML statements outstanding against table test-proj:clickstream_dw.sessions, limit is 20."})
 			},
 			op: load, contains: []string{"Too many DML statements outstanding"},
@@ -126,7 +130,7 @@ func TestBigQueryErrors(t *testing.T) {
 		{
 			name: "write fails: could not serialize access",
 			setup: func(t *testing.T, f *fakeBigQuery) {
-				failStep(t, f, "write", &bqapi.ErrorProto{Reason: "invalidQuery",
+				failStep(t, f, "write*", &bqapi.ErrorProto{Reason: "invalidQuery",
 					Message: "Could not serialize access to table test-proj:clickstream_dw.sessions due to concurrent update"})
 			},
 			op: load, contains: []string{"Could not serialize access"},
@@ -181,6 +185,7 @@ func TestBigQueryErrors(t *testing.T) {
 			f := newFakeBigQuery(t)
 			tt.setup(t, f)
 			b := openFake(t, f, bigquery.Options{})
+			bigquery.SetRetryDelay(b, time.Millisecond)
 			ctx := context.Background()
 			if tt.timeout > 0 {
 				var cancel context.CancelFunc
@@ -256,5 +261,57 @@ func TestBigQueryFailedQueryJob(t *testing.T) {
 		if id := j.JobReference.JobId; gets[id] != 3 {
 			t.Errorf("job %s polled %d times, want 3: two answers RUNNING, then done", id, gets[id])
 		}
+	}
+}
+
+// TestBigQueryWriteContention: a write that fails because more than 20 DML
+// statements are queued on its table (the 21st) is run again, as a job of
+// its own, after a wait, and the load succeeds; a write that keeps meeting
+// contention fails after writeTries tries with a plain (retryable) error;
+// any other failure is not tried again.
+func TestBigQueryWriteContention(t *testing.T) {
+	queued := &bqapi.ErrorProto{Reason: "invalidQuery",
+		Message: "Resources exceeded during query execution: Too many DML statements outstanding against table test-proj:clickstream_dw.sessions, limit is 20."}
+	for _, tt := range []struct {
+		name  string
+		fails int // how many tries fail
+		err   *bqapi.ErrorProto
+		steps []string // the write jobs, in order
+		ok    bool
+	}{
+		{"the 21st queued DML, once", 1, queued, []string{"write", "write-r2"}, true},
+		{"queued again and again", 10, queued, []string{"write", "write-r2", "write-r3", "write-r4", "write-r5"}, false},
+		{"invalid", 10, &bqapi.ErrorProto{Reason: "invalidQuery", Message: "Syntax error"}, []string{"write"}, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFakeBigQuery(t)
+			fails := 0
+			f.fail = func(job *bqapi.Job) []*bqapi.ErrorProto {
+				if strings.HasPrefix(step(t, job.JobReference.JobId), "write") && fails < tt.fails {
+					fails++
+					return []*bqapi.ErrorProto{tt.err}
+				}
+				return nil
+			}
+			b := openFake(t, f, bigquery.Options{})
+			bigquery.SetRetryDelay(b, time.Millisecond)
+			_, err := b.Load(context.Background(), bqRequest(clickstream.SessionsTable, warehouse.Merge))
+			if tt.ok != (err == nil) {
+				t.Fatalf("Load: %v, want success %v", err, tt.ok)
+			}
+			if err != nil && strings.Contains(tt.err.Message, "outstanding") && errors.Is(err, warehouse.ErrSchema) {
+				t.Errorf("Load: %v, want contention retryable, not ErrSchema", err)
+			}
+			_, steps := jobsByStep(t, f)
+			var writes []string
+			for _, s := range steps {
+				if strings.HasPrefix(s, "write") {
+					writes = append(writes, s)
+				}
+			}
+			if !slices.Equal(writes, tt.steps) {
+				t.Errorf("write jobs %v, want %v", writes, tt.steps)
+			}
+		})
 	}
 }

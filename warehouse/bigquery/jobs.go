@@ -79,6 +79,11 @@ const (
 	maxPoll     = 5 * time.Second
 )
 
+// defaultRetryDelay is the first wait before a write runs again after
+// contention on its table: time for the transaction it collided with to
+// commit.
+const defaultRetryDelay = 10 * time.Second
+
 // newQuery returns a query job of id running sql with params in the
 // warehouse's location, billing at most Options.MaxBytesBilled. Every query
 // job the warehouse runs is made here.

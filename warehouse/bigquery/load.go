@@ -157,7 +157,7 @@ func (l *bqLoad) run(ctx context.Context) (warehouse.LoadResult, error) {
 		}
 	}
 	if sql := l.writeSQL(); sql != "" {
-		if _, err := l.query(ctx, "write", sql); err != nil {
+		if err := l.write(ctx, sql); err != nil {
 			return res, fmt.Errorf("writing the rows (%s): %w", l.mode, err)
 		}
 	}
@@ -180,6 +180,40 @@ func (l *bqLoad) query(ctx context.Context, step, sql string) (*bq.Job, error) {
 	}
 	l.processed += bytesProcessed(job)
 	return job, nil
+}
+
+// writeTries bounds the tries of the write step against contention on its
+// table; the first retry waits Warehouse.retryDelay, each next one twice
+// the last (by default 10, 20, 40 and 80 s).
+const writeTries = 5
+
+// write runs the write step's script, sql. A write that fails because of
+// other statements on its table (a concurrent transaction committed first,
+// or more than 20 DML statements are queued on the table: see contention)
+// is run again, as a job of its own (write-r2, write-r3, ...), after a
+// growing wait, while the staging table is still there to read: up to
+// writeTries tries, after which the error is returned, retryable, for
+// Temporal's retry policy. Any other failure is returned at once.
+func (l *bqLoad) write(ctx context.Context, sql string) error {
+	delay := l.b.retryDelay
+	for try := 1; ; try++ {
+		step := "write"
+		if try > 1 {
+			step = fmt.Sprintf("write-r%d", try)
+		}
+		_, err := l.query(ctx, step, sql)
+		if _, _, message := apiError(err); err == nil || try == writeTries || !contention(message) {
+			return err
+		}
+		t := time.NewTimer(delay)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+		delay *= 2
+	}
 }
 
 // queryInts runs the query job of a step, whose result is one row of n

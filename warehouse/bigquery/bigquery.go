@@ -99,11 +99,16 @@ const DefaultLocation = "US"
 //     TRANSACTION (after the DECLAREs of its variables), so that the write
 //     is all-or-nothing; it keeps the table itself, its schema,
 //     partitioning and clustering (it is never replaced by a job's output).
-//     Its statements are below. A write that fails because of other
-//     statements on its table (a concurrent transaction committed first, or
-//     more than 20 DML statements queued on it) runs again, as a job of its
-//     own, after 10 s, then 20, 40 and 80, before the error goes to
-//     Temporal's retry policy.
+//     Its statements are below. Before it, a dry run of its statements
+//     (every one, whatever the checks it makes would find, the temporary
+//     table as a subquery, no transaction: what a dry run accepts; it runs
+//     and bills nothing) estimates the bytes the write reads, an upper
+//     bound, reported as LoadResult.EstimatedBytes; a dry run that fails
+//     does not fail the load, its error is EstimateError. A write that
+//     fails because of other statements on its table (a concurrent
+//     transaction committed first, or more than 20 DML statements queued on
+//     it) runs again, as a job of its own, after 10 s, then 20, 40 and 80,
+//     before the error goes to Temporal's retry policy.
 //  4. count-after: the target's rows, and its rows in the slice.
 //
 // The slice (warehouse.LoadRequest.Slice) is the rows whose source_object

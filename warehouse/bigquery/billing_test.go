@@ -3,6 +3,8 @@ package bigquery_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -80,6 +82,89 @@ func TestBigQueryMaxBytesBilled(t *testing.T) {
 			if !strings.Contains(err.Error(), want) {
 				t.Errorf("Load: %v\ndoes not say %q", err, want)
 			}
+		}
+	})
+}
+
+// TestBigQueryLoadEstimate: before its write, a load dry-runs the write's
+// statements, every one of them whatever its checks would find (IF blocks
+// flattened to their condition and costlier branch, the temporary table a
+// subquery, no transaction), and reports the estimate; a dry run that fails
+// leaves the load to go on, saying why there is no estimate; a load with
+// nothing to write dry-runs nothing.
+func TestBigQueryLoadEstimate(t *testing.T) {
+	for _, tbl := range clickstream.Tables() {
+		t.Run(tbl.Name, func(t *testing.T) {
+			f := newFakeBigQuery(t)
+			f.estimated = func(string) int64 { return 7_000_000_000 }
+			b := openFake(t, f, bigquery.Options{MaxBytesBilled: 1 << 40})
+			req := bqRequest(tbl.Name, warehouse.Replace)
+			res := loadOK(t, b, req)
+			if res.EstimatedBytes != 7_000_000_000 || res.EstimateError != "" {
+				t.Errorf("Load: %+v, want the dry run's 7e9 bytes estimated", res)
+			}
+			dry := f.DryRuns()
+			if len(dry) != 1 {
+				t.Fatalf("%d dry runs, want 1", len(dry))
+			}
+			sql := dry[0].Configuration.Query.Query
+			for _, not := range []string{"IF ", "END IF", "ELSE", "TRANSACTION", "CREATE TEMP TABLE", "DROP TABLE", "clickstream_touched"} {
+				if strings.Contains(sql, not) {
+					t.Errorf("the dry run holds %q, which a dry run stops at or lacks:\n%s", not, sql)
+				}
+			}
+			jobs, _ := jobsByStep(t, f)
+			write := jobs["write"].Configuration.Query.Query
+			if tbl.Key != "" && (!strings.Contains(sql, "THEN UPDATE SET") || !strings.Contains(sql, "SELECT EXISTS(SELECT 1 FROM "+sqlName(tbl)+" AS T JOIN ")) {
+				t.Errorf("the dry run lacks the check or the superseding MERGE:\n%s", sql)
+			}
+			// Every statement of the write is in the dry run, the temporary
+			// table as the query that fills it.
+			for _, part := range strings.Split(strings.TrimSuffix(write, ";"), ";\n") {
+				part = strings.TrimPrefix(part, "ELSE\n")
+				if _, after, ok := strings.Cut(part, " THEN\n"); ok {
+					part = after
+				}
+				part = strings.TrimPrefix(part, "CREATE TEMP TABLE clickstream_touched AS\n")
+				if part == "BEGIN TRANSACTION" || part == "COMMIT TRANSACTION" || part == "END IF" || strings.HasPrefix(part, "DROP TABLE") ||
+					strings.Contains(part, "clickstream_touched") || strings.HasPrefix(part, "MERGE") && !strings.Contains(part, "UPDATE") && tbl.Key != "" {
+					continue
+				}
+				if !strings.Contains(sql, part) {
+					t.Errorf("the dry run lacks the write's statement\n%s", part)
+				}
+			}
+			if got, want := fmt.Sprint(paramNames(dry[0])), fmt.Sprint(paramNames(jobs["write"])); got != want {
+				t.Errorf("the dry run sends parameters %s, the write %s", got, want)
+			}
+			if dry[0].Configuration.Query.MaximumBytesBilled != 1<<40 {
+				t.Errorf("the dry run's maximumBytesBilled is %d, want the limit", dry[0].Configuration.Query.MaximumBytesBilled)
+			}
+		})
+	}
+
+	t.Run("dry run refused", func(t *testing.T) {
+		f := newFakeBigQuery(t)
+		f.reply = func(r fakeRequest, serve func() (int, any)) (int, any) {
+			if r.Route == routeJobsInsert && strings.Contains(string(r.Body), `"dryRun":true`) {
+				return fakeError(http.StatusBadRequest, "invalidQuery", "Dry run of a script is not supported here")
+			}
+			return serve()
+		}
+		b := openFake(t, f, bigquery.Options{})
+		res := loadOK(t, b, bqRequest(clickstream.SessionsTable, warehouse.Merge))
+		if res.EstimatedBytes != 0 || !strings.Contains(res.EstimateError, "dry run of the write") ||
+			!strings.Contains(res.EstimateError, "Dry run of a script is not supported here") {
+			t.Errorf("Load: %+v, want no estimate and the dry run's error", res)
+		}
+	})
+
+	t.Run("nothing to write", func(t *testing.T) {
+		f := newFakeBigQuery(t)
+		b := openFake(t, f, bigquery.Options{})
+		res := loadOK(t, b, warehouse.LoadRequest{Table: clickstream.SessionsTable, Mode: warehouse.Merge, RunID: "run-1"})
+		if n := len(f.DryRuns()); n != 0 || res.EstimatedBytes != 0 || res.EstimateError != "" {
+			t.Errorf("%d dry runs, Load %+v; want none", n, res)
 		}
 	})
 }

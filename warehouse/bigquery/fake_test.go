@@ -59,6 +59,9 @@ type fakeBigQuery struct {
 	processed func(sql string) int64
 	// exported is the statistics an EXPORT DATA job reports.
 	exported bqapi.ExportDataStatistics
+	// estimated, if set, is what a dry run reports the query would process.
+	// Default: 0.
+	estimated func(sql string) int64
 	// running is how many answers of jobs.get or jobs.getQueryResults say
 	// a job is still running before the first that says it is done; the
 	// answer to its insert says RUNNING too. Default: 0, every job done as
@@ -235,6 +238,16 @@ func (f *fakeBigQuery) insertJob(r *http.Request, body []byte) (int, any) {
 		return fakeError(http.StatusBadRequest, "invalid", fmt.Sprintf("bad job %s: %v", body, err))
 	}
 	id := job.JobReference.JobId
+	if job.Configuration.DryRun {
+		// A dry run is answered at once and kept nowhere: no job runs.
+		job.Status = &bqapi.JobStatus{State: "DONE"}
+		job.Statistics = &bqapi.JobStatistics{Query: &bqapi.JobStatistics2{}}
+		if f.estimated != nil {
+			n := f.estimated(job.Configuration.Query.Query)
+			job.Statistics.TotalBytesProcessed, job.Statistics.Query.TotalBytesProcessed = n, n
+		}
+		return http.StatusOK, &job
+	}
 	if _, ok := f.jobs[id]; ok {
 		return fakeError(http.StatusConflict, "duplicate", "Already Exists: Job "+r.PathValue("p")+":"+job.JobReference.Location+"."+id)
 	}
@@ -450,14 +463,26 @@ func (f *fakeBigQuery) Job(id string) *bqapi.Job {
 	return f.jobs[id]
 }
 
-// InsertedJobs returns the jobs inserted successfully, in order.
+// InsertedJobs returns the jobs inserted successfully, in order, dry runs
+// aside.
 func (f *fakeBigQuery) InsertedJobs() []*bqapi.Job {
+	return f.inserted(false)
+}
+
+// DryRuns returns the dry runs answered, in order.
+func (f *fakeBigQuery) DryRuns() []*bqapi.Job {
+	return f.inserted(true)
+}
+
+func (f *fakeBigQuery) inserted(dry bool) []*bqapi.Job {
 	var out []*bqapi.Job
 	for _, r := range f.Requests(routeJobsInsert) {
 		if r.Status == http.StatusOK {
 			var job bqapi.Job
 			r.decode(f.t, &job)
-			out = append(out, &job)
+			if job.Configuration.DryRun == dry {
+				out = append(out, &job)
+			}
 		}
 	}
 	return out

@@ -156,7 +156,8 @@ func (l *bqLoad) run(ctx context.Context) (warehouse.LoadResult, error) {
 			return res, fmt.Errorf("keeping the count before: %w", err)
 		}
 	}
-	if sql := l.writeSQL(); sql != "" {
+	if sql := l.writeSQL(false); sql != "" {
+		res.EstimatedBytes, res.EstimateError = l.estimate(ctx)
 		if err := l.write(ctx, sql); err != nil {
 			return res, fmt.Errorf("writing the rows (%s): %w", l.mode, err)
 		}
@@ -180,6 +181,24 @@ func (l *bqLoad) query(ctx context.Context, step, sql string) (*bq.Job, error) {
 	}
 	l.processed += bytesProcessed(job)
 	return job, nil
+}
+
+// estimate dry-runs the write step's script (see writeSQL) and returns
+// what BigQuery estimates it reads: an upper bound of what the write bills.
+// A dry run runs nothing and bills nothing. An estimate that fails does not
+// fail the load: its error is returned as text, for the caller to report.
+func (l *bqLoad) estimate(ctx context.Context) (int64, string) {
+	sql := l.writeSQL(true)
+	q := l.b.newQuery("", sql, l.parameters(sql))
+	q.DryRun = true
+	job, err := q.Run(ctx)
+	if err != nil {
+		return 0, fmt.Sprintf("dry run of the write: %v", l.b.classify(err))
+	}
+	if st := job.LastStatus(); st != nil && st.Statistics != nil {
+		return st.Statistics.TotalBytesProcessed, ""
+	}
+	return 0, "dry run of the write: BigQuery gave no statistics"
 }
 
 // writeTries bounds the tries of the write step against contention on its

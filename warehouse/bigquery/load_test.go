@@ -344,12 +344,16 @@ func TestBigQueryJobIDs(t *testing.T) {
 	}
 }
 
-// insertStatuses returns the statuses of the inserts of each job id.
+// insertStatuses returns the statuses of the inserts of each job id, dry
+// runs aside.
 func insertStatuses(t *testing.T, f *fakeBigQuery) map[string][]int {
 	out := map[string][]int{}
 	for _, r := range f.Requests(routeJobsInsert) {
 		var job bqapi.Job
 		r.decode(t, &job)
+		if job.Configuration != nil && job.Configuration.DryRun {
+			continue
+		}
 		out[job.JobReference.JobId] = append(out[job.JobReference.JobId], r.Status)
 	}
 	return out

@@ -86,38 +86,61 @@ const (
 )
 
 // stmt is a statement of the write step's script, or, when cond is set, a
-// block IF cond THEN then ELSE els END IF.
+// block IF cond THEN then ELSE els END IF. dry is the statement in the dry
+// run of the script (see writeSQL), when it differs: omitDry leaves it out.
 type stmt struct {
-	sql       string
+	sql, dry  string
 	cond      string
 	then, els []stmt
 }
+
+const omitDry = "-"
 
 func plain(sql string) stmt { return stmt{sql: sql} }
 
 func ifThen(cond string, then ...stmt) stmt { return stmt{cond: cond, then: then} }
 
-// render writes stmts, each ended by ";\n".
-func render(b *strings.Builder, stmts []stmt) {
+// render writes stmts, each ended by ";\n", or, when dry, their dry-run
+// form: an IF block as a SELECT of its condition followed by its THEN
+// statements (the costlier branch of the write's), since a dry run stops at
+// control flow.
+func render(b *strings.Builder, stmts []stmt, dry bool) {
 	for _, s := range stmts {
-		if s.cond == "" {
+		switch {
+		case s.cond != "" && dry:
+			b.WriteString("SELECT " + s.cond + ";\n")
+			render(b, s.then, dry)
+		case s.cond != "":
+			b.WriteString("IF " + s.cond + " THEN\n")
+			render(b, s.then, dry)
+			if len(s.els) > 0 {
+				b.WriteString("ELSE\n")
+				render(b, s.els, dry)
+			}
+			b.WriteString("END IF;\n")
+		case dry && s.dry == omitDry:
+		case dry && s.dry != "":
+			b.WriteString(s.dry + ";\n")
+		default:
 			b.WriteString(s.sql + ";\n")
-			continue
 		}
-		b.WriteString("IF " + s.cond + " THEN\n")
-		render(b, s.then)
-		if len(s.els) > 0 {
-			b.WriteString("ELSE\n")
-			render(b, s.els)
-		}
-		b.WriteString("END IF;\n")
 	}
 }
 
 // writeSQL is the script of the write step: its DECLAREs, then one
 // multi-statement transaction, so that the step is all-or-nothing; "" when
 // there is nothing to write.
-func (l *bqLoad) writeSQL() string {
+//
+// With dry, it is the script's dry-run form, whose estimate of the bytes it
+// reads bounds the write's from above: every statement runs in it,
+// whatever the checks the write makes would find (an IF block is its
+// condition, as a SELECT, and its THEN statements; a dry run stops at
+// control flow), the temporary table is a subquery (a dry run stops at a
+// CREATE TEMP TABLE), and nothing is a transaction. A dry run estimates a
+// DML statement from its tables' sizes, and cannot prune partitions by a
+// script variable's value (Work with multi-statement queries, "Dry run a
+// multi-statement query").
+func (l *bqLoad) writeSQL(dry bool) string {
 	var declare []string
 	var stmts []stmt
 	if l.t.Key == "" {
@@ -132,8 +155,12 @@ func (l *bqLoad) writeSQL() string {
 	for _, d := range declare {
 		b.WriteString(d + ";\n")
 	}
+	if dry {
+		render(&b, stmts, true)
+		return strings.TrimSuffix(b.String(), "\n")
+	}
 	b.WriteString("BEGIN TRANSACTION;\n")
-	render(&b, stmts)
+	render(&b, stmts, false)
 	b.WriteString("COMMIT TRANSACTION;")
 	return b.String()
 }
@@ -218,15 +245,19 @@ func (l *bqLoad) derivedStatements() (declare []string, stmts []stmt) {
 			cols += fmt.Sprintf(", t.%s AS ts", ts)
 			del += fmt.Sprintf(" AND t.%s BETWEEN %s AND %s", ts, sliceMin, sliceMax)
 		}
-		block := []stmt{plain(fmt.Sprintf("CREATE TEMP TABLE %s AS\nSELECT %s FROM %s AS t WHERE %s",
-			touchedTable, cols, l.target, inSliceSQL("t."+obj)))}
+		touched := fmt.Sprintf("SELECT %s FROM %s AS t WHERE %s", cols, l.target, inSliceSQL("t."+obj))
+		dryTouched := "(" + touched + ")" // the temporary table, in the dry run
+		block := []stmt{{sql: fmt.Sprintf("CREATE TEMP TABLE %s AS\n%s", touchedTable, touched), dry: touched}}
 		if ts != "" {
 			declare = append(declare, fmt.Sprintf("DECLARE %s, %s TIMESTAMP", sliceMin, sliceMax))
-			block = append(block, plain(fmt.Sprintf("SET (%s, %s) = (SELECT AS STRUCT MIN(ts), MAX(ts) FROM %s)",
-				sliceMin, sliceMax, touchedTable)))
+			set := "SET (%s, %s) = (SELECT AS STRUCT MIN(ts), MAX(ts) FROM %s)"
+			block = append(block, stmt{sql: fmt.Sprintf(set, sliceMin, sliceMax, touchedTable),
+				dry: fmt.Sprintf(set, sliceMin, sliceMax, dryTouched)})
 		}
-		block = append(block, plain(del), plain(deriveSQL(l.target, l.t, der, l.b.sqlName(lakeTable()))),
-			plain("DROP TABLE "+touchedTable))
+		lake := l.b.sqlName(lakeTable())
+		block = append(block, plain(del),
+			stmt{sql: deriveSQL(l.target, l.t, der, lake, touchedTable), dry: deriveSQL(l.target, l.t, der, lake, dryTouched)},
+			stmt{sql: "DROP TABLE " + touchedTable, dry: omitDry})
 		// Without rows in the slice there is nothing to delete or derive:
 		// neither the table nor the lake is read beyond the check.
 		stmts = append(stmts, ifThen(fmt.Sprintf("EXISTS(SELECT 1 FROM %s AS t WHERE %s)", l.target, inSliceSQL("t."+obj)), block...))
@@ -266,7 +297,8 @@ func (l *bqLoad) supersedesSQL(within string) string {
 		l.target, l.stagingName(), strings.Join(on, " AND "), obj, obj, obj, obj, line, line)
 }
 
-// deriveSQL inserts into target (of t), for every key of touchedTable, the
+// deriveSQL inserts into target (of t), for every key of touched (the
+// temporary table of the touched keys, or a subquery giving them), the
 // row the lake's copy of smallest (source_object, source_line) outside the
 // slice gives, as der says; of copies equal in those (an event twice in one
 // line), any, since they are equal. The lake's copies in the slice are the
@@ -274,7 +306,7 @@ func (l *bqLoad) supersedesSQL(within string) string {
 // in where they are smaller, so a replace of a whole source derives next to
 // nothing. The lake's rows are those of the touched sessions; of an event
 // table, their events of its type whose event_id is touched.
-func deriveSQL(target string, t clickstream.Table, der warehouse.Derivation, lake string) string {
+func deriveSQL(target string, t clickstream.Table, der warehouse.Derivation, lake, touched string) string {
 	cols := make([]string, len(der.Columns))
 	exprs := make([]string, len(der.Columns))
 	var key string
@@ -300,9 +332,9 @@ func deriveSQL(target string, t clickstream.Table, der warehouse.Derivation, lak
 		b.WriteString(", UNNEST(v.`events`) AS e")
 	}
 	fmt.Fprintf(&b, "\nWHERE NOT %s AND v.`session_key` IN (SELECT session_key FROM %s)",
-		inSliceSQL("v."+bqIdent(clickstream.ColSourceObject)), touchedTable)
+		inSliceSQL("v."+bqIdent(clickstream.ColSourceObject)), touched)
 	if der.EventType != "" {
-		fmt.Fprintf(&b, " AND e.`event`.`event_type` = %s AND e.`event_id` IN (SELECT k FROM %s)", bqString(der.EventType), touchedTable)
+		fmt.Fprintf(&b, " AND e.`event`.`event_type` = %s AND e.`event_id` IN (SELECT k FROM %s)", bqString(der.EventType), touched)
 	}
 	fmt.Fprintf(&b, "\nQUALIFY ROW_NUMBER() OVER (PARTITION BY %s ORDER BY v.%s, v.%s) = 1",
 		key, bqIdent(clickstream.ColSourceObject), bqIdent(clickstream.ColSourceLine))

@@ -59,6 +59,7 @@ func NewActivities(ctx context.Context, cfg config.Config, wh warehouse.Warehous
 	if err != nil {
 		return nil, fmt.Errorf("deadletter.uri: %w", err)
 	}
+	maxLine, setBy := lineLimit(cfg)
 	return &activities.Activities{
 		OpenSource: stores.Open,
 		Staging:    staging,
@@ -70,9 +71,24 @@ func NewActivities(ctx context.Context, cfg config.Config, wh warehouse.Warehous
 			Window: cfg.Pipeline.Window, PageSize: cfg.Pipeline.PageSize, PagesPerRun: cfg.Pipeline.PagesPerRun,
 			StagingFormat: cfg.Pipeline.StagingFormat,
 		},
-		MaxLineBytes: int(cfg.Transform.MaxLineBytes),
+		MaxLineBytes: maxLine,
+		MaxLineSetBy: setBy,
 		PartBytes:    int64(cfg.Transform.PartBytes),
 	}, nil
+}
+
+// lineLimit is the longest line the transform reads, and what sets it when
+// not transform.max_line_bytes: with BigQuery, whose loads take rows up to
+// a size, the longest line whose rows they take (bigquery.MaxLineBytes), so
+// that a longer line is dead-lettered, saying why, rather than failing the
+// load of every row with it.
+func lineLimit(cfg config.Config) (int, string) {
+	n := int(cfg.Transform.MaxLineBytes)
+	if cfg.Warehouse.Kind == "bigquery" && n > bigquery.MaxLineBytes {
+		return bigquery.MaxLineBytes, fmt.Sprintf("the longest line whose rows BigQuery loads, warehouse.kind being bigquery; transform.max_line_bytes is %v",
+			cfg.Transform.MaxLineBytes)
+	}
+	return n, ""
 }
 
 // Register registers every workflow and activity of the pipeline on r.

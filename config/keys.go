@@ -163,7 +163,7 @@ var keys = []Key{
 	{
 		Name:    "transform.max_line_bytes",
 		Default: "16MiB",
-		Doc:     "Longest input line read; a longer line is dead-lettered with its first bytes. Between 1KiB and 1GiB.",
+		Doc:     "Longest input line read; a longer line is dead-lettered with its first bytes. Between 1KiB and 1GiB. With warehouse.kind bigquery, lines over 32MiB are dead-lettered too, the reason saying so: BigQuery loads rows of a bounded size (see On Google Cloud).",
 	},
 	{
 		Name:    "metrics.address",

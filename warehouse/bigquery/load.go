@@ -377,3 +377,17 @@ func gcsURIs(files []string) ([]string, error) {
 	}
 	return out, nil
 }
+
+// MaxLineBytes is the longest input line whose rows BigQuery loads: a line
+// is a session, which its visits row holds whole. BigQuery loads JSON rows
+// of up to 100 MB (Quotas and limits, "Load jobs": maximum row and cell
+// size) and advises Parquet rows of 50 MB at most (Loading Parquet data,
+// "Input file requirements"). A staged NDJSON row can be nearly twice its
+// line (every event gains its 64-digit event_id, every timestamp its
+// microseconds; a rejected event is dropped), while the data of a Parquet
+// row is no larger than its line's: a line of up to 32 MiB gives rows below
+// both limits. With a BigQuery warehouse the transform reads no longer
+// line: it dead-letters it, as any line over transform.max_line_bytes
+// (code line_too_long, the reason naming this limit), instead of one row
+// failing the whole load.
+const MaxLineBytes = 32 << 20

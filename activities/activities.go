@@ -32,6 +32,15 @@ type Activities struct {
 	// PartBytes is the input read between two checkpoints of a transform.
 	// Optional: default staging.DefaultPartBytes.
 	PartBytes int64
+	// Quality are the quality gates' thresholds a run does not set itself.
+	// Optional: default the zero Quality, which lets nothing be rejected.
+	Quality pipeline.Quality
+	// AlertWebhook is the URL alerts are posted to (alerts.webhook_url), a
+	// secret. Optional: default none, no alerts.
+	AlertWebhook string
+	// TemporalUIURL and Namespace make the alerts' links to the runs.
+	// Optional: default no link.
+	TemporalUIURL, Namespace string
 	// SearchAttributes says the Temporal namespace has the clickstream
 	// search attributes (the worker registers them at start, where it may);
 	// runs then set them. Optional: default false, memo only.

@@ -29,10 +29,13 @@ const (
 	ErrSchema = "SchemaError"
 	// ErrReconcile: the counts of a run do not add up.
 	ErrReconcile = "ReconcileError"
+	// ErrQuality: a quality gate failed (too many rejects, no input for a
+	// day, too little volume): the input is not worth loading as it is.
+	ErrQuality = "QualityError"
 )
 
 // NonRetryable lists the types above, for retry policies.
-var NonRetryable = []string{ErrConfig, ErrDataContract, ErrSchema, ErrReconcile}
+var NonRetryable = []string{ErrConfig, ErrDataContract, ErrSchema, ErrReconcile, ErrQuality}
 
 // classify turns err into a non-retryable application error when retrying
 // cannot help, and returns it unchanged otherwise.

@@ -27,6 +27,10 @@ type Plan struct {
 	// Staging and DeadLetter are the roots the run writes to.
 	Staging    string `json:"staging"`
 	DeadLetter string `json:"deadletter"`
+	// Quality are the run's quality gates: the workers' with the run's
+	// overrides. nil in runs planned before the gates existed, which skip
+	// them.
+	Quality *pipeline.Quality `json:"quality,omitempty"`
 	// Slice is what the run reads, as the prefixes of its rows'
 	// source_object: the source's folder, or its days' dt= folders. A
 	// replace run replaces exactly these rows. Empty in runs planned before
@@ -47,6 +51,16 @@ func (a *Activities) Plan(ctx context.Context, in PlanInput) (Plan, error) {
 	d.StagingFormat = cmp.Or(d.StagingFormat, string(clickstream.NDJSON))
 	p := Plan{Settings: in.WithDefaults(d), Staging: a.Staging.URI(), DeadLetter: a.DeadLetter.URI(),
 		SearchAttributes: a.SearchAttributes}
+	q := a.Quality.With(in.Overrides)
+	p.Quality = &q
+	for _, f := range []struct {
+		name string
+		v    *float64
+	}{{"max_rejected_lines", in.MaxRejectedLines}, {"max_rejected_events", in.MaxRejectedEvents}} {
+		if f.v != nil && (*f.v < 0 || *f.v > 1) {
+			return p, classify(configError("%s must be a share between 0 and 1, got %g", f.name, *f.v))
+		}
+	}
 	if p.OnlyNew {
 		// Objects read again must not replace what other objects loaded.
 		if in.Mode != "" && in.Mode != string(warehouse.Merge) {

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"go.temporal.io/sdk/activity"
+
 	"github.com/clickstream-platform/clickstream/clickstream"
 	"github.com/clickstream-platform/clickstream/pipeline"
 	"github.com/clickstream-platform/clickstream/warehouse"
@@ -31,6 +33,8 @@ type ReconcileInput struct {
 	pipeline.Tally
 	Executions int          `json:"executions"`
 	Loads      []LoadResult `json:"loads"`
+	// Warnings are what the quality gates warned of.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // ReconcileResult is the run summary.
@@ -73,6 +77,7 @@ func (a *Activities) Reconcile(ctx context.Context, in ReconcileInput) (Reconcil
 	if err := a.Warehouse.RecordRun(ctx, runRecord(in, res, time.Now())); err != nil {
 		return res, classify(err)
 	}
+	countRun(activity.GetMetricsHandler(ctx), warehouse.RunSucceeded)
 	if n, ok := a.Warehouse.(interface{ TableName(string) string }); ok {
 		res.Audit = n.TableName(warehouse.RunsTable)
 	}
@@ -86,7 +91,7 @@ func runRecord(in ReconcileInput, res ReconcileResult, finished time.Time) wareh
 		Status:  warehouse.RunSucceeded,
 		Started: in.Started, TransformDone: in.TransformDone, LoadDone: in.LoadDone, Finished: finished,
 		Tally: in.Tally, Executions: int64(in.Executions), Rows: res.Rows, RowsAdded: res.RowsAdded,
-		BytesProcessed: bytesProcessed(in.Loads),
+		BytesProcessed: bytesProcessed(in.Loads), Warnings: in.Warnings,
 	}
 }
 

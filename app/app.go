@@ -71,6 +71,11 @@ func NewActivities(ctx context.Context, cfg config.Config, wh warehouse.Warehous
 			Window: cfg.Pipeline.Window, PageSize: cfg.Pipeline.PageSize, PagesPerRun: cfg.Pipeline.PagesPerRun,
 			StagingFormat: cfg.Pipeline.StagingFormat,
 		},
+		Quality: pipeline.Quality{
+			MaxRejectedLines: cfg.Quality.MaxRejectedLines, MaxRejectedEvents: cfg.Quality.MaxRejectedEvents,
+			AllowEmptyDays: cfg.Quality.AllowEmptyDays, MinVolumeRatio: cfg.Quality.MinVolumeRatio, FailOnLowVolume: cfg.Quality.FailOnLowVolume,
+		},
+		AlertWebhook: string(cfg.Alerts.WebhookURL), TemporalUIURL: cfg.Alerts.TemporalUIURL, Namespace: cfg.Temporal.Namespace,
 		MaxLineBytes: maxLine,
 		MaxLineSetBy: setBy,
 		PartBytes:    int64(cfg.Transform.PartBytes),

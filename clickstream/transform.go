@@ -83,6 +83,8 @@ type Transformer struct {
 	outs  [nOut]io.Writer
 	runID []byte // the run id as a JSON string
 	obj   []byte // the object name as a JSON string
+	// rejects counts the rejections since the last TakeRejects.
+	rejects Rejects
 }
 
 const (
@@ -208,6 +210,15 @@ func (t *Transformer) OpenAt(r io.Reader, object string, from Cursor) *ObjectRea
 	o := &ObjectReader{name: object, src: &readErrs{r: r}, lr: t.lr, cur: from}
 	o.lr.reset(o.src)
 	return o
+}
+
+// TakeRejects returns the rejections counted since it was last called, and
+// starts counting again: a caller that commits a part's output takes them
+// with it.
+func (t *Transformer) TakeRejects() Rejects {
+	r := t.rejects
+	t.rejects = Rejects{}
+	return r
 }
 
 // Transform reads one whole object from r (see Open) and writes its rows and
@@ -417,6 +428,7 @@ func (t *Transformer) line(ln line, lineNo int64, c *Counts) {
 // deadLetter appends one DeadLetter record; eventIndex < 0 means the whole line.
 // lineBytes > 0 marks raw as the truncated start of a line that long.
 func (t *Transformer) deadLetter(lineNo int64, eventIndex int, code, reason string, raw []byte, lineBytes int64) {
+	t.rejects.record(eventIndex >= 0, code, reason)
 	raw = bytes.TrimSuffix(raw, []byte{'\r'})
 	if lineBytes > 0 { // the cut may have split a UTF-8 sequence: drop its start
 		for i := 0; i < utf8.UTFMax-1 && len(raw) > 0; i++ {

@@ -8,7 +8,9 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -32,6 +34,9 @@ type composeFile struct {
 		Content string `yaml:"content"`
 	} `yaml:"configs"`
 	Volumes map[string]any `yaml:"volumes"`
+	// dir is the absolute path of the folder of the file, which relative
+	// bind mounts (./folder:/target) start from.
+	dir string
 }
 
 type composeService struct {
@@ -70,6 +75,9 @@ func loadCompose(t *testing.T) composeFile {
 	var f composeFile
 	if err := yaml.Unmarshal(data, &f); err != nil {
 		t.Fatalf("%s: %v", composePath, err)
+	}
+	if f.dir, err = filepath.Abs(filepath.Dir(composePath)); err != nil {
+		t.Fatal(err)
 	}
 	return f
 }
@@ -122,6 +130,35 @@ func (s composeService) mount(target string) (volume, at string) {
 		}
 	}
 	return "", ""
+}
+
+// hostPath is the file or folder of the repository that service name
+// sees at target through a bind mount (./folder:/target).
+func (f composeFile) hostPath(t *testing.T, name, target string) string {
+	t.Helper()
+	s := f.service(t, name)
+	source, at := s.mount(target)
+	if !strings.HasPrefix(source, "./") {
+		t.Fatalf("%s: %s is on no folder of the repository (volumes %q)", name, target, s.Volumes)
+	}
+	rel := strings.TrimPrefix(strings.TrimPrefix(target, at), "/")
+	return filepath.Join(f.dir, filepath.FromSlash(source), filepath.FromSlash(rel))
+}
+
+// script returns the shell script that service name runs (entrypoint
+// /bin/sh, the script as command), read from the repository.
+func (f composeFile) script(t *testing.T, name string) string {
+	t.Helper()
+	s := f.service(t, name)
+	run := append(slices.Clone(s.Entrypoint), s.Command...)
+	if len(run) != 2 || run[0] != "/bin/sh" {
+		t.Fatalf("%s runs %q, want /bin/sh and a script", name, run)
+	}
+	data, err := os.ReadFile(f.hostPath(t, name, run[1]))
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return string(data)
 }
 
 // flag returns the value of a command-line flag in args, written
@@ -180,12 +217,16 @@ func TestComposeServicesAndPorts(t *testing.T) {
 		ports   map[string]string // published → container
 	}{
 		{service: "postgresql"},
+		{service: "temporal-schema"},
 		{service: "temporal", ports: map[string]string{"7233": "7233"}},
+		{service: "temporal-namespace"},
 		{service: "temporal-ui", ports: map[string]string{"8080": "8080"}},
 		{service: "fake-gcs", ports: map[string]string{"4443": "4443"}},
 		{service: "seed"},
 		{service: "worker", ports: map[string]string{"9464": "9464"}},
 		{service: "starter"},
+		{service: "prometheus", ports: map[string]string{"9090": "9090"}},
+		{service: "grafana", ports: map[string]string{"3000": "3000"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.service, func(t *testing.T) {
@@ -201,6 +242,44 @@ func TestComposeServicesAndPorts(t *testing.T) {
 	// The starter runs on demand (docker compose run), not with `up`.
 	if p := f.service(t, "starter").Profiles; len(p) == 0 {
 		t.Error("starter has no profile: `docker compose up` would run its default command")
+	}
+}
+
+// Every image pulled is pinned to a release, so that a `docker compose pull`
+// next month runs what this file was written for: a tag that is a version
+// number, never latest or none.
+func TestComposeImagesArePinned(t *testing.T) {
+	f := loadCompose(t)
+	version := regexp.MustCompile(`^v?[0-9]+(\.[0-9]+)*(-[0-9A-Za-z.-]+)?$`)
+	for name, s := range f.Services {
+		if s.Build != nil {
+			continue // built from this repository
+		}
+		i := strings.LastIndex(s.Image, ":")
+		if i < 0 || strings.Contains(s.Image[i:], "/") || !version.MatchString(s.Image[i+1:]) {
+			t.Errorf("service %s: image %q is not pinned to a version tag", name, s.Image)
+		}
+	}
+}
+
+// Every named volume a service mounts is declared; bind mounts
+// (./folder) are folders of the repository that exist.
+func TestComposeVolumesExist(t *testing.T) {
+	f := loadCompose(t)
+	for name, s := range f.Services {
+		for _, v := range s.Volumes {
+			source, target, _ := strings.Cut(v, ":")
+			target, _, _ = strings.Cut(target, ":")
+			if !strings.HasPrefix(source, ".") && !strings.HasPrefix(source, "/") {
+				if _, ok := f.Volumes[source]; !ok {
+					t.Errorf("service %s mounts volume %q, which is not declared under volumes:", name, source)
+				}
+				continue
+			}
+			if _, err := os.Stat(f.hostPath(t, name, target)); err != nil {
+				t.Errorf("service %s: %v", name, err)
+			}
+		}
 	}
 }
 
@@ -310,22 +389,61 @@ func TestComposeWorkerReachesServices(t *testing.T) {
 		if got := f.service(t, "temporal-ui").Environment["TEMPORAL_ADDRESS"]; got != cfg.Temporal.Address {
 			t.Errorf("temporal-ui TEMPORAL_ADDRESS = %q, want the worker's %q", got, cfg.Temporal.Address)
 		}
-		// auto-setup creates the namespace the worker uses, and the
-		// healthcheck the worker waits for asks for it.
-		if got := temporal.Environment["DEFAULT_NAMESPACE"]; got != cfg.Temporal.Namespace {
-			t.Errorf("temporal DEFAULT_NAMESPACE = %q, want the worker's namespace %q", got, cfg.Temporal.Namespace)
+		if !strings.HasPrefix(temporal.Image, "temporalio/server:") {
+			t.Errorf("temporal image = %q, want temporalio/server (auto-setup is no longer built)", temporal.Image)
 		}
-		if temporal.Healthcheck == nil || !slices.Contains(temporal.Healthcheck.Test, cfg.Temporal.Namespace) {
-			t.Errorf("temporal's healthcheck does not wait for namespace %q", cfg.Temporal.Namespace)
+		// What the worker waits for: the schemas, then the server, then the
+		// namespace.
+		for _, d := range []struct{ service, on, condition string }{
+			{"temporal-schema", "postgresql", "service_healthy"},
+			{"temporal", "temporal-schema", "service_completed_successfully"},
+			{"temporal-namespace", "temporal", "service_healthy"},
+			{"worker", "temporal", "service_healthy"},
+			{"worker", "temporal-namespace", "service_completed_successfully"},
+			{"temporal-ui", "temporal", "service_healthy"},
+		} {
+			if c := f.service(t, d.service).DependsOn[d.on].Condition; c != d.condition {
+				t.Errorf("%s depends on %s with condition %q, want %s", d.service, d.on, c, d.condition)
+			}
 		}
-		if c := w.DependsOn["temporal"].Condition; c != "service_healthy" {
-			t.Errorf("worker depends on temporal with condition %q, want service_healthy", c)
+		if temporal.Healthcheck == nil {
+			t.Error("temporal has no healthcheck: service_healthy would never hold")
+		}
+		// The one-shot services run the admin-tools image of the server's
+		// release: its schema files are the ones that server expects.
+		release := strings.TrimPrefix(temporal.Image, "temporalio/server:")
+		schema := f.service(t, "temporal-schema")
+		namespace := f.service(t, "temporal-namespace")
+		for name, s := range map[string]composeService{"temporal-schema": schema, "temporal-namespace": namespace} {
+			if want := "temporalio/admin-tools:" + release; s.Image != want {
+				t.Errorf("%s image = %q, want %s, the server's release", name, s.Image, want)
+			}
 		}
 		if seeds := temporal.Environment["POSTGRES_SEEDS"]; seeds != "postgresql" {
 			t.Errorf("temporal POSTGRES_SEEDS = %q, want the postgresql service", seeds)
 		}
-		if c := temporal.DependsOn["postgresql"].Condition; c != "service_healthy" {
-			t.Errorf("temporal depends on postgresql with condition %q, want service_healthy", c)
+		// The schemas are set up in the database the server uses.
+		for schemaKey, serverKey := range map[string]string{"POSTGRES_SEEDS": "POSTGRES_SEEDS", "DB_PORT": "DB_PORT",
+			"POSTGRES_USER": "POSTGRES_USER", "SQL_PASSWORD": "POSTGRES_PWD"} {
+			if got, want := schema.Environment[schemaKey], temporal.Environment[serverKey]; got != want || got == "" {
+				t.Errorf("temporal-schema %s = %q, the server's %s %q", schemaKey, got, serverKey, want)
+			}
+		}
+		text := f.script(t, "temporal-schema")
+		for _, want := range []string{"setup-schema", "update-schema", "setup temporal temporal", "setup temporal_visibility visibility"} {
+			if !strings.Contains(text, want) {
+				t.Errorf("temporal-schema's script does not say %q", want)
+			}
+		}
+		// The namespace registered is the worker's, on the worker's server.
+		if got := namespace.Environment["DEFAULT_NAMESPACE"]; got != cfg.Temporal.Namespace {
+			t.Errorf("temporal-namespace DEFAULT_NAMESPACE = %q, want the worker's namespace %q", got, cfg.Temporal.Namespace)
+		}
+		if got := namespace.Environment["TEMPORAL_ADDRESS"]; got != cfg.Temporal.Address {
+			t.Errorf("temporal-namespace TEMPORAL_ADDRESS = %q, want the worker's %q", got, cfg.Temporal.Address)
+		}
+		if text := f.script(t, "temporal-namespace"); !strings.Contains(text, `namespace create --namespace "$DEFAULT_NAMESPACE"`) {
+			t.Error("temporal-namespace's script does not create $DEFAULT_NAMESPACE")
 		}
 		pg := f.service(t, "postgresql")
 		if v, _ := pg.mount("/var/lib/postgresql/data"); v == "" || pg.Healthcheck == nil {
@@ -501,6 +619,185 @@ func TestComposeImageBuildsTheBinaries(t *testing.T) {
 	for _, want := range []string{"data/", ".git", "*.test"} {
 		if !slices.Contains(lines, want) && !slices.Contains(lines, "/"+want) {
 			t.Errorf(".dockerignore does not exclude %s", want)
+		}
+	}
+}
+
+// Prometheus scrapes the worker's metrics port and evaluates the alert
+// rules of the repository, which name its job.
+func TestComposePrometheusScrapesTheWorker(t *testing.T) {
+	f := loadCompose(t)
+	prom := f.service(t, "prometheus")
+	configFile := flag(prom.Command, "config.file")
+	if configFile == "" {
+		t.Fatalf("prometheus command %q has no --config.file", prom.Command)
+	}
+	data, err := os.ReadFile(f.hostPath(t, "prometheus", configFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg struct {
+		RuleFiles     []string `yaml:"rule_files"`
+		ScrapeConfigs []struct {
+			JobName       string `yaml:"job_name"`
+			MetricsPath   string `yaml:"metrics_path"`
+			StaticConfigs []struct {
+				Targets []string `yaml:"targets"`
+			} `yaml:"static_configs"`
+			DNSSDConfigs []struct {
+				Names []string `yaml:"names"`
+				Type  string   `yaml:"type"`
+				Port  int      `yaml:"port"`
+			} `yaml:"dns_sd_configs"`
+		} `yaml:"scrape_configs"`
+	}
+	if err := yaml.Unmarshal(data, &cfg); err != nil {
+		t.Fatalf("%s: %v", configFile, err)
+	}
+	if v, _ := prom.mount(flag(prom.Command, "storage.tsdb.path")); v == "" || strings.HasPrefix(v, ".") {
+		t.Errorf("prometheus keeps its data (--storage.tsdb.path %q) on no named volume", flag(prom.Command, "storage.tsdb.path"))
+	}
+
+	// A job whose targets are the worker service on its metrics port: static,
+	// or every container of the service by DNS (A records: Docker's DNS
+	// serves no SRV).
+	_, port, err := net.SplitHostPort(f.service(t, "worker").Environment[envName("metrics.address")])
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := net.JoinHostPort("worker", port)
+	job := ""
+	for _, sc := range cfg.ScrapeConfigs {
+		if sc.MetricsPath != "" && sc.MetricsPath != "/metrics" {
+			continue
+		}
+		var targets []string
+		for _, s := range sc.StaticConfigs {
+			targets = append(targets, s.Targets...)
+		}
+		for _, d := range sc.DNSSDConfigs {
+			for _, name := range d.Names {
+				if d.Type == "A" || d.Type == "AAAA" {
+					targets = append(targets, net.JoinHostPort(name, strconv.Itoa(d.Port)))
+				}
+			}
+		}
+		if slices.Contains(targets, want) {
+			job = sc.JobName
+		}
+	}
+	if job == "" {
+		t.Fatalf("no scrape job of %s reaches %s/metrics, the worker's %s", configFile, want, envName("metrics.address"))
+	}
+
+	// The rule files are the repository's, relative to the configuration,
+	// and the rules on scrapes name that job.
+	if len(cfg.RuleFiles) == 0 {
+		t.Errorf("%s loads no rule files", configFile)
+	}
+	for _, rf := range cfg.RuleFiles {
+		if !path.IsAbs(rf) {
+			rf = path.Join(path.Dir(configFile), rf)
+		}
+		matches, err := filepath.Glob(f.hostPath(t, "prometheus", rf))
+		if err != nil || len(matches) == 0 {
+			t.Errorf("rule_files %s: no such file in the repository (%v)", rf, err)
+		}
+		for _, m := range matches {
+			text, err := os.ReadFile(m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(string(text), "up{") && !strings.Contains(string(text), `job="`+job+`"`) {
+				t.Errorf("%s: its rules on up name no job=%q, the job that scrapes the worker", m, job)
+			}
+		}
+	}
+}
+
+// Grafana is provisioned from the repository with the compose Prometheus
+// as its datasource, and with dashboards mounted where its provider reads
+// them.
+func TestComposeGrafanaIsProvisioned(t *testing.T) {
+	f := loadCompose(t)
+	g := f.service(t, "grafana")
+	if c := g.DependsOn["prometheus"].Condition; c == "" {
+		t.Error("grafana does not depend on prometheus")
+	}
+	// provisioned passes each YAML file that Grafana provisions from dir to
+	// each, and says how many there were.
+	provisioned := func(dir string, each func(data []byte)) int {
+		files, err := filepath.Glob(filepath.Join(f.hostPath(t, "grafana", dir), "*.y*ml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range files {
+			data, err := os.ReadFile(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			each(data)
+		}
+		return len(files)
+	}
+
+	// Prometheus listens on 9090 unless told otherwise.
+	promAddr := "prometheus:9090"
+	if a := flag(f.service(t, "prometheus").Command, "web.listen-address"); a != "" {
+		_, port, _ := net.SplitHostPort(a)
+		promAddr = net.JoinHostPort("prometheus", port)
+	}
+	var urls []string
+	provisioned("/etc/grafana/provisioning/datasources", func(data []byte) {
+		var ds struct {
+			Datasources []struct {
+				Type string `yaml:"type"`
+				URL  string `yaml:"url"`
+			} `yaml:"datasources"`
+		}
+		if err := yaml.Unmarshal(data, &ds); err != nil {
+			t.Errorf("datasource provisioning: %v", err)
+		}
+		for _, d := range ds.Datasources {
+			if d.Type == "prometheus" {
+				urls = append(urls, d.URL)
+			}
+		}
+	})
+	if !slices.Contains(urls, "http://"+promAddr) {
+		t.Errorf("grafana's prometheus datasources are at %q, want http://%s", urls, promAddr)
+	}
+
+	dashboards := 0
+	n := provisioned("/etc/grafana/provisioning/dashboards", func(data []byte) {
+		var p struct {
+			Providers []struct {
+				Type    string `yaml:"type"`
+				Options struct {
+					Path string `yaml:"path"`
+				} `yaml:"options"`
+			} `yaml:"providers"`
+		}
+		if err := yaml.Unmarshal(data, &p); err != nil {
+			t.Errorf("dashboard provisioning: %v", err)
+		}
+		for _, pr := range p.Providers {
+			if pr.Type != "file" && pr.Type != "" {
+				continue
+			}
+			files, err := filepath.Glob(filepath.Join(f.hostPath(t, "grafana", pr.Options.Path), "*.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			dashboards += len(files)
+		}
+	})
+	if n == 0 || dashboards == 0 {
+		t.Errorf("grafana: %d dashboard providers reading %d dashboards of the repository, want some", n, dashboards)
+	}
+	if home := g.Environment["GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH"]; home != "" {
+		if _, err := os.Stat(f.hostPath(t, "grafana", home)); err != nil {
+			t.Errorf("grafana's home dashboard: %v", err)
 		}
 	}
 }

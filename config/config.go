@@ -20,6 +20,8 @@ type Config struct {
 	Temporal   Temporal   `mapstructure:"temporal"`
 	Pipeline   Pipeline   `mapstructure:"pipeline"`
 	Transform  Transform  `mapstructure:"transform"`
+	Quality    Quality    `mapstructure:"quality"`
+	Alerts     Alerts     `mapstructure:"alerts"`
 	Metrics    Metrics    `mapstructure:"metrics"`
 	Log        Log        `mapstructure:"log"`
 }
@@ -117,6 +119,21 @@ type Staging struct {
 type Transform struct {
 	PartBytes    ByteSize `mapstructure:"part_bytes"`
 	MaxLineBytes ByteSize `mapstructure:"max_line_bytes"`
+}
+
+// Quality holds the quality gates' defaults.
+type Quality struct {
+	MaxRejectedLines  float64 `mapstructure:"max_rejected_lines"`
+	MaxRejectedEvents float64 `mapstructure:"max_rejected_events"`
+	AllowEmptyDays    bool    `mapstructure:"allow_empty_days"`
+	MinVolumeRatio    float64 `mapstructure:"min_volume_ratio"`
+	FailOnLowVolume   bool    `mapstructure:"fail_on_low_volume"`
+}
+
+// Alerts says where alerts go.
+type Alerts struct {
+	WebhookURL    Secret `mapstructure:"webhook_url"`
+	TemporalUIURL string `mapstructure:"temporal_ui_url"`
 }
 
 // MetricsOff is the metrics.address that turns the metrics endpoint off.

@@ -166,6 +166,41 @@ var keys = []Key{
 		Doc:     "Longest input line read; a longer line is dead-lettered with its first bytes. Between 1KiB and 1GiB. With warehouse.kind bigquery, lines over 32MiB are dead-lettered too, the reason saying so: BigQuery loads rows of a bounded size (see On Google Cloud).",
 	},
 	{
+		Name:    "quality.max_rejected_lines",
+		Default: "0.10",
+		Doc:     "Largest share of a run's non-blank lines it may reject (0 to 1). Checked after the transform, before any load: a run above it fails (QualityError) with every table unchanged, naming the figure and the most frequent reasons. A run may set its own (max_rejected_lines in its input; starter run --max-rejected-lines).",
+	},
+	{
+		Name:    "quality.max_rejected_events",
+		Default: "0.10",
+		Doc:     "Largest share of the events of valid sessions a run may reject (0 to 1), checked as quality.max_rejected_lines is. A run may set its own (max_rejected_events; starter run --max-rejected-events).",
+	},
+	{
+		Name:    "quality.allow_empty_days",
+		Default: "false",
+		Doc:     "Whether a scheduled run or a backfill day whose day holds no input succeeds. By default it fails with \"no input for <day>\": upstream late is an alert, not a success.",
+	},
+	{
+		Name:    "quality.min_volume_ratio",
+		Default: "0.2",
+		Doc:     "A run whose valid lines fall below this share of the median of the last 7 successful runs of the same source (and as many days) warns: in its result, its log, the metric clickstream_run_warnings_total{kind=\"low_volume\"} and the alert webhook. 0 turns the check off.",
+	},
+	{
+		Name:    "quality.fail_on_low_volume",
+		Default: "false",
+		Doc:     "Whether a run below quality.min_volume_ratio fails (QualityError, before any load) instead of warning.",
+	},
+	{
+		Name:    "alerts.webhook_url",
+		Default: "",
+		Doc:     "URL that receives a JSON POST within seconds of a run failing or warning (run, workflow, status, error, counts, a link to the run in the Temporal UI, and a text field a Slack incoming webhook shows as is); retried with backoff, never failing the run. A secret: set it with CLICKSTREAM_ALERTS_WEBHOOK_URL; it is never printed, logged or put in a workflow's history. Empty: no alerts.",
+	},
+	{
+		Name:    "alerts.temporal_ui_url",
+		Default: "http://127.0.0.1:8233",
+		Doc:     "Address of the Temporal Web UI, for the links in alerts.",
+	},
+	{
 		Name:    "metrics.address",
 		Default: "127.0.0.1:9464",
 		Doc:     "host:port a worker serves its Prometheus metrics on, at /metrics: host:0 picks a free port (the worker logs which), :9464 listens on every interface, off serves none. A worker fails to start when the port is taken; starter run --dev warns and goes on without.",

@@ -45,6 +45,8 @@ func TestDefaultIsValid(t *testing.T) {
 			DevDBFile: "data/temporal.db", DevUIPort: 8233},
 		Pipeline:  Pipeline{Mode: "replace", BatchObjects: 64, BatchBytes: 64 * MiB, Window: 4, PageSize: 1000, PagesPerRun: 20, StagingFormat: "parquet"},
 		Transform: Transform{PartBytes: 64 * MiB, MaxLineBytes: 16 * MiB},
+		Quality:   Quality{MaxRejectedLines: 0.10, MaxRejectedEvents: 0.10, MinVolumeRatio: 0.2},
+		Alerts:    Alerts{TemporalUIURL: "http://127.0.0.1:8233"},
 		Metrics:   Metrics{Address: "127.0.0.1:9464"},
 		Log:       Log{Level: "info", Format: "text"},
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"strconv"
 
 	"github.com/clickstream-platform/clickstream/location"
@@ -108,6 +109,26 @@ func (c Config) Validate() error {
 	}
 	if c.Log.Format != "text" && c.Log.Format != "json" {
 		check("log.format", fmt.Errorf("must be text or json, got %q", c.Log.Format))
+	}
+	for _, q := range []struct {
+		key string
+		v   float64
+	}{{"quality.max_rejected_lines", c.Quality.MaxRejectedLines}, {"quality.max_rejected_events", c.Quality.MaxRejectedEvents},
+		{"quality.min_volume_ratio", c.Quality.MinVolumeRatio}} {
+		if q.v < 0 || q.v > 1 {
+			check(q.key, fmt.Errorf("must be a share between 0 and 1, got %g", q.v))
+		}
+	}
+	if u := string(c.Alerts.WebhookURL); u != "" {
+		// The URL is a secret: the error names the key, not the value.
+		if pu, err := url.Parse(u); err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" {
+			check("alerts.webhook_url", errors.New("must be an http:// or https:// URL (its value is a secret and not shown)"))
+		}
+	}
+	if u := c.Alerts.TemporalUIURL; u != "" {
+		if pu, err := url.Parse(u); err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" {
+			check("alerts.temporal_ui_url", fmt.Errorf("want an http:// or https:// URL, got %q", u))
+		}
 	}
 	return errors.Join(errs...)
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/clickstream-platform/clickstream/app"
 	"github.com/clickstream-platform/clickstream/clickstream"
 	"github.com/clickstream-platform/clickstream/config"
+	"github.com/clickstream-platform/clickstream/harness"
 	"github.com/clickstream-platform/clickstream/pipeline"
 	"github.com/clickstream-platform/clickstream/sampledata"
 	"github.com/clickstream-platform/clickstream/workflows"
@@ -34,31 +35,9 @@ import (
 // there beside them.
 func TestWorkerMetrics(t *testing.T) {
 	e, sum := e2eEnv(t, sampledata.Options{Files: 5, Sessions: 800, Days: 2, Seed: 5, InvalidRate: 0.05, DuplicateRate: 0.1})
-	cfg, err := config.Load(config.LoadOptions{Environ: e.Environ()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	metrics, err := app.ServeMetrics(cfg.Metrics.Address, logger)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer metrics.Close()
+	cfg, c, metrics := workerWithMetrics(t, e)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	c, err := app.Dial(ctx, cfg, logger, metrics.Handler())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	w, err := app.NewWorker(ctx, c, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
 
 	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "metrics-" + cfg.Temporal.TaskQueue, TaskQueue: cfg.Temporal.TaskQueue},
 		workflows.PipelineWorkflow, workflows.PipelineInput{Settings: pipeline.Settings{BatchObjects: 2}})
@@ -138,13 +117,54 @@ func TestWorkerMetrics(t *testing.T) {
 			continue
 		}
 		wantType := "Transform"
-		if strings.HasPrefix(s.name, "clickstream_load_") {
+		switch {
+		case strings.HasPrefix(s.name, "clickstream_load_"):
 			wantType = "Load"
+		case s.name == "clickstream_runs_total":
+			wantType = "Reconcile" // a run that succeeded is counted when its row is recorded
+		case s.name == "clickstream_quality_gate_failures_total", s.name == "clickstream_run_warnings_total":
+			wantType = "Gates"
 		}
 		if s.labels["activity_type"] != wantType || s.labels["namespace"] != cfg.Temporal.Namespace || s.labels["task_queue"] == "" {
 			t.Errorf("%s%v lacks the SDK's tags of the %s activity", s.name, s.labels, wantType)
 		}
 	}
+}
+
+// workerWithMetrics starts a worker in this process for the env, built as
+// the worker binary builds it (app.ServeMetrics, app.Dial, app.NewWorker),
+// serving its metrics on the env's metrics.address (a free port); it is
+// stopped, and its metrics closed, when the test ends. It returns the
+// configuration, the worker's client, and its metrics.
+func workerWithMetrics(t *testing.T, e *harness.Env) (config.Config, client.Client, *app.Metrics) {
+	t.Helper()
+	cfg, err := config.Load(config.LoadOptions{Environ: e.Environ()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	metrics, err := app.ServeMetrics(cfg.Metrics.Address, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { metrics.Close() })
+	// What NewWorker opens may keep its context: it ends with the test.
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	c, err := app.Dial(ctx, cfg, logger, metrics.Handler())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	w, err := app.NewWorker(ctx, c, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.Close() })
+	return cfg, c, metrics
 }
 
 // TestRunDevWithMetricsPortTaken: when the port of metrics.address is taken

@@ -32,6 +32,8 @@ type Settings struct {
 	// hold at the generation listed (files that arrived late, or were
 	// rewritten), in merge mode.
 	OnlyNew bool `json:"only_new,omitempty"`
+	// Overrides are the quality gates' thresholds the run sets for itself.
+	Overrides
 }
 
 // WithDefaults returns s with every field it leaves out taken from d, but

@@ -36,6 +36,12 @@ const failFast = time.Minute
 // missing or unusable: each fails within seconds with a ConfigError naming
 // the cause, after one attempt, never retrying in a loop. Each case has a
 // worker of its own (its own task queue), configured as the case needs.
+// acceptAll lets a run reject every line and event: for tests of damaged
+// input, not of the gates.
+var acceptAll = pipeline.Overrides{MaxRejectedLines: ptr(1.0), MaxRejectedEvents: ptr(1.0)}
+
+func ptr[T any](v T) *T { return &v }
+
 func TestBadConfiguration(t *testing.T) {
 	e := NewEnv(t)
 	e.Generate(sampledata.Options{Files: 4, Sessions: 200, Seed: 3, InvalidRate: 0.1})
@@ -209,7 +215,9 @@ func TestBadInput(t *testing.T) {
 
 	worker := e.StartWorker()
 	start := time.Now()
-	res, err := e.Wait(e.StartPipeline("badinput", workflows.PipelineInput{Settings: pipeline.Settings{Mode: "merge", BatchObjects: 2}}), 10*time.Minute)
+	// The input is damaged on purpose: the quality gates would refuse it.
+	res, err := e.Wait(e.StartPipeline("badinput", workflows.PipelineInput{Settings: pipeline.Settings{Mode: "merge", BatchObjects: 2,
+		Overrides: acceptAll}}), 10*time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}

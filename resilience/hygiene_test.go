@@ -32,7 +32,7 @@ func TestNoRowsOrSecretsInHistoryOrLogs(t *testing.T) {
 	e.Generate(sampledata.Options{Files: 4, Sessions: 400, Seed: 8, InvalidRate: 0.1, DuplicateRate: 0.1})
 	const secret = "canary-7f3c9e1d-secret"
 	e.StartWorker("CLICKSTREAM_TEST_CANARY="+secret, "AWS_SECRET_ACCESS_KEY="+secret, "DATABASE_PASSWORD="+secret)
-	run := e.StartPipeline("hygiene", workflows.PipelineInput{Settings: pipeline.Settings{BatchObjects: 2}})
+	run := e.StartPipeline("hygiene", workflows.PipelineInput{Settings: pipeline.Settings{BatchObjects: 2, Overrides: acceptAll}})
 	if _, err := e.Wait(run, 2*time.Minute); err != nil {
 		t.Fatal(err)
 	}

@@ -35,6 +35,9 @@ type Manifest struct {
 	// transient failure of the store (see blob.Retrier), in the parts that
 	// were committed: a flaky store shows here although the batch succeeded.
 	StorageRetries int64 `json:"storage_retries,omitempty"`
+	// Rejects counts the batch's rejections by code, for the quality gates'
+	// messages.
+	Rejects clickstream.Rejects `json:"rejects,omitzero"`
 }
 
 // ObjectManifest is one input object of a batch.

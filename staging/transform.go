@@ -128,6 +128,7 @@ func (a Area) transformObject(ctx context.Context, tr *clickstream.Transformer, 
 		return err
 	}
 	defer or.Close()
+	tr.TakeRejects() // counted with the parts committed only
 	for !or.Done() {
 		part := a.NewPart(ctx, b.RunID, PartID(b.BatchID, cp.Object, cp.Parts), b.Format)
 		c, err := tr.TransformPart(ctx, or, part.Outputs(), b.PartBytes)
@@ -140,6 +141,7 @@ func (a Area) transformObject(ctx context.Context, tr *clickstream.Transformer, 
 		}
 		om.Counts.Add(c)
 		m.Counts.Add(c)
+		m.Rejects.Add(tr.TakeRejects())
 		m.StorageRetries += part.Retries()
 		countReads()
 		om.Parts++

@@ -159,7 +159,7 @@ func printBackfillResult(w io.Writer, res workflows.BackfillResult) {
 	fmt.Fprintln(w)
 	for _, d := range res.Days {
 		status := d.Status
-		if d.Status == workflows.DayLoaded && d.Objects == 0 {
+		if d.Status == workflows.DayEmpty {
 			status = "no input"
 		}
 		fmt.Fprintf(w, "  %-10s  %-12s  %7d  %9d", d.Day, status, d.Objects, d.Accounting.Lines)
@@ -172,5 +172,5 @@ func printBackfillResult(w io.Writer, res workflows.BackfillResult) {
 		}
 		fmt.Fprintln(w)
 	}
-	fmt.Fprintf(w, "\nRows added are what each day's merge added to the table; 'already_done' days were completed by an earlier run of this backfill and skipped (--rerun loads them again).\n")
+	fmt.Fprintf(w, "\nRows added are what each day's merge added to the table; 'already_done' days were completed by an earlier run of this backfill and skipped (--rerun loads them again); 'no input' days held nothing (quality.allow_empty_days let them pass).\n")
 }

@@ -32,6 +32,8 @@ import (
 type runFlags struct {
 	recreate, detach, json, dev, onlyNew bool
 	id, from, to                         string
+	maxRejectedLines, maxRejectedEvents  float64
+	overrides                            pipeline.Overrides
 }
 
 func newRunCmd() *cobra.Command {
@@ -71,6 +73,20 @@ default source folder (data/source) holds no input. On a terminal the server and
 					return err
 				}
 			}
+			for _, name := range []string{"max-rejected-lines", "max-rejected-events"} {
+				if f := cmd.Flags().Lookup(name); f.Changed {
+					v, _ := cmd.Flags().GetFloat64(name)
+					if v < 0 || v > 1 {
+						return fmt.Errorf("--%s must be a share between 0 and 1, got %g", name, v)
+					}
+				}
+			}
+			if cmd.Flags().Changed("max-rejected-lines") {
+				fl.overrides.MaxRejectedLines = &fl.maxRejectedLines
+			}
+			if cmd.Flags().Changed("max-rejected-events") {
+				fl.overrides.MaxRejectedEvents = &fl.maxRejectedEvents
+			}
 			if fl.onlyNew {
 				if cmd.Flags().Changed("mode") && cfg.Pipeline.Mode != "merge" {
 					return fmt.Errorf("--only-new loads in merge mode: it cannot go with --mode %s", cfg.Pipeline.Mode)
@@ -98,6 +114,8 @@ default source folder (data/source) holds no input. On a terminal the server and
 	f.BoolVar(&fl.recreate, "recreate", false, "drop and create the tables first (schema, partitioning or clustering changes)")
 	f.StringVar(&fl.from, "from", "", "read only the source's dt=YYYY-MM-DD/ folders from this day")
 	f.StringVar(&fl.to, "to", "", "... to this day, included (default --from)")
+	f.Float64Var(&fl.maxRejectedLines, "max-rejected-lines", 0, "for this run, the largest share of non-blank lines it may reject, 0 to 1 (default quality.max_rejected_lines)")
+	f.Float64Var(&fl.maxRejectedEvents, "max-rejected-events", 0, "for this run, the largest share of events it may reject, 0 to 1 (default quality.max_rejected_events)")
 	f.BoolVar(&fl.onlyNew, "only-new", false, "read only the objects not loaded yet at their generation (late or rewritten files), in merge mode")
 	f.StringVar(&fl.id, "id", "", "workflow id (default derived from the source, the mode and the days)")
 	f.BoolVar(&fl.detach, "detach", false, "start the run and return without waiting")
@@ -243,6 +261,8 @@ type runResultJSON struct {
 	pipeline.Tally
 	Rows      map[string]int64 `json:"rows"`
 	RowsAdded map[string]int64 `json:"rows_added"`
+	// Warnings are what the quality gates warned of.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 func runPipeline(ctx context.Context, cmd *cobra.Command, c client.Client, cfg config.Config, fl runFlags, ui string) error {
@@ -259,7 +279,7 @@ func runPipeline(ctx context.Context, cmd *cobra.Command, c client.Client, cfg c
 	var res workflows.PipelineResult
 	l := launchSpec{
 		kind: "run", id: id, workflow: workflows.PipelineWorkflow,
-		input:  workflows.PipelineInput{Settings: pipeline.Settings{Source: cfg.Source.URI, Mode: cfg.Pipeline.Mode, From: fl.from, To: fl.to, OnlyNew: fl.onlyNew}, Recreate: fl.recreate},
+		input:  workflows.PipelineInput{Settings: pipeline.Settings{Source: cfg.Source.URI, Mode: cfg.Pipeline.Mode, From: fl.from, To: fl.to, OnlyNew: fl.onlyNew, Overrides: fl.overrides}, Recreate: fl.recreate},
 		detach: fl.detach, json: fl.json, ui: ui, render: pipelineProgress,
 		banner: fmt.Sprintf("Running %s: %s of %s", id, cfg.Pipeline.Mode, cfg.Source.URI),
 	}
@@ -272,7 +292,7 @@ func runPipeline(ctx context.Context, cmd *cobra.Command, c client.Client, cfg c
 		enc := json.NewEncoder(out)
 		enc.SetIndent("", "  ")
 		return enc.Encode(runResultJSON{WorkflowID: id, RunID: res.RunID, From: res.From, To: res.To, Tally: res.Tally,
-			Rows: res.Rows, RowsAdded: res.RowsAdded})
+			Rows: res.Rows, RowsAdded: res.RowsAdded, Warnings: res.Warnings})
 	}
 	printRunResult(out, cfg, res, link)
 	return nil
@@ -411,6 +431,9 @@ func printRunResult(w io.Writer, cfg config.Config, res workflows.PipelineResult
 	fmt.Fprintf(w, "\nRun %s (%s of %s%s) finished in %s: %s, %s, %s\n",
 		res.WorkflowID, res.Mode, res.Source, days, res.Duration.Round(time.Millisecond),
 		plural(res.Objects, "object"), humanBytes(res.Bytes), plural(res.Batches, "batch"))
+	for _, warn := range res.Warnings {
+		fmt.Fprintf(w, "WARNING: %s\n", warn)
+	}
 	if res.Unchanged > 0 {
 		fmt.Fprintf(w, "%s listed but loaded before at the same generation, not read again\n", plural(res.Unchanged, "object"))
 	}

@@ -19,8 +19,13 @@ const RunsTable = "pipeline_runs"
 const RunsTableDescription = "clickstream audit table pipeline_runs: one row per run_id, the summary of a run " +
 	"whose checks passed (accounting, rows added, timings). Recreating the tables never drops it."
 
-// RunSucceeded is the status of a run whose reconcile passed.
-const RunSucceeded = "succeeded"
+// Run statuses: a run whose reconcile passed, one that failed (a quality
+// gate, an error no retry mended), one cancelled.
+const (
+	RunSucceeded = "succeeded"
+	RunFailed    = "failed"
+	RunCancelled = "cancelled"
+)
 
 // RunRecord is one run's summary: a row of [RunsTable].
 type RunRecord struct {
@@ -34,6 +39,12 @@ type RunRecord struct {
 	From, To string
 	// Status is the run's outcome. Optional: default RunSucceeded.
 	Status string
+	// ErrorType and Error say why a run failed or was cancelled: the
+	// failure's type (QualityError, ConfigError, ...) and its message.
+	// Optional: "" (NULL) for a run that succeeded.
+	ErrorType, Error string
+	// Warnings are what the run warned of (a low volume). Optional.
+	Warnings []string
 	// Started, TransformDone (every batch transformed), LoadDone (every
 	// table loaded) and Finished are the run's milestones. A zero time is
 	// unknown: NULL, and so is every duration derived from it. Finished is
@@ -103,7 +114,7 @@ func runColumns() []runColumn {
 		str("mode", "Load mode: replace or merge.", func(r *RunRecord) string { return r.Mode }),
 		date("from_date", "First day of the run's date range; NULL when it was not over one.", func(r *RunRecord) string { return r.From }),
 		date("to_date", "Last day of the run's date range; NULL when it was not over one.", func(r *RunRecord) string { return r.To }),
-		str("status", "Outcome of the run: succeeded.", func(r *RunRecord) string { return r.Status }),
+		str("status", "Outcome of the run: succeeded, failed or cancelled.", func(r *RunRecord) string { return r.Status }),
 		stamp("started_at", "When the run started; NULL if unknown.", started),
 		stamp("transform_done_at", "When every batch was transformed; NULL if unknown.", transformed),
 		stamp("load_done_at", "When every table was loaded; NULL if unknown.", loaded),
@@ -132,6 +143,15 @@ func runColumns() []runColumn {
 		{clickstream.Field{Name: "unchanged", Type: clickstream.Integer, Mode: clickstream.Nullable,
 			Description: "Input objects listed but not read by a run of only new objects: loaded before at the same generation."},
 			func(r *RunRecord) any { return int64(r.Unchanged) }},
+		{clickstream.Field{Name: "error_type", Type: clickstream.String, Mode: clickstream.Nullable,
+			Description: "Why a run failed or was cancelled: the failure's type (QualityError, ConfigError, SchemaError, ...); NULL when it succeeded."},
+			func(r *RunRecord) any { return nullString(r.ErrorType) }},
+		{clickstream.Field{Name: "error_message", Type: clickstream.String, Mode: clickstream.Nullable,
+			Description: "The failure's message; NULL when the run succeeded."},
+			func(r *RunRecord) any { return nullString(r.Error) }},
+		{clickstream.Field{Name: "warnings", Type: clickstream.String, Mode: clickstream.Nullable,
+			Description: "What the run warned of (a low volume), one warning a line; NULL when none."},
+			func(r *RunRecord) any { return nullString(strings.Join(r.Warnings, "\n")) }},
 	}
 	for _, t := range clickstream.Tables() {
 		name := t.Name

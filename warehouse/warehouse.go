@@ -152,5 +152,9 @@ type Warehouse interface {
 	// idempotent by RunID: recording a run already there (a retried
 	// activity) leaves the row as it was.
 	RecordRun(ctx context.Context, r RunRecord) error
+	// RecentVolumes returns the valid lines (sessions_valid) of the last n
+	// successful runs of source over as many days (0: runs over no date
+	// range), the newest first: what a run's volume is compared with.
+	RecentVolumes(ctx context.Context, source string, days, n int) ([]int64, error)
 	Close() error
 }

@@ -65,6 +65,7 @@ type BackfillCheckpoint struct {
 // Day statuses.
 const (
 	DayLoaded      = "loaded"       // the day's run completed
+	DayEmpty       = "empty"        // the day's run completed with no input (quality.allow_empty_days)
 	DayAlreadyDone = "already_done" // an earlier execution of the backfill completed it
 )
 
@@ -198,7 +199,7 @@ func BackfillWorkflow(ctx workflow.Context, in BackfillInput) (BackfillResult, e
 			WorkflowID:            id,
 			WorkflowIDReusePolicy: reuse,
 		})
-		f := workflow.ExecuteChildWorkflow(cctx, PipelineWorkflow, PipelineInput{Settings: pipeline.Settings{Source: in.Source, Mode: "merge", From: day, To: day}})
+		f := workflow.ExecuteChildWorkflow(cctx, PipelineWorkflow, PipelineInput{Settings: pipeline.Settings{Source: in.Source, Mode: "merge", From: day, To: day}, ExpectInput: true})
 		running = append(running, day)
 		sel.AddFuture(f, func(f workflow.Future) {
 			running = slices.DeleteFunc(running, func(d string) bool { return d == day })
@@ -212,7 +213,11 @@ func BackfillWorkflow(ctx workflow.Context, in BackfillInput) (BackfillResult, e
 				failed = append(failed, day)
 				failures = append(failures, failure(err, "day %s", day))
 			default:
-				cp.Days = append(cp.Days, DayResult{Day: day, Status: DayLoaded, WorkflowID: id,
+				status := DayLoaded
+				if res.Objects == 0 && res.Unchanged == 0 {
+					status = DayEmpty
+				}
+				cp.Days = append(cp.Days, DayResult{Day: day, Status: status, WorkflowID: id,
 					Tally: res.Tally, RowsAdded: res.RowsAdded, Duration: res.Duration})
 			}
 		})

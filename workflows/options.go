@@ -57,3 +57,15 @@ func withLongOptions(ctx workflow.Context) workflow.Context {
 		RetryPolicy:         retry,
 	})
 }
+
+// Recording a failed run and posting an alert retry on their own, a few
+// minutes at most: the run has already failed, and they must not keep it
+// open long; an alert that never gets through does not fail anything.
+func withRecordOptions(ctx workflow.Context) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 2 * time.Minute,
+		HeartbeatTimeout:    HeartbeatTimeout,
+		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 30 * time.Second,
+			MaximumAttempts: 8, NonRetryableErrorTypes: activities.NonRetryable},
+	})
+}

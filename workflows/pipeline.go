@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -20,6 +21,7 @@ import (
 	"github.com/clickstream-platform/clickstream/location"
 	"github.com/clickstream-platform/clickstream/pipeline"
 	"github.com/clickstream-platform/clickstream/staging"
+	"github.com/clickstream-platform/clickstream/warehouse"
 )
 
 // ProgressQuery is the name of PipelineWorkflow's query handler; it answers
@@ -38,6 +40,10 @@ type PipelineInput struct {
 	// runs that a Temporal Schedule starts with one fixed input; ignored
 	// when From is set.
 	Scheduled *ScheduledDays `json:"scheduled,omitempty"`
+	// ExpectInput says the run's last day must hold input (a backfill's day
+	// does): without, it fails with "no input for <day>" unless
+	// quality.allow_empty_days. A scheduled run expects it too.
+	ExpectInput bool `json:"expect_input,omitempty"`
 	// Checkpoint is the state a run carries across continue-as-new; leave it
 	// empty when starting a run.
 	Checkpoint *Checkpoint `json:"checkpoint,omitempty"`
@@ -85,7 +91,7 @@ type Checkpoint struct {
 
 // Progress answers the progress query.
 type Progress struct {
-	Phase string `json:"phase"` // planning, exporting, recreating, transforming, loading, reconciling, done
+	Phase string `json:"phase"` // planning, exporting, recreating, transforming, checking, loading, reconciling, done
 	// RunID is the run's id: the staging and dead-letter folders' name.
 	RunID          string `json:"run_id"`
 	Pages          int    `json:"pages"`
@@ -125,6 +131,9 @@ type PipelineResult struct {
 	Staging    string `json:"staging"`
 	DeadLetter string `json:"deadletter"`
 	Summary    string `json:"summary"`
+	// Warnings are what the quality gates warned of (a low volume): the
+	// run loaded, and alerted.
+	Warnings []string `json:"warnings,omitempty"`
 	// Audit is the table that holds the run's row of accounting, rows
 	// added and timings (pipeline_runs).
 	Audit    string        `json:"audit,omitempty"`
@@ -139,7 +148,66 @@ func PipelineWorkflow(ctx workflow.Context, in PipelineInput) (PipelineResult, e
 	if err := workflow.SetQueryHandler(ctx, ProgressQuery, r.query); err != nil {
 		return PipelineResult{}, err
 	}
-	return r.run(ctx)
+	res, err := r.run(ctx)
+	switch {
+	case err != nil && !workflow.IsContinueAsNewError(err):
+		// Runs recorded before every run was on record end without these
+		// commands.
+		if workflow.GetVersion(ctx, "runs-on-record", workflow.DefaultVersion, 1) >= 1 {
+			r.onFailure(ctx, err)
+		}
+	case err == nil && len(res.Warnings) > 0:
+		r.alert(ctx, activities.AlertInput{Status: "succeeded with warnings", Warnings: res.Warnings})
+	}
+	return res, err
+}
+
+// onFailure puts a failed or cancelled run on record, with what it counted
+// so far, and alerts; on a context of its own, so that a cancelled run still
+// does. What fails here is logged: the run has failed already.
+func (r *pipelineRun) onFailure(ctx workflow.Context, err error) {
+	var a *activities.Activities
+	ctx, _ = workflow.NewDisconnectedContext(ctx)
+	status, typ := warehouse.RunFailed, "Error"
+	var (
+		app      *temporal.ApplicationError
+		canceled *temporal.CanceledError
+		timeout  *temporal.TimeoutError
+	)
+	switch {
+	case errors.As(err, &canceled):
+		status, typ = warehouse.RunCancelled, "CanceledError"
+	case errors.As(err, &app):
+		typ = app.Type()
+	case errors.As(err, &timeout):
+		typ = "TimeoutError"
+	}
+	info := workflow.GetInfo(ctx)
+	plan := r.cp.Plan
+	in := activities.RecordInput{
+		RunID: cmp.Or(r.cp.RunID, info.WorkflowExecution.RunID), WorkflowID: info.WorkflowExecution.ID,
+		Source: cmp.Or(r.cp.ExportedFrom, plan.Source, r.in.Source), Mode: cmp.Or(plan.Mode, r.in.Mode),
+		From: cmp.Or(plan.From, r.in.From), To: cmp.Or(plan.To, r.in.To),
+		Status: status, ErrorType: typ, Error: err.Error(), Started: r.cp.Started, Tally: r.cp.Tally, Executions: r.cp.Executions,
+	}
+	if rerr := workflow.ExecuteActivity(withRecordOptions(ctx), a.Record, in).Get(ctx, nil); rerr != nil {
+		workflow.GetLogger(ctx).Error("the failed run could not be recorded", "error", rerr)
+	}
+	r.alert(ctx, activities.AlertInput{Status: status, ErrorType: typ, Error: in.Error})
+}
+
+// alert posts an alert about the run, filled with what it knows; a failure
+// to post is logged.
+func (r *pipelineRun) alert(ctx workflow.Context, in activities.AlertInput) {
+	var a *activities.Activities
+	info := workflow.GetInfo(ctx)
+	plan := r.cp.Plan
+	in.RunID, in.WorkflowID = cmp.Or(r.cp.RunID, info.WorkflowExecution.RunID), info.WorkflowExecution.ID
+	in.Source, in.From, in.To = cmp.Or(r.cp.ExportedFrom, plan.Source, r.in.Source), plan.From, plan.To
+	in.Accounting, in.Objects = r.cp.Accounting, r.cp.Objects
+	if err := workflow.ExecuteActivity(withRecordOptions(ctx), a.Alert, in).Get(ctx, nil); err != nil {
+		workflow.GetLogger(ctx).Error("the alert could not be posted", "error", err)
+	}
 }
 
 type pipelineRun struct {
@@ -223,8 +291,20 @@ func (r *pipelineRun) run(ctx workflow.Context) (PipelineResult, error) {
 			where = fmt.Sprintf("%s in the dt= folders of %s to %s", plan.Source, plan.From, plan.To)
 		}
 		return PipelineResult{}, temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("no input objects under %s: a replace run would empty every table; nothing was changed", where),
+			fmt.Sprintf("no input objects under %s: a replace run would empty its slice; nothing was changed", where),
 			activities.ErrConfig, nil)
+	}
+	// Runs recorded before the quality gates existed load without them; so
+	// do runs planned then (no quality in their plan).
+	var warnings []string
+	if workflow.GetVersion(ctx, "quality-gates", workflow.DefaultVersion, 1) >= 1 && plan.Quality != nil {
+		r.progress.Phase = "checking"
+		var g activities.GatesResult
+		err := workflow.ExecuteActivity(withShortOptions(ctx), a.Gates, r.gatesInput()).Get(ctx, &g)
+		if err != nil {
+			return PipelineResult{}, err
+		}
+		warnings = g.Warnings
 	}
 
 	transformDone := workflow.Now(ctx)
@@ -243,7 +323,7 @@ func (r *pipelineRun) run(ctx workflow.Context) (PipelineResult, error) {
 		RunID: r.cp.RunID, WorkflowID: info.WorkflowExecution.ID, Source: source, Mode: plan.Mode,
 		Tally: r.cp.Tally, Loads: loads,
 		From: plan.From, To: plan.To, Started: r.cp.Started, TransformDone: transformDone, LoadDone: workflow.Now(ctx),
-		Executions: r.cp.Executions,
+		Executions: r.cp.Executions, Warnings: warnings,
 	}).Get(ctx, &rec)
 	if err != nil {
 		return PipelineResult{}, err
@@ -256,7 +336,24 @@ func (r *pipelineRun) run(ctx workflow.Context) (PipelineResult, error) {
 		Rows: rec.Rows, RowsAdded: rec.RowsAdded, Loads: loads,
 		Staging: staging.RunFolder(plan.Staging, r.cp.RunID), DeadLetter: staging.RunFolder(plan.DeadLetter, r.cp.RunID), Summary: rec.Summary, Audit: rec.Audit,
 		Duration: workflow.Now(ctx).Sub(r.cp.Started),
+		Warnings: warnings,
 	}, nil
+}
+
+// gatesInput is the quality gates' input: the day that must hold input is
+// the last of a scheduled run's or a backfill day's.
+func (r *pipelineRun) gatesInput() activities.GatesInput {
+	plan := r.cp.Plan
+	in := activities.GatesInput{RunID: r.cp.RunID, Source: plan.Source, Manifests: slices.Sorted(slices.Values(r.cp.Manifests)),
+		Quality: *plan.Quality, VolumeSource: cmp.Or(r.cp.ExportedFrom, plan.Source)}
+	if (r.in.Scheduled != nil || r.in.ExpectInput) && r.cp.ExportedFrom == "" {
+		in.RequireDay = plan.To
+	}
+	if plan.From != "" {
+		days, _ := clickstream.Days(plan.From, plan.To) // checked by Plan
+		in.Days = len(days)
+	}
+	return in
 }
 
 // History bounds of one execution. A batch costs its parent about 7 events

@@ -599,3 +599,69 @@ func TestPipelineLakeFailureLoadsNothingElse(t *testing.T) {
 		t.Errorf("loads %v, want the lake's alone", loaded)
 	}
 }
+
+// TestPipelineGateFailure: a quality gate that fails fails the run before
+// any load, and the run is put on record as failed, with the gate's type,
+// and alerted; a cancelled run is on record as cancelled.
+func TestPipelineGateFailure(t *testing.T) {
+	f := newFakeSource(5)
+	env := f.env(t, "Plan")
+	a := &activities.Activities{}
+	env.OnActivity(a.Plan, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.PlanInput) (activities.Plan, error) {
+		p := f.plan(in)
+		p.Quality = &pipeline.Quality{MaxRejectedLines: 0.1, MaxRejectedEvents: 0.1}
+		return p, nil
+	})
+	env.OnActivity(a.Gates, mock.Anything, mock.Anything).Return(activities.GatesResult{},
+		temporal.NewNonRetryableApplicationError("40% of the non-blank lines rejected", activities.ErrQuality, nil))
+	var recorded []activities.RecordInput
+	env.OnActivity(a.Record, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.RecordInput) error {
+		recorded = append(recorded, in)
+		return nil
+	})
+	var alerts []activities.AlertInput
+	env.OnActivity(a.Alert, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.AlertInput) error {
+		alerts = append(alerts, in)
+		return nil
+	})
+	env.ExecuteWorkflow(workflows.PipelineWorkflow, workflows.PipelineInput{})
+	err := env.GetWorkflowError()
+	var app *temporal.ApplicationError
+	if !errors.As(err, &app) || app.Type() != activities.ErrQuality {
+		t.Fatalf("err = %v, want the gate's QualityError", err)
+	}
+	if n := len(f.loads); n != 0 {
+		t.Errorf("%d tables loaded after a failed gate, want none", n)
+	}
+	if len(recorded) != 1 || recorded[0].Status != warehouse.RunFailed || recorded[0].ErrorType != activities.ErrQuality ||
+		recorded[0].Objects != 5 || recorded[0].RunID == "" || !strings.Contains(recorded[0].Error, "40%") {
+		t.Errorf("recorded %+v, want one failed run with the gate's type, message and the objects read", recorded)
+	}
+	if len(alerts) != 1 || alerts[0].Status != warehouse.RunFailed || alerts[0].Accounting.Lines != 5 {
+		t.Errorf("alerts %+v, want one of the failure, with the counts", alerts)
+	}
+}
+
+func TestPipelineCancelledIsOnRecord(t *testing.T) {
+	f := newFakeSource(5)
+	env := f.env(t, "Transform")
+	a := &activities.Activities{}
+	env.OnActivity(a.Transform, mock.Anything, mock.Anything).Return(func(ctx context.Context, in activities.TransformInput) (activities.TransformResult, error) {
+		<-ctx.Done() // until the run is cancelled
+		return activities.TransformResult{}, ctx.Err()
+	})
+	var recorded []activities.RecordInput
+	env.OnActivity(a.Record, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.RecordInput) error {
+		recorded = append(recorded, in)
+		return nil
+	})
+	env.OnActivity(a.Alert, mock.Anything, mock.Anything).Return(nil)
+	env.RegisterDelayedCallback(env.CancelWorkflow, time.Second)
+	env.ExecuteWorkflow(workflows.PipelineWorkflow, workflows.PipelineInput{})
+	if err := env.GetWorkflowError(); err == nil {
+		t.Fatal("the cancelled run succeeded")
+	}
+	if len(recorded) != 1 || recorded[0].Status != warehouse.RunCancelled {
+		t.Errorf("recorded %+v, want the run cancelled", recorded)
+	}
+}

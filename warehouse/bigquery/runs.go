@@ -165,3 +165,28 @@ func columnSpecs(s bq.Schema) []warehouse.ColumnSpec {
 	}
 	return specs
 }
+
+// RecentVolumes returns the sessions_valid of the last n successful runs of
+// source over days days (0: over no date range), the newest first; one
+// query job with the values as parameters. A missing audit table holds none.
+func (b *Warehouse) RecentVolumes(ctx context.Context, source string, days, n int) ([]int64, error) {
+	t := warehouse.RunsTableSchema()
+	switch _, err := b.table(t).Metadata(ctx); {
+	case isNotFound(err):
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("reading the recent runs of %s: %w", source, b.classify(err))
+	}
+	type row struct {
+		Valid int64 `bigquery:"sessions_valid"`
+	}
+	sql := fmt.Sprintf("SELECT `sessions_valid` FROM %s\nWHERE `source` = @source AND `status` = @status\n"+
+		"AND COALESCE(DATE_DIFF(`to_date`, `from_date`, DAY) + 1, 0) = @days\nORDER BY `finished_at` DESC LIMIT @n", b.sqlName(t))
+	var out []int64
+	err := readRows(ctx, b, sql, []bq.QueryParameter{{Name: "source", Value: source}, {Name: "status", Value: warehouse.RunSucceeded},
+		{Name: "days", Value: days}, {Name: "n", Value: n}}, func(r row) { out = append(out, r.Valid) })
+	if err != nil {
+		return nil, fmt.Errorf("reading the recent runs of %s: %w", source, err)
+	}
+	return out, nil
+}

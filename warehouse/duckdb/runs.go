@@ -95,3 +95,37 @@ func duckDBSpecs(cols []column) []warehouse.ColumnSpec {
 	}
 	return specs
 }
+
+// RecentVolumes returns the sessions_valid of the last n successful runs of
+// source over days days (0: over no date range), the newest first. A
+// missing audit table holds none.
+func (d *Warehouse) RecentVolumes(ctx context.Context, source string, days, n int) ([]int64, error) {
+	var out []int64
+	err := d.do(ctx, false, func(ctx context.Context, c *sql.Conn) error {
+		t := warehouse.RunsTableSchema()
+		have, err := tableColumns(ctx, c, d.schemaOf(t), t.Name)
+		if err != nil || len(have) == 0 {
+			return err
+		}
+		rows, err := c.QueryContext(ctx, fmt.Sprintf(`SELECT sessions_valid FROM %s
+			WHERE source = $1 AND status = $2
+			AND coalesce(date_diff('day', from_date, to_date) + 1, 0) = $3
+			ORDER BY finished_at DESC LIMIT $4`, d.ident(t)), source, warehouse.RunSucceeded, days, n)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var v int64
+			if err := rows.Scan(&v); err != nil {
+				return err
+			}
+			out = append(out, v)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("reading the recent runs of %s: %w", source, err)
+	}
+	return out, nil
+}

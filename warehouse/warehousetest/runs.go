@@ -1,6 +1,7 @@
 package warehousetest
 
 import (
+	"strings"
 	"time"
 
 	"github.com/clickstream-platform/clickstream/clickstream"
@@ -58,6 +59,7 @@ func RunRow(r warehouse.RunRecord) map[string]any {
 		"lines": c.Lines, "blank": c.Blank, "sessions_valid": c.SessionsValid, "sessions_rejected": c.SessionsRejected,
 		"events_seen": c.EventsSeen, "pageviews": c.Pageviews, "addtocarts": c.Addtocarts, "purchases": c.Purchases,
 		"events_rejected": c.EventsRejected, "unchanged": int64(r.Unchanged),
+		"error_type": orNil(r.ErrorType), "error_message": orNil(r.Error), "warnings": orNil(strings.Join(r.Warnings, "\n")),
 	}
 	for _, t := range clickstream.Tables() {
 		row[t.Name+"_added"], row[t.Name+"_rows"] = nil, nil

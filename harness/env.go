@@ -15,6 +15,7 @@ import (
 
 	"github.com/clickstream-platform/clickstream/clickstream"
 	"github.com/clickstream-platform/clickstream/config"
+	"github.com/clickstream-platform/clickstream/models"
 	"github.com/clickstream-platform/clickstream/sampledata"
 	"github.com/clickstream-platform/clickstream/warehouse/duckdb"
 	"github.com/clickstream-platform/clickstream/workflows"
@@ -240,6 +241,18 @@ func (e *Env) Progress(id string) (workflows.Progress, error) {
 // between runs; source_object between sources).
 func (e *Env) Digests(exclude ...string) map[string]string {
 	e.T.Helper()
+	return e.digests(clickstream.Tables(), exclude)
+}
+
+// ModelDigests is a checksum of each derived table's contents (package
+// models), per table.
+func (e *Env) ModelDigests() map[string]string {
+	e.T.Helper()
+	return e.digests(models.Tables(), nil)
+}
+
+func (e *Env) digests(tables []clickstream.Table, exclude []string) map[string]string {
+	e.T.Helper()
 	path := e.Path("CLICKSTREAM_WAREHOUSE_DUCKDB_PATH", config.Default().Warehouse.DuckDB.Path)
 	d, err := duckdb.Open(duckdb.Options{Path: path, ReadOnly: true})
 	if err != nil {
@@ -251,7 +264,7 @@ func (e *Env) Digests(exclude ...string) map[string]string {
 	if len(exclude) > 0 {
 		ex = " EXCLUDE (" + strings.Join(exclude, ", ") + ")"
 	}
-	for _, t := range clickstream.Tables() {
+	for _, t := range tables {
 		_, rows, err := d.Query(context.Background(), fmt.Sprintf(
 			"SELECT count(*), sum(hash(r)) FROM (SELECT *%s FROM %s) r", ex, d.TableName(t.Name)))
 		if err != nil {

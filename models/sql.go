@@ -19,6 +19,11 @@ type Dialect interface {
 	String(s string) string
 	// Float is the 64-bit floating point type.
 	Float() string
+	// Decimal is an exact decimal type of at least 9 fraction digits: amounts
+	// are summed in it, so that a sum does not depend on the order of its
+	// terms (floating point addition does), and a day's revenue rebuilt
+	// equals the same day's built in another run.
+	Decimal() string
 	// SHA256Hex is the lowercase hex SHA-256 of the string expr.
 	SHA256Hex(expr string) string
 	// RFC3339Micro is the timestamp expr as UTC text with six fraction
@@ -68,7 +73,7 @@ const userSessionsSQL = `WITH o AS (
 		LAST_VALUE(page_url IGNORE NULLS) OVER (PARTITION BY user_id, sn ORDER BY ts, kind, event_id ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS exit_page
 	FROM n
 ), rev AS (
-	SELECT user_id, sn, currency, SUM(amount) AS amount FROM n WHERE kind = 2 GROUP BY user_id, sn, currency
+	SELECT user_id, sn, currency, {{sum "amount"}} AS amount FROM n WHERE kind = 2 GROUP BY user_id, sn, currency
 ), revs AS (
 	SELECT user_id, sn, ARRAY_AGG({{struct "currency" "currency" "amount" "amount"}} ORDER BY currency NULLS LAST) AS revenue FROM rev GROUP BY user_id, sn
 )
@@ -87,7 +92,7 @@ const (
 	dailyEventsSQL = `SELECT CAST(ts AS DATE) AS date, device_type, SUM(CASE WHEN kind = 0 THEN 1 ELSE 0 END) AS pageviews,
 	SUM(CASE WHEN kind = 1 THEN 1 ELSE 0 END) AS addtocarts, SUM(CASE WHEN kind = 2 THEN 1 ELSE 0 END) AS purchases
 FROM ({{.Events}}) AS ev WHERE {{.Filter}} GROUP BY 1, 2`
-	revenueDailySQL = `SELECT CAST(ts AS DATE) AS date, currency, COUNT(*) AS orders, SUM(amount) AS revenue
+	revenueDailySQL = `SELECT CAST(ts AS DATE) AS date, currency, COUNT(*) AS orders, {{sum "amount"}} AS revenue
 FROM ({{.Events}}) AS ev WHERE kind = 2 AND {{.Filter}} GROUP BY 1, 2`
 	funnelDailySQL = `SELECT CAST(started_at AS DATE) AS date, COUNT(*) AS user_sessions,
 	SUM(CASE WHEN pageviews > 0 THEN 1 ELSE 0 END) AS with_pageview, SUM(CASE WHEN addtocarts > 0 THEN 1 ELSE 0 END) AS with_addtocart,
@@ -114,8 +119,11 @@ type renderer struct {
 func newRenderer(d Dialect, gap time.Duration) *renderer {
 	r := &renderer{d: d, gap: gap.Microseconds()}
 	r.funcs = template.FuncMap{
-		"table":        d.Table,
-		"float":        d.Float,
+		"table": d.Table,
+		"float": d.Float,
+		"sum": func(e string) string {
+			return fmt.Sprintf("CAST(SUM(CAST(%s AS %s)) AS %s)", e, d.Decimal(), d.Float())
+		},
 		"sha256":       d.SHA256Hex,
 		"rfc3339":      d.RFC3339Micro,
 		"micros":       d.MicrosBetween,

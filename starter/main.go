@@ -35,6 +35,6 @@ func newRootCmd() *cobra.Command {
 		return fmt.Errorf("%w\nRun '%s --help' for usage", err, cmd.CommandPath())
 	})
 	root.PersistentFlags().String("config", "", "config file (default: ./clickstream.yaml if present)")
-	root.AddCommand(newRunCmd(), newBackfillCmd(), newScheduleCmd(), newStatusCmd(), newRecreateCmd(), newQueryCmd(), newGenCmd(), newTransformCmd(), newConfigCmd())
+	root.AddCommand(newRunCmd(), newBackfillCmd(), newScheduleCmd(), newStatusCmd(), newRecreateCmd(), newQueryCmd(), newReportCmd(), newModelsCmd(), newGenCmd(), newTransformCmd(), newConfigCmd())
 	return root
 }

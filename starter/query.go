@@ -2,15 +2,11 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
-
-	"github.com/clickstream-platform/clickstream/warehouse/duckdb"
 )
 
 func newQueryCmd() *cobra.Command {
@@ -33,15 +29,8 @@ YYYY-MM-DD.`,
 			if err != nil {
 				return err
 			}
-			if cfg.Warehouse.Kind != "duckdb" {
-				return fmt.Errorf("query reads the embedded DuckDB warehouse; warehouse.kind is %s", cfg.Warehouse.Kind)
-			}
-			db, err := duckdb.Open(duckdb.Options{Path: cfg.Warehouse.DuckDB.Path, ReadOnly: true,
-				LakeDataset: cfg.Warehouse.LakeDataset, DWDataset: cfg.Warehouse.DWDataset})
+			db, err := openReadOnly(cfg, "query")
 			if err != nil {
-				if errors.Is(err, fs.ErrNotExist) {
-					return fmt.Errorf("%s does not exist yet: run the pipeline first ('starter run --dev')", cfg.Warehouse.DuckDB.Path)
-				}
 				return err
 			}
 			defer db.Close()

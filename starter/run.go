@@ -19,11 +19,13 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 
+	"github.com/clickstream-platform/clickstream/activities"
 	"github.com/clickstream-platform/clickstream/app"
 	"github.com/clickstream-platform/clickstream/blob"
 	"github.com/clickstream-platform/clickstream/clickstream"
 	"github.com/clickstream-platform/clickstream/config"
 	"github.com/clickstream-platform/clickstream/devserver"
+	"github.com/clickstream-platform/clickstream/models"
 	"github.com/clickstream-platform/clickstream/pipeline"
 	"github.com/clickstream-platform/clickstream/sampledata"
 	"github.com/clickstream-platform/clickstream/workflows"
@@ -263,6 +265,9 @@ type runResultJSON struct {
 	RowsAdded map[string]int64 `json:"rows_added"`
 	// Warnings are what the quality gates warned of.
 	Warnings []string `json:"warnings,omitempty"`
+	// Models is what the models step built: the derived tables' rows, the
+	// changes rebuilt for, the data tests passed.
+	Models *activities.ModelsResult `json:"models,omitempty"`
 }
 
 func runPipeline(ctx context.Context, cmd *cobra.Command, c client.Client, cfg config.Config, fl runFlags, ui string) error {
@@ -292,7 +297,7 @@ func runPipeline(ctx context.Context, cmd *cobra.Command, c client.Client, cfg c
 		enc := json.NewEncoder(out)
 		enc.SetIndent("", "  ")
 		return enc.Encode(runResultJSON{WorkflowID: id, RunID: res.RunID, From: res.From, To: res.To, Tally: res.Tally,
-			Rows: res.Rows, RowsAdded: res.RowsAdded, Warnings: res.Warnings})
+			Rows: res.Rows, RowsAdded: res.RowsAdded, Warnings: res.Warnings, Models: res.Models})
 	}
 	printRunResult(out, cfg, res, link)
 	return nil
@@ -448,6 +453,16 @@ func printRunResult(w io.Writer, cfg config.Config, res workflows.PipelineResult
 		}
 		fmt.Fprintf(w, "  %-34s %10d  %+d\n", dataset+"."+t.Name, res.Rows[t.Name], res.RowsAdded[t.Name])
 	}
+	if m := res.Models; m != nil {
+		how := fmt.Sprintf("for %s", plural(int(m.Changes), "change"))
+		if m.Rebuilt {
+			how = "all of them again"
+		}
+		fmt.Fprintf(w, "\nDerived tables (built %s in %s, %s passed; rows):\n", how, m.Duration.Round(time.Millisecond), plural(m.Tests, "data test"))
+		for _, t := range models.Tables() {
+			fmt.Fprintf(w, "  %-40s %10d\n", cfg.Warehouse.DWDataset+"."+t.Name, m.Rows[t.Name])
+		}
+	}
 	fmt.Fprintf(w, "\nRejected lines and events (%d): %s/\n", c.SessionsRejected+c.EventsRejected, res.DeadLetter)
 	fmt.Fprintf(w, "Staged files and the run summary: %s/\n", res.Staging)
 	if link != "" {
@@ -455,6 +470,7 @@ func printRunResult(w io.Writer, cfg config.Config, res workflows.PipelineResult
 	}
 	if cfg.Warehouse.Kind == "duckdb" {
 		fmt.Fprintf(w, "Query the warehouse: go run ./starter query \"SELECT device_type, count(*) FROM %s.sessions GROUP BY 1\"\n", cfg.Warehouse.DWDataset)
+		fmt.Fprintf(w, "See the reports:     go run ./starter report daily_events; go run ./starter report --html report.html\n")
 	}
 }
 

@@ -28,6 +28,7 @@ func (x dialect) Table(name string) string {
 }
 func (dialect) String(s string) string       { return quoteString(s) }
 func (dialect) Float() string                { return "DOUBLE" }
+func (dialect) Decimal() string              { return "DECIMAL(38, 9)" }
 func (dialect) SHA256Hex(e string) string    { return "sha256(" + e + ")" }
 func (dialect) RFC3339Micro(e string) string { return "strftime(" + e + ", '%Y-%m-%dT%H:%M:%S.%fZ')" }
 func (dialect) MicrosBetween(from, to string) string {

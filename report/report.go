@@ -140,16 +140,7 @@ func Print(ctx context.Context, w io.Writer, src Source, dw string, rep Report, 
 	}
 	switch format {
 	case "json":
-		objs := make([]map[string]any, len(rows))
-		for i, row := range rows {
-			objs[i] = map[string]any{}
-			for j, c := range cols {
-				objs[i][c] = row[j]
-			}
-		}
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(objs)
+		return writeJSON(w, cols, rows)
 	case "csv":
 		cw := csv.NewWriter(w)
 		if err := cw.Write(cols); err != nil {
@@ -183,6 +174,39 @@ func Print(ctx context.Context, w io.Writer, src Source, dw string, rep Report, 
 		return err
 	}
 	return nil
+}
+
+// writeJSON writes the rows as an array of objects whose keys keep the
+// columns' order, one object a line.
+func writeJSON(w io.Writer, cols []string, rows [][]any) error {
+	var b strings.Builder
+	b.WriteString("[")
+	for i, row := range rows {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		b.WriteString("\n  {")
+		for j, c := range cols {
+			k, _ := json.Marshal(c)
+			v, err := json.Marshal(row[j])
+			if err != nil {
+				return fmt.Errorf("column %s: %w", c, err)
+			}
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			b.Write(k)
+			b.WriteString(": ")
+			b.Write(v)
+		}
+		b.WriteString("}")
+	}
+	if len(rows) > 0 {
+		b.WriteString("\n")
+	}
+	b.WriteString("]\n")
+	_, err := io.WriteString(w, b.String())
+	return err
 }
 
 func (r Range) describe(dated bool) string {

@@ -175,6 +175,7 @@ func medianRun(runs []benchRun) benchRun {
 			List:               st(func(s *benchSteps) float64 { return s.List }),
 			Transform:          st(func(s *benchSteps) float64 { return s.Transform }),
 			Load:               st(func(s *benchSteps) float64 { return s.Load }),
+			Models:             st(func(s *benchSteps) float64 { return s.Models }),
 			Reconcile:          st(func(s *benchSteps) float64 { return s.Reconcile }),
 			Activities:         st(func(s *benchSteps) float64 { return s.Activities }),
 			Orchestration:      st(func(s *benchSteps) float64 { return s.Orchestration }),
@@ -276,14 +277,14 @@ func (r *benchReport) print(w io.Writer) error {
 	fmt.Fprintf(w, "Setup: %d CPUs, DuckDB %s with %d threads, worker %s, Temporal %s (%s), staged %s\n\n",
 		r.Setup.CPUs, r.Setup.DuckDB, r.Setup.Threads, r.Setup.Worker, r.Setup.Temporal, r.Setup.Server, r.Setup.StagingFormat)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "run\twall s\tMB/s\tevents/s\tpeak RSS MB\tlist s\ttransform s\tRSS MB\tload s\tRSS MB\torchestration s\t%\t")
+	fmt.Fprintln(tw, "run\twall s\tMB/s\tevents/s\tpeak RSS MB\tlist s\ttransform s\tRSS MB\tload s\tRSS MB\tmodels s\torchestration s\t%\t")
 	row := func(label string, run benchRun) {
 		fmt.Fprintf(tw, "%s\t%.2f\t%.1f\t%.0f\t%.0f\t", label, run.WallS, run.MBPerS, run.EventsPS, run.PeakRSSMB)
 		if s := run.Steps; s != nil {
-			fmt.Fprintf(tw, "%.3f\t%.2f\t%.0f\t%.2f\t%.0f\t%.2f\t%.1f\t\n", s.List, s.Transform, run.TransformRSSMB, s.Load, run.LoadRSSMB,
-				s.Orchestration, 100*s.OrchestrationShare)
+			fmt.Fprintf(tw, "%.3f\t%.2f\t%.0f\t%.2f\t%.0f\t%.2f\t%.2f\t%.1f\t\n", s.List, s.Transform, run.TransformRSSMB, s.Load, run.LoadRSSMB,
+				s.Models, s.Orchestration, 100*s.OrchestrationShare)
 		} else {
-			fmt.Fprint(tw, "\t\t\t\t\t\t\t\n")
+			fmt.Fprint(tw, "\t\t\t\t\t\t\t\t\n")
 		}
 	}
 	for i := range r.Reference.Runs {

@@ -29,6 +29,8 @@ type benchSteps struct {
 	// Load likewise over the Loads.
 	Transform float64 `json:"transform_s"`
 	Load      float64 `json:"load_s"`
+	// Models is the models step (the derived tables and their data tests).
+	Models    float64 `json:"models_s"`
 	Reconcile float64 `json:"reconcile_s"`
 	// Activities is the time during which at least one activity executed.
 	Activities float64 `json:"activities_s"`
@@ -135,6 +137,8 @@ func pipelineSteps(ctx context.Context, fetch historyFetcher, id, runID string) 
 			steps.List += d
 		case "Reconcile":
 			steps.Reconcile += d
+		case "Models":
+			steps.Models += d
 		case "Transform":
 			transform = append(transform, iv)
 		case "Load":

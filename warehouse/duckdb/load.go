@@ -158,7 +158,10 @@ func (d *Warehouse) load(ctx context.Context, tx *sql.Tx, t clickstream.Table, f
 		if err := d.recordObjects(ctx, tx, req.RunID); err != nil {
 			return res, err
 		}
-		if err := d.logChanges(ctx, tx, target, req.RunID, fmt.Sprintf("%s = %s", quoteIdent(clickstream.ColRunID), quoteString(req.RunID))); err != nil {
+		// The rows this load inserted: its run's, in its slice (a run's
+		// rows elsewhere were inserted by an earlier attempt or load).
+		added := fmt.Sprintf("%s = %s AND %s", quoteIdent(clickstream.ColRunID), quoteString(req.RunID), inSlice)
+		if err := d.logChanges(ctx, tx, target, req.RunID, added); err != nil {
 			return res, err
 		}
 	}

@@ -180,3 +180,48 @@ func TestDataTestsFail(t *testing.T) {
 		t.Error("a failed models step forgot the changes")
 	}
 }
+
+// BenchmarkModels: the models step after a one-day merge (the day's objects
+// rewritten, so every row of the day is removed and added again) into
+// warehouses of 10 and 30 days, against a rebuild of every derived table.
+// The incremental build must scale with the day, not with the warehouse.
+func BenchmarkModels(b *testing.B) {
+	for _, days := range []int{10, 30} {
+		b.Run(fmt.Sprintf("days=%d", days), func(b *testing.B) {
+			dir := b.TempDir()
+			byDay, sum := stageDays(b, dir, sampledata.Options{Files: 2 * days, Sessions: 1000 * days, Days: days, Seed: 3, InvalidRate: 0.02, DuplicateRate: 0.1}, 1, nil)
+			var all []object
+			var names []string
+			for day, objs := range byDay {
+				names = append(names, day)
+				all = append(all, objs...)
+			}
+			sortDays(names)
+			mid := byDay[names[len(names)/2]]
+			d := openTemp(b)
+			loadObjects(b, d, warehouse.Replace, warehouse.Slice{Prefixes: []string{"src/"}}, all...)
+			res := buildModels(b, d, true)
+			b.Logf("%d days, %d MB of input, %d user sessions", days, sum.Bytes>>20, res.Rows[models.UserSessions])
+			b.Run("one-day merge", func(b *testing.B) {
+				gen := int64(1)
+				for b.Loop() {
+					b.StopTimer()
+					gen++
+					for i := range mid {
+						mid[i].gen = gen
+					}
+					loadObjects(b, d, warehouse.Merge, warehouse.Slice{}, mid...)
+					b.StartTimer()
+					if res := buildModels(b, d, false); res.Changes == 0 || res.Rebuilt {
+						b.Fatalf("models %+v, want an incremental build of the day's changes", res)
+					}
+				}
+			})
+			b.Run("rebuild", func(b *testing.B) {
+				for b.Loop() {
+					buildModels(b, d, true)
+				}
+			})
+		})
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"google.golang.org/api/option"
 
 	"github.com/clickstream-platform/clickstream/clickstream"
+	"github.com/clickstream-platform/clickstream/models"
 	"github.com/clickstream-platform/clickstream/warehouse"
 )
 
@@ -337,10 +338,13 @@ func Open(ctx context.Context, opts Options) (*Warehouse, error) {
 func (b *Warehouse) Close() error { return b.client.Close() }
 
 // TableName returns the full name of a clickstream table, of
-// warehouse.RunsTable or of warehouse.LedgerTable, project.dataset.table, as
-// errors name it.
+// warehouse.RunsTable, warehouse.LedgerTable, a derived table or
+// models.ChangesTable, project.dataset.table, as errors name it.
 func (b *Warehouse) TableName(table string) string {
-	t, _ := warehouse.LookupTable(table)
+	t, ok := models.Lookup(table)
+	if !ok {
+		t, _ = warehouse.LookupTable(table)
+	}
 	return b.project + "." + b.datasetOf(t) + "." + table
 }
 
@@ -361,10 +365,12 @@ func (b *Warehouse) sqlName(t clickstream.Table) string {
 }
 
 // managedTables are the tables EnsureTables checks and RecreateTables
-// drops and creates: those of clickstream.Tables() and the ledger of loaded
-// objects (warehouse.LedgerTable, in the lake dataset).
+// drops and creates: those of clickstream.Tables(), the ledger of loaded
+// objects (warehouse.LedgerTable, in the lake dataset), the derived tables
+// (models.Tables()) and the changes the lake's loads record for them
+// (models.ChangesTable, in the lake dataset).
 func managedTables() []clickstream.Table {
-	return append(clickstream.Tables(), warehouse.LedgerSchema())
+	return append(append(clickstream.Tables(), warehouse.LedgerSchema()), modelTables()...)
 }
 
 // EnsureTables creates the datasets and tables that are missing, and checks

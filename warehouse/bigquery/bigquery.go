@@ -254,6 +254,51 @@ const DefaultLocation = "US"
 // still running cannot drop it). A step re-attached after its table moved
 // on (the same Load run again later) reports the counts it saw then.
 //
+// Models. The lake's write also records, for the models step, in
+// models.ChangesTable (lake dataset, unpartitioned): before its DELETE,
+// inside the IF that guards it, the users and objects of the rows it
+// deletes with the first and last of their events' timestamps (reading the
+// lake's user_id, source_object and events.event.timestamp, where the
+// DELETE is billed the whole lake anyway); after the MERGE, those of the
+// rows of the run (the staged rows whose lineage the lake holds with the
+// run's run_id: of the lake, only the lineage and run_id are read). The
+// derived tables (models.Tables(): user_sessions MONTH-partitioned on
+// started_at and clustered by user_id, the reports unpartitioned) and the
+// changes table are created and checked with the others. BuildModels runs
+// the build as described on it; what its script reads, by statement:
+//
+//   - the changes: model_changes and pipeline_runs' run_id and status, both
+//     small; the spans and bounds: temporary tables;
+//   - the user sessions a span overlaps: user_sessions' id, user_id,
+//     started_at and ended_at, of the months up to the last span's end
+//     (started_at <= clickstream_span_hi): a user session may have started
+//     any time before a span it overlaps, so earlier months are read;
+//   - the events of the window: the three event tables' session_key,
+//     timestamp, event_id (and page_url, currency, amount) of the months
+//     within the window (timestamp BETWEEN clickstream_lo AND
+//     clickstream_hi), and sessions' session_key, user_id and device_type,
+//     whole (a join on session_key cannot use its clustering);
+//   - the DELETE of the user sessions overlapped: billed user_sessions'
+//     months within the window; the INSERT of those cut, the temporary
+//     events; finding the user sessions cut, user_sessions' user_id and
+//     started_at within the window;
+//   - the daily events and revenue reports: the event tables within the
+//     window widened by a day (clickstream_days_lo, clickstream_days_hi), and
+//     sessions whole; the funnel: user_sessions within those days; each
+//     report's DELETE is billed the report, small and unpartitioned;
+//   - the top users: every event and user session of the changed users, of
+//     any day: the event tables' session_key and the sessions' user_id and
+//     device_type whole, user_sessions' user_id whole;
+//   - the sessions per object: the lake's source_object and session_key,
+//     whole (unpartitioned);
+//   - the data tests: the event tables within the days, sessions and
+//     user_sessions' key and user_id whole, the reports;
+//   - the removal of the changes: model_changes.
+//
+// A rebuild reads every table whole. A run's build with nothing pending
+// runs no script: its reads of model_changes and of whether the tables
+// hold rows are all it bills.
+//
 // Runs. RecordRun writes the audit row of a run with one query job, MERGE
 // target USING (SELECT @run_id AS run_id, ...) ON run_id WHEN NOT MATCHED
 // THEN INSERT, every value a named query parameter typed as its column; a

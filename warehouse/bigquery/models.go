@@ -276,7 +276,7 @@ var dataTestKeysRE = regexp.MustCompile(`failed, e\.g\. \{([^}]*)\}`)
 // dataTestError is, when err says one of tests failed, an error wrapping
 // warehouse.ErrDataTest that names the test and its keys; nil otherwise.
 func dataTestError(err error, tests []models.DataTest) error {
-	_, _, message := apiError(err)
+	message := err.Error() // the job's error result and its other errors
 	for _, t := range tests {
 		if !strings.Contains(message, dataTestMarker(t.Name)) {
 			continue

@@ -54,7 +54,8 @@ func (a *Activities) Models(ctx context.Context, in ModelsInput) (ModelsResult, 
 	log.Info("models build started", "session_gap", gap)
 	stop := keepAlive(ctx)
 	defer stop()
-	wr, err := a.Warehouse.BuildModels(ctx, warehouse.ModelsRequest{RunID: in.RunID, Rebuild: in.Rebuild, Gap: gap})
+	wr, err := a.Warehouse.BuildModels(ctx, warehouse.ModelsRequest{RunID: in.RunID, Rebuild: in.Rebuild, Gap: gap,
+		Attempt: activity.GetInfo(ctx).Attempt})
 	if errors.Is(err, warehouse.ErrDataTest) {
 		return ModelsResult{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrDataTest, err)
 	}

@@ -74,6 +74,17 @@ func pendingSQL(d Dialect, runID string) string {
 // days of those events and of the user sessions removed or added, the users
 // and the objects changed. Then the changes are removed. Run again, it gives
 // the same tables.
+//
+// Its statements that read or delete user_sessions or the event tables
+// filter their partitioning column (started_at, timestamp) by bounds it
+// computes once (Dialect.SetBound): a user session that overlaps a span
+// starts before the span's end, but may start any time before its start
+// (a user session has no longest duration), so finding them is bounded
+// above only; once the spans are widened to them, everything the build
+// reads, removes or cuts lies within the window's first and last instant,
+// and the days it rebuilds within a day more on each side. The top users
+// count every event and user session of the changed users, of any day:
+// those reads are not bounded.
 func Incremental(d Dialect, runID string, gap time.Duration) []Statement {
 	r := newRenderer(d, gap)
 	g := r.gap
@@ -84,19 +95,26 @@ func Incremental(d Dialect, runID string, gap time.Duration) []Statement {
 			"SELECT run_id, user_id, source_object, first_event, last_event FROM %s WHERE %s", d.Table(ChangesTable), pendingSQL(d, runID)))},
 		{"spanning each user's changes", d.TempTable(tmpSpan, fmt.Sprintf(
 			"SELECT user_id, MIN(first_event) AS f, MAX(last_event) AS l FROM %s WHERE first_event IS NOT NULL GROUP BY user_id", tmpChanges))},
+		{"bounding the spans", d.SetBound(boundSpanHi, fmt.Sprintf("SELECT %s FROM %s", d.AddMicros("MAX(l)", g), tmpSpan))},
 		{"finding the user sessions the spans overlap", d.TempTable(tmpOld, fmt.Sprintf(
 			"SELECT us.user_session_id, us.user_id, us.started_at, us.ended_at FROM %s AS us JOIN %s AS s ON s.user_id = us.user_id\n"+
-				"WHERE us.started_at <= %s AND us.ended_at >= %s", us, tmpSpan, hi, lo))},
+				"WHERE us.started_at <= %s AND us.ended_at >= %s AND us.started_at <= %s", us, tmpSpan, hi, lo, d.Bound(boundSpanHi)))},
 		{"widening the spans to them", d.TempTable(tmpWindow, fmt.Sprintf(
 			"SELECT s.user_id, LEAST(%s, COALESCE(MIN(o.started_at), %s)) AS lo, GREATEST(%s, COALESCE(MAX(o.ended_at), %s)) AS hi\n"+
 				"FROM %s AS s LEFT JOIN %s AS o ON o.user_id = s.user_id GROUP BY s.user_id, s.f, s.l", lo, lo, hi, hi, tmpSpan, tmpOld))},
+		{"bounding the window", d.SetBound(boundLo, "SELECT MIN(lo) FROM "+tmpWindow)},
+		{"bounding the window", d.SetBound(boundHi, "SELECT MAX(hi) FROM "+tmpWindow)},
+		{"bounding the window's days", d.SetBound(boundDaysLo, fmt.Sprintf("SELECT %s FROM %s", d.AddMicros("MIN(lo)", -dayMicros), tmpWindow))},
+		{"bounding the window's days", d.SetBound(boundDaysHi, fmt.Sprintf("SELECT %s FROM %s", d.AddMicros("MAX(hi)", dayMicros), tmpWindow))},
 		{"reading the events of the spans", d.TempTable(tmpEvents, fmt.Sprintf(
-			"SELECT ev.* FROM (%s) AS ev JOIN %s AS w ON w.user_id = ev.user_id AND ev.ts BETWEEN w.lo AND w.hi", r.events(), tmpWindow))},
-		{"removing the user sessions overlapped", fmt.Sprintf("DELETE FROM %s WHERE user_session_id IN (SELECT user_session_id FROM %s)", us, tmpOld)},
+			"SELECT ev.* FROM (%s) AS ev JOIN %s AS w ON w.user_id = ev.user_id AND ev.ts BETWEEN w.lo AND w.hi", r.eventsWithin(boundLo, boundHi), tmpWindow))},
+		{"removing the user sessions overlapped", fmt.Sprintf("DELETE FROM %s WHERE user_session_id IN (SELECT user_session_id FROM %s) AND %s",
+			us, tmpOld, within(d, "started_at", boundLo, boundHi))},
 		{"cutting the spans' events into user sessions", fmt.Sprintf("INSERT INTO %s (%s)\n%s", us, columns(table(UserSessions)),
 			r.render(userSessionsSQL, view{Events: tmpEvents, GapMicros: g}))},
 		{"finding the user sessions cut", d.TempTable(tmpNew, fmt.Sprintf(
-			"SELECT us.started_at FROM %s AS us JOIN %s AS w ON w.user_id = us.user_id AND us.started_at BETWEEN w.lo AND w.hi", us, tmpWindow))},
+			"SELECT us.started_at FROM %s AS us JOIN %s AS w ON w.user_id = us.user_id AND us.started_at BETWEEN w.lo AND w.hi\nWHERE %s",
+			us, tmpWindow, within(d, "us.started_at", boundLo, boundHi)))},
 		{"listing the days changed", d.TempTable(tmpDays, fmt.Sprintf(
 			"SELECT DISTINCT d FROM %s AS c, %s WHERE c.first_event IS NOT NULL", tmpChanges,
 			d.Days("CAST(c.first_event AS DATE)", "CAST(c.last_event AS DATE)")))},
@@ -109,11 +127,12 @@ func Incremental(d Dialect, runID string, gap time.Duration) []Statement {
 			Statement{"rebuilding them", fmt.Sprintf("INSERT INTO %s (%s)\n%s", d.Table(name), columns(table(name)), query)})
 	}
 	inDays := fmt.Sprintf("date IN (SELECT d FROM %s)", tmpDays)
-	evDays := view{Events: r.events(), Filter: fmt.Sprintf("CAST(ts AS DATE) IN (SELECT d FROM %s)", tmpDays)}
+	evDays := view{Events: r.eventsWithin(boundDaysLo, boundDaysHi), Filter: fmt.Sprintf("CAST(ts AS DATE) IN (SELECT d FROM %s)", tmpDays)}
 	refill(DailyEvents, inDays, r.render(dailyEventsSQL, evDays))
 	refill(RevenueDaily, inDays, r.render(revenueDailySQL, evDays))
 	refill(FunnelDaily, fmt.Sprintf("date IN (SELECT d FROM %s)", tmpFDays),
-		r.render(funnelDailySQL, view{Filter: fmt.Sprintf("CAST(started_at AS DATE) IN (SELECT d FROM %s)", tmpFDays)}))
+		r.render(funnelDailySQL, view{Filter: fmt.Sprintf("CAST(started_at AS DATE) IN (SELECT d FROM %s) AND %s",
+			tmpFDays, within(d, "started_at", boundDaysLo, boundDaysHi))}))
 	users := fmt.Sprintf("user_id IN (SELECT user_id FROM %s)", tmpChanges)
 	refill(TopUsers, users, r.render(topUsersSQL, view{Events: r.events(), Filter: users}))
 	objects := fmt.Sprintf("source_object IN (SELECT source_object FROM %s)", tmpChanges)

@@ -42,21 +42,61 @@ type Dialect interface {
 	Days(from, to string) string
 	// TempTable creates (or replaces) a temporary table as a query.
 	TempTable(name, query string) string
+	// SetBound is the statement that computes, once, the TIMESTAMP named
+	// name as the value of query (one row, one column), for Bound to give.
+	// BigQuery keeps it in a script variable (declared first, see Bounds):
+	// a filter of a partitioning column by a constant, which a script
+	// variable is and a subquery is not, lets BigQuery prune partitions.
+	SetBound(name, query string) string
+	// Bound is the value SetBound computed.
+	Bound(name string) string
 }
 
-// events is every event of the warehouse as the models read it: its user
+// The bounds an incremental build computes (Dialect.SetBound) and filters
+// the partitioning columns of user_sessions and the event tables with.
+// Each only ever widens what a statement reads: the rows a statement needs
+// lie within them, so the results are those without them.
+const (
+	// boundSpanHi is the last event of the changes plus the gap: no user
+	// session starting later can overlap a span.
+	boundSpanHi = "clickstream_span_hi"
+	// boundLo and boundHi are the first and last instants of the spans
+	// widened to the user sessions they overlap (the window): every event
+	// read, user session removed or cut lies within them.
+	boundLo = "clickstream_lo"
+	boundHi = "clickstream_hi"
+	// boundDaysLo and boundDaysHi are the window widened by a day on each
+	// side: every instant of a UTC day the build rebuilds or tests (the
+	// days of the changes and of the user sessions removed or cut, all
+	// within the window) lies within them.
+	boundDaysLo = "clickstream_days_lo"
+	boundDaysHi = "clickstream_days_hi"
+)
+
+// Bounds are the names of the TIMESTAMP bounds an incremental build sets:
+// what a dialect keeping them in script variables declares first.
+func Bounds() []string {
+	return []string{boundSpanHi, boundLo, boundHi, boundDaysLo, boundDaysHi}
+}
+
+// dayMicros is a day in microseconds.
+const dayMicros = 24 * 60 * 60 * 1000 * 1000
+
+// eventsSQL is every event of the warehouse as the models read it: its user
 // and device type (from its session), the ordering a user's events follow
 // (timestamp, then table: page view 0, add to cart 1, purchase 2, then
-// event_id), and the columns the models use.
+// event_id), and the columns the models use; its data is "" or a WHERE
+// clause on each event table's timestamp (e.timestamp), so that the filter
+// reaches the partitioned tables themselves rather than the union.
 const eventsSQL = `SELECT s.user_id, s.device_type, e.session_key, e.timestamp AS ts, 0 AS kind, e.event_id, e.page_url,
 		CAST(NULL AS STRING) AS currency, CAST(NULL AS {{float}}) AS amount
-	FROM {{table "pageview_events"}} AS e JOIN {{table "sessions"}} AS s ON s.session_key = e.session_key
+	FROM {{table "pageview_events"}} AS e JOIN {{table "sessions"}} AS s ON s.session_key = e.session_key{{.}}
 	UNION ALL
 	SELECT s.user_id, s.device_type, e.session_key, e.timestamp, 1, e.event_id, CAST(NULL AS STRING), CAST(NULL AS STRING), CAST(NULL AS {{float}})
-	FROM {{table "addtocart_events"}} AS e JOIN {{table "sessions"}} AS s ON s.session_key = e.session_key
+	FROM {{table "addtocart_events"}} AS e JOIN {{table "sessions"}} AS s ON s.session_key = e.session_key{{.}}
 	UNION ALL
 	SELECT s.user_id, s.device_type, e.session_key, e.timestamp, 2, e.event_id, CAST(NULL AS STRING), e.currency, e.amount
-	FROM {{table "purchase_events"}} AS e JOIN {{table "sessions"}} AS s ON s.session_key = e.session_key`
+	FROM {{table "purchase_events"}} AS e JOIN {{table "sessions"}} AS s ON s.session_key = e.session_key{{.}}`
 
 // userSessionsSQL cuts the events of ev (a table of eventsSQL's columns)
 // into user sessions: an event at least the gap after the user's previous
@@ -149,7 +189,20 @@ type view struct {
 	GapMicros int64
 }
 
-func (r *renderer) events() string { return r.render(eventsSQL, nil) }
+// events is every event (eventsSQL).
+func (r *renderer) events() string { return r.render(eventsSQL, "") }
+
+// eventsWithin is the events whose timestamp lies within the bounds lo and
+// hi (Dialect.Bound names).
+func (r *renderer) eventsWithin(lo, hi string) string {
+	return r.render(eventsSQL, "\n\tWHERE "+within(r.d, "e.timestamp", lo, hi))
+}
+
+// within is the condition that the timestamp col lies within the bounds lo
+// and hi (Dialect.Bound names).
+func within(d Dialect, col, lo, hi string) string {
+	return col + " BETWEEN " + d.Bound(lo) + " AND " + d.Bound(hi)
+}
 
 // columns lists a table's columns.
 func columns(t clickstream.Table) string {

@@ -13,8 +13,14 @@ import (
 // An incremental build's are checked on what it changed (the pending
 // changes of run runID, so they run before Done); a rebuild's (runID "")
 // on every day and user. A test that finds keys fails the build.
+//
+// An incremental build's tests filter the partitioning columns by the
+// bounds of its days (Dialect.Bound), which Incremental's statements set:
+// they run after them, in the same session or script.
 func DataTests(d Dialect, runID string) []DataTest {
 	var days, users, objects string
+	// inDays bounds a timestamp column read for the days tested.
+	inDays := func(string) string { return "TRUE" }
 	if runID == "" {
 		days = fmt.Sprintf("(SELECT DISTINCT CAST(timestamp AS DATE) AS d FROM %s UNION DISTINCT SELECT CAST(timestamp AS DATE) FROM %s UNION DISTINCT SELECT CAST(timestamp AS DATE) FROM %s)",
 			d.Table(clickstream.PageviewsTable), d.Table(clickstream.AddtocartsTable), d.Table(clickstream.PurchasesTable))
@@ -26,14 +32,15 @@ func DataTests(d Dialect, runID string) []DataTest {
 			d.Days("CAST(c.first_event AS DATE)", "CAST(c.last_event AS DATE)"))
 		users = fmt.Sprintf("(SELECT user_id FROM %s AS c)", chg)
 		objects = fmt.Sprintf("(SELECT source_object FROM %s AS c)", chg)
+		inDays = func(col string) string { return within(d, col, boundDaysLo, boundDaysHi) }
 	}
 	var tests []DataTest
 	add := func(name, q string) { tests = append(tests, DataTest{Name: name, SQL: q + "\nLIMIT 5"}) }
 
 	for _, t := range []string{clickstream.PageviewsTable, clickstream.AddtocartsTable, clickstream.PurchasesTable} {
 		add(t+" events have a session", fmt.Sprintf(
-			"SELECT e.event_id AS k FROM %s AS e LEFT JOIN %s AS s ON s.session_key = e.session_key\nWHERE s.session_key IS NULL AND CAST(e.timestamp AS DATE) IN %s",
-			d.Table(t), d.Table(clickstream.SessionsTable), days))
+			"SELECT e.event_id AS k FROM %s AS e LEFT JOIN %s AS s ON s.session_key = e.session_key\nWHERE s.session_key IS NULL AND CAST(e.timestamp AS DATE) IN %s AND %s",
+			d.Table(t), d.Table(clickstream.SessionsTable), days, inDays("e.timestamp")))
 	}
 	// Keys unique and not null, over the rows the run may have changed.
 	unique := func(table string, keys []string, where string) {
@@ -55,7 +62,7 @@ func DataTests(d Dialect, runID string) []DataTest {
 	}
 	unique(clickstream.SessionsTable, []string{"session_key"}, "user_id IN "+users)
 	for _, t := range []string{clickstream.PageviewsTable, clickstream.AddtocartsTable, clickstream.PurchasesTable} {
-		unique(t, []string{"event_id"}, "CAST(timestamp AS DATE) IN "+days)
+		unique(t, []string{"event_id"}, "CAST(timestamp AS DATE) IN "+days+" AND "+inDays("timestamp"))
 	}
 	unique(UserSessions, []string{"user_session_id"}, "user_id IN "+users)
 	unique(DailyEvents, []string{"date", "device_type"}, "date IN "+days)
@@ -69,16 +76,16 @@ func DataTests(d Dialect, runID string) []DataTest {
 	} {
 		add(DailyEvents+"."+c.column+" equal "+c.table, fmt.Sprintf(`SELECT CAST(x.d AS STRING) AS k FROM (
 	SELECT d, (SELECT COALESCE(SUM(%s), 0) FROM %s WHERE date = days.d) AS r,
-		(SELECT COUNT(*) FROM %s WHERE CAST(timestamp AS DATE) = days.d) AS w FROM %s AS days) AS x WHERE x.r <> x.w`,
-			c.column, d.Table(DailyEvents), d.Table(c.table), days))
+		(SELECT COUNT(*) FROM %s WHERE CAST(timestamp AS DATE) = days.d AND %s) AS w FROM %s AS days) AS x WHERE x.r <> x.w`,
+			c.column, d.Table(DailyEvents), d.Table(c.table), inDays("timestamp"), days))
 	}
 	add(RevenueDaily+".orders equal "+clickstream.PurchasesTable, fmt.Sprintf(`SELECT CAST(x.d AS STRING) AS k FROM (
 	SELECT d, (SELECT COALESCE(SUM(orders), 0) FROM %s WHERE date = days.d) AS r,
-		(SELECT COUNT(*) FROM %s WHERE CAST(timestamp AS DATE) = days.d) AS w FROM %s AS days) AS x WHERE x.r <> x.w`,
-		d.Table(RevenueDaily), d.Table(clickstream.PurchasesTable), days))
+		(SELECT COUNT(*) FROM %s WHERE CAST(timestamp AS DATE) = days.d AND %s) AS w FROM %s AS days) AS x WHERE x.r <> x.w`,
+		d.Table(RevenueDaily), d.Table(clickstream.PurchasesTable), inDays("timestamp"), days))
 	add(FunnelDaily+".user_sessions equal "+UserSessions, fmt.Sprintf(`SELECT CAST(x.d AS STRING) AS k FROM (
 	SELECT d, (SELECT COALESCE(SUM(user_sessions), 0) FROM %s WHERE date = days.d) AS r,
-		(SELECT COUNT(*) FROM %s WHERE CAST(started_at AS DATE) = days.d) AS w FROM %s AS days) AS x WHERE x.r <> x.w`,
-		d.Table(FunnelDaily), d.Table(UserSessions), days))
+		(SELECT COUNT(*) FROM %s WHERE CAST(started_at AS DATE) = days.d AND %s) AS w FROM %s AS days) AS x WHERE x.r <> x.w`,
+		d.Table(FunnelDaily), d.Table(UserSessions), inDays("started_at"), days))
 	return tests
 }

@@ -137,6 +137,10 @@ type ModelsRequest struct {
 	// Gap is the inactivity that ends a user session (models.session_gap).
 	// Optional: default models.DefaultGap.
 	Gap time.Duration
+	// Attempt is the activity's attempt: a retried activity runs jobs of
+	// its own (BigQuery) rather than re-attaching to those that failed.
+	// Optional: default 0.
+	Attempt int32
 }
 
 // ModelsResult says what a build did.

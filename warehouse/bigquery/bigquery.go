@@ -12,6 +12,7 @@ import (
 	"google.golang.org/api/option"
 
 	"github.com/clickstream-platform/clickstream/clickstream"
+	"github.com/clickstream-platform/clickstream/models"
 	"github.com/clickstream-platform/clickstream/warehouse"
 )
 
@@ -253,6 +254,51 @@ const DefaultLocation = "US"
 // still running cannot drop it). A step re-attached after its table moved
 // on (the same Load run again later) reports the counts it saw then.
 //
+// Models. The lake's write also records, for the models step, in
+// models.ChangesTable (lake dataset, unpartitioned): before its DELETE,
+// inside the IF that guards it, the users and objects of the rows it
+// deletes with the first and last of their events' timestamps (reading the
+// lake's user_id, source_object and events.event.timestamp, where the
+// DELETE is billed the whole lake anyway); after the MERGE, those of the
+// rows of the run (the staged rows whose lineage the lake holds with the
+// run's run_id: of the lake, only the lineage and run_id are read). The
+// derived tables (models.Tables(): user_sessions MONTH-partitioned on
+// started_at and clustered by user_id, the reports unpartitioned) and the
+// changes table are created and checked with the others. BuildModels runs
+// the build as described on it; what its script reads, by statement:
+//
+//   - the changes: model_changes and pipeline_runs' run_id and status, both
+//     small; the spans and bounds: temporary tables;
+//   - the user sessions a span overlaps: user_sessions' id, user_id,
+//     started_at and ended_at, of the months up to the last span's end
+//     (started_at <= clickstream_span_hi): a user session may have started
+//     any time before a span it overlaps, so earlier months are read;
+//   - the events of the window: the three event tables' session_key,
+//     timestamp, event_id (and page_url, currency, amount) of the months
+//     within the window (timestamp BETWEEN clickstream_lo AND
+//     clickstream_hi), and sessions' session_key, user_id and device_type,
+//     whole (a join on session_key cannot use its clustering);
+//   - the DELETE of the user sessions overlapped: billed user_sessions'
+//     months within the window; the INSERT of those cut, the temporary
+//     events; finding the user sessions cut, user_sessions' user_id and
+//     started_at within the window;
+//   - the daily events and revenue reports: the event tables within the
+//     window widened by a day (clickstream_days_lo, clickstream_days_hi), and
+//     sessions whole; the funnel: user_sessions within those days; each
+//     report's DELETE is billed the report, small and unpartitioned;
+//   - the top users: every event and user session of the changed users, of
+//     any day: the event tables' session_key and the sessions' user_id and
+//     device_type whole, user_sessions' user_id whole;
+//   - the sessions per object: the lake's source_object and session_key,
+//     whole (unpartitioned);
+//   - the data tests: the event tables within the days, sessions and
+//     user_sessions' key and user_id whole, the reports;
+//   - the removal of the changes: model_changes.
+//
+// A rebuild reads every table whole. A run's build with nothing pending
+// runs no script: its reads of model_changes and of whether the tables
+// hold rows are all it bills.
+//
 // Runs. RecordRun writes the audit row of a run with one query job, MERGE
 // target USING (SELECT @run_id AS run_id, ...) ON run_id WHEN NOT MATCHED
 // THEN INSERT, every value a named query parameter typed as its column; a
@@ -337,10 +383,13 @@ func Open(ctx context.Context, opts Options) (*Warehouse, error) {
 func (b *Warehouse) Close() error { return b.client.Close() }
 
 // TableName returns the full name of a clickstream table, of
-// warehouse.RunsTable or of warehouse.LedgerTable, project.dataset.table, as
-// errors name it.
+// warehouse.RunsTable, warehouse.LedgerTable, a derived table or
+// models.ChangesTable, project.dataset.table, as errors name it.
 func (b *Warehouse) TableName(table string) string {
-	t, _ := warehouse.LookupTable(table)
+	t, ok := models.Lookup(table)
+	if !ok {
+		t, _ = warehouse.LookupTable(table)
+	}
 	return b.project + "." + b.datasetOf(t) + "." + table
 }
 
@@ -361,10 +410,12 @@ func (b *Warehouse) sqlName(t clickstream.Table) string {
 }
 
 // managedTables are the tables EnsureTables checks and RecreateTables
-// drops and creates: those of clickstream.Tables() and the ledger of loaded
-// objects (warehouse.LedgerTable, in the lake dataset).
+// drops and creates: those of clickstream.Tables(), the ledger of loaded
+// objects (warehouse.LedgerTable, in the lake dataset), the derived tables
+// (models.Tables()) and the changes the lake's loads record for them
+// (models.ChangesTable, in the lake dataset).
 func managedTables() []clickstream.Table {
-	return append(clickstream.Tables(), warehouse.LedgerSchema())
+	return append(append(clickstream.Tables(), warehouse.LedgerSchema()), modelTables()...)
 }
 
 // EnsureTables creates the datasets and tables that are missing, and checks

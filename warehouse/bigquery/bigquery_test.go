@@ -14,6 +14,7 @@ import (
 	bqapi "google.golang.org/api/bigquery/v2"
 
 	"github.com/clickstream-platform/clickstream/clickstream"
+	"github.com/clickstream-platform/clickstream/models"
 	"github.com/clickstream-platform/clickstream/warehouse"
 	"github.com/clickstream-platform/clickstream/warehouse/bigquery"
 )
@@ -128,9 +129,10 @@ func TestBigQueryEnsureTablesCreates(t *testing.T) {
 				t.Errorf("datasets created: %v, want %v", datasets, []string{tt.lake, tt.dwName})
 			}
 
-			// The clickstream tables, the ledger, then the audit table.
+			// The clickstream tables, the ledger, the derived tables and
+			// the changes for them, then the audit table.
 			inserts := f.Requests(routeTablesInsert)
-			managed := append(clickstream.Tables(), warehouse.LedgerSchema())
+			managed := managedTables()
 			if len(inserts) != len(managed)+1 {
 				t.Fatalf("%d tables created, want %d", len(inserts), len(managed)+1)
 			}
@@ -185,13 +187,19 @@ func TestBigQueryEnsureTablesCreates(t *testing.T) {
 	}
 }
 
+// managedTables are the tables EnsureTables creates and RecreateTables
+// recreates, in order, the audit table aside.
+func managedTables() []clickstream.Table {
+	return append(append(clickstream.Tables(), warehouse.LedgerSchema()), append(models.Tables(), models.ChangesSchema())...)
+}
+
 func checkPartitioning(t *testing.T, want clickstream.Table, got *bqapi.TimePartitioning) {
 	t.Helper()
 	switch {
 	case want.Partitioning == nil && got != nil:
 		t.Errorf("%s partitioned by %+v, want none", want.Name, *got)
-	case want.Partitioning != nil && (got == nil || got.Type != "MONTH" || got.Field != "timestamp"):
-		t.Errorf("%s partitioned by %+v, want MONTH on timestamp", want.Name, got)
+	case want.Partitioning != nil && (got == nil || got.Type != "MONTH" || got.Field != want.Partitioning.Field):
+		t.Errorf("%s partitioned by %+v, want MONTH on %s", want.Name, got, want.Partitioning.Field)
 	}
 }
 
@@ -272,10 +280,10 @@ func TestBigQueryRecreateTables(t *testing.T) {
 		}
 		got = append(got, fmt.Sprintf("%s %s %d", r.Method, table, r.Status))
 	}
-	// The five tables and the ledger, each deleted and created; never the
-	// audit table.
+	// The five tables, the ledger, the derived tables and the changes, each
+	// deleted and created; never the audit table.
 	var want []string
-	for _, tbl := range append(clickstream.Tables(), warehouse.LedgerSchema()) {
+	for _, tbl := range managedTables() {
 		del := "DELETE " + tbl.Name + " 204"
 		if tbl.Name == clickstream.SessionsTable {
 			del = "DELETE " + tbl.Name + " 404"

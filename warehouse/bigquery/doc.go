@@ -22,6 +22,11 @@
 // status, so a failed one returns its error at once. Tables carry MONTH
 // partitioning on timestamp and the clustering of the schema; nothing is
 // ever autodetected, and a dataset or table that would expire rows is
-// refused. [Warehouse.Extract] exports a lake table for a rebuild, a folder
-// and a job per attempt. The full contract is on the type.
+// refused. The lake's load records in model_changes, in its transaction,
+// what it removed and added, and [Warehouse.BuildModels] builds the derived
+// tables (package models) from them in one script and transaction, its
+// data tests ASSERTed inside it, its statements on user_sessions and the
+// event tables bounded by script variables for the same pruning.
+// [Warehouse.Extract] exports a lake table for a rebuild, a folder and a job
+// per attempt. The full contract is on the type.
 package bigquery

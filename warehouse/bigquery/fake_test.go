@@ -49,7 +49,7 @@ type fakeBigQuery struct {
 	// finds in the query outside parentheses, 0 if absent.
 	values map[string]int64
 	// answer, if set, answers a SELECT in place of values: column names and
-	// rows of int64 or string values.
+	// rows of int64, string or bool values.
 	answer func(sql string) ([]string, [][]any)
 	// fail, if set, makes a job finish with its errors (the first is the
 	// job's error result); nil lets it succeed.
@@ -402,8 +402,11 @@ func (f *fakeBigQuery) result(sql string) (*bqapi.TableSchema, []*bqapi.TableRow
 	for i, c := range cols {
 		typ := "INTEGER"
 		if len(rows) > 0 {
-			if _, ok := rows[0][i].(string); ok {
+			switch rows[0][i].(type) {
+			case string:
 				typ = "STRING"
+			case bool:
+				typ = "BOOLEAN"
 			}
 		}
 		schema.Fields = append(schema.Fields, &bqapi.TableFieldSchema{Name: c, Type: typ})

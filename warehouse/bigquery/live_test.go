@@ -20,6 +20,7 @@ import (
 	"google.golang.org/api/iterator"
 
 	"github.com/clickstream-platform/clickstream/clickstream"
+	"github.com/clickstream-platform/clickstream/models"
 	"github.com/clickstream-platform/clickstream/sampledata"
 	"github.com/clickstream-platform/clickstream/warehouse"
 	"github.com/clickstream-platform/clickstream/warehouse/bigquery"
@@ -34,7 +35,10 @@ import (
 // are as they were, loads the same rows staged as Parquet (merge, then
 // replace) and checks the tables are unchanged, exports the lake table and
 // transforms the export back, records runs in the audit table, then deletes
-// its datasets and objects. It logs what the merge, the day's slice replace
+// its datasets and objects. After the day's replace it builds the models:
+// the merge's build (a rebuild: they were never built), the day's
+// (incremental), then a rebuild, which must give the same tables; it logs
+// what each build billed. It logs what the merge, the day's slice replace
 // and the export billed, by table (what BigQuery's jobs report), with what
 // the loads estimated beforehand and processed; run it with -v to see them.
 // Credentials: Application Default Credentials. Optional:
@@ -164,6 +168,11 @@ func TestBigQueryLive(t *testing.T) {
 		}
 	}
 	checkLiveDerived(t, ctx, bqc, project, location, lake, dw, "after the merges")
+	// The merge's models build finds them never built, and rebuilds.
+	if m := buildModelsLive(t, ctx, b, bqc, location, warehouse.ModelsRequest{RunID: run + "-merge", Attempt: 1}); !m.Rebuilt ||
+		m.Rows[models.UserSessions] == 0 || m.Tests == 0 {
+		t.Errorf("the first build %+v, want a rebuild with user sessions and its data tests", m)
+	}
 
 	// The same rows staged as Parquet: merging them changes nothing, and a
 	// replace from them leaves the tables as the NDJSON loads did.
@@ -228,6 +237,16 @@ func TestBigQueryLive(t *testing.T) {
 		t.Errorf("visits after the day's replace: %+v, want %d rows", r, distinct[clickstream.VisitsTable]-dropped)
 	}
 	checkLiveDerived(t, ctx, bqc, project, location, lake, dw, "after the day's replace")
+
+	// The day's replace built incrementally equals a rebuild from scratch.
+	if m := buildModelsLive(t, ctx, b, bqc, location, warehouse.ModelsRequest{RunID: run + "-day", Attempt: 1}); m.Rebuilt || m.Changes == 0 {
+		t.Errorf("the day's build %+v, want an incremental build of its changes", m)
+	}
+	incremental := modelPrintsLive(t, ctx, bqc, project, location, dw)
+	buildModelsLive(t, ctx, b, bqc, location, warehouse.ModelsRequest{Rebuild: true, Attempt: 1})
+	if rebuilt := modelPrintsLive(t, ctx, bqc, project, location, dw); !maps.Equal(incremental, rebuilt) {
+		t.Errorf("the incremental models differ from a rebuild:\n%v\n%v", incremental, rebuilt)
+	}
 	mergeAll(run+"-day-back", all)
 	checkLiveDerived(t, ctx, bqc, project, location, lake, dw, "after the day was merged back")
 	if got := fingerprints(); !maps.Equal(got, fromNDJSON) {
@@ -412,6 +431,73 @@ func logBilled(t *testing.T, ctx context.Context, bqc *bq.Client, what, run stri
 		}
 	}
 	t.Logf("%s: billed %d bytes in all", what, total)
+}
+
+// buildModelsLive builds the models as req asks and logs what the build's
+// script processed and billed.
+func buildModelsLive(t *testing.T, ctx context.Context, b *bigquery.Warehouse, bqc *bq.Client, location string, req warehouse.ModelsRequest) warehouse.ModelsResult {
+	t.Helper()
+	since := time.Now()
+	res, err := b.BuildModels(ctx, req)
+	if err != nil {
+		t.Fatalf("building the models for %q (rebuild %v): %v", req.RunID, req.Rebuild, err)
+	}
+	var billed int64
+	it := bqc.Jobs(ctx)
+	it.MinCreationTime = since.Add(-time.Minute)
+	for {
+		job, err := it.Next()
+		if errors.Is(err, iterator.Done) {
+			break
+		}
+		if err != nil { // listing needs bigquery.jobs.list, which a job user may lack
+			t.Logf("listing the jobs: %v; what the build billed is not reported", err)
+			break
+		}
+		if strings.Contains(job.ID(), "_models_build") && (req.RunID == "" || strings.HasPrefix(job.ID(), "clickstream_"+req.RunID+"_models_")) {
+			n, _ := jobBytes(t, ctx, bqc, location, job.ID())
+			billed += n
+		}
+	}
+	t.Logf("models build of %q (rebuild %v, rebuilt %v): %d changes, %d data tests, billed %d bytes (processed %d), rows %v",
+		req.RunID, req.Rebuild, res.Rebuilt, res.Changes, res.Tests, billed, res.BytesProcessed, res.Rows)
+	return res
+}
+
+// modelPrintsLive fingerprints the derived tables, their floating point
+// columns aside (sums of floats may differ in their last bits with the
+// order BigQuery adds them in).
+func modelPrintsLive(t *testing.T, ctx context.Context, bqc *bq.Client, project, location, dw string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, tbl := range models.Tables() {
+		var floats []string
+		for _, f := range tbl.Fields {
+			hasFloat := f.Type == clickstream.Float
+			for _, sub := range f.Fields {
+				hasFloat = hasFloat || sub.Type == clickstream.Float
+			}
+			if hasFloat {
+				floats = append(floats, f.Name)
+			}
+		}
+		from := fmt.Sprintf("`%s`.`%s`.`%s`", project, dw, tbl.Name)
+		if len(floats) > 0 {
+			from = fmt.Sprintf("(SELECT * EXCEPT (%s) FROM %s)", strings.Join(floats, ", "), from)
+		}
+		q := bqc.Query(fmt.Sprintf("SELECT COUNT(*), BIT_XOR(FARM_FINGERPRINT(TO_JSON_STRING(t))) FROM %s AS t", from))
+		q.Location = location
+		it, err := q.Read(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var row []bq.Value
+		if err := it.Next(&row); err != nil {
+			t.Fatal(err)
+		}
+		out[tbl.Name] = fmt.Sprint(row)
+	}
+	return out
 }
 
 // jobBytes returns what the job of id billed and processed (a script's job

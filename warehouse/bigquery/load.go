@@ -12,6 +12,7 @@ import (
 
 	"github.com/clickstream-platform/clickstream/clickstream"
 	"github.com/clickstream-platform/clickstream/location"
+	"github.com/clickstream-platform/clickstream/models"
 	"github.com/clickstream-platform/clickstream/warehouse"
 )
 
@@ -62,10 +63,11 @@ func (b *Warehouse) Load(ctx context.Context, req warehouse.LoadRequest) (wareho
 	if err := b.ensureDatasets(ctx, b.lake, b.datasetOf(t)); err != nil {
 		return res, fmt.Errorf("loading %s: %w", name, err)
 	}
-	// The lake table first: the warehouse tables' statements read it.
+	// The lake table first: the warehouse tables' statements read it. The
+	// lake's load writes the ledger and the changes for the models too.
 	tables := []clickstream.Table{lakeTable(), t}
 	if t.Key == "" {
-		tables[1] = warehouse.LedgerSchema()
+		tables = []clickstream.Table{lakeTable(), warehouse.LedgerSchema(), models.ChangesSchema()}
 	}
 	for _, t := range tables {
 		if err := b.ensureTable(ctx, t); err != nil {
@@ -206,21 +208,31 @@ func (l *bqLoad) estimate(ctx context.Context) (int64, string) {
 // the last (by default 10, 20, 40 and 80 s).
 const writeTries = 5
 
-// write runs the write step's script, sql. A write that fails because of
-// other statements on its table (a concurrent transaction committed first,
-// or more than 20 DML statements are queued on the table: see contention)
-// is run again, as a job of its own (write-r2, write-r3, ...), after a
-// growing wait, while the staging table is still there to read: up to
-// writeTries tries, after which the error is returned, retryable, for
-// Temporal's retry policy. Any other failure is returned at once.
+// write runs the write step's script, sql, retried on contention (see
+// retryContention) as a job of its own each try (write, write-r2, ...),
+// while the staging table is still there to read.
 func (l *bqLoad) write(ctx context.Context, sql string) error {
-	delay := l.b.retryDelay
-	for try := 1; ; try++ {
+	return l.b.retryContention(ctx, func(try int) error {
 		step := "write"
 		if try > 1 {
 			step = fmt.Sprintf("write-r%d", try)
 		}
 		_, err := l.query(ctx, step, sql)
+		return err
+	})
+}
+
+// retryContention runs a script that writes (try 1, 2, ...) until it
+// succeeds or fails for another reason than other statements on its tables
+// (a concurrent transaction committed first, or more than 20 DML
+// statements are queued on a table: see contention): such a failure is
+// tried again after a growing wait, up to writeTries tries, after which
+// the error is returned, retryable, for Temporal's retry policy. Any other
+// failure is returned at once.
+func (b *Warehouse) retryContention(ctx context.Context, run func(try int) error) error {
+	delay := b.retryDelay
+	for try := 1; ; try++ {
+		err := run(try)
 		if _, _, message := apiError(err); err == nil || try == writeTries || !contention(message) {
 			return err
 		}

@@ -14,6 +14,7 @@ import (
 	bqapi "google.golang.org/api/bigquery/v2"
 
 	"github.com/clickstream-platform/clickstream/clickstream"
+	"github.com/clickstream-platform/clickstream/models"
 	"github.com/clickstream-platform/clickstream/warehouse"
 	"github.com/clickstream-platform/clickstream/warehouse/bigquery"
 )
@@ -224,7 +225,7 @@ func TestBigQueryLoadNoFiles(t *testing.T) {
 			}
 			wantCreated := []string{"POST visits", "POST " + tt.table}
 			if tt.table == clickstream.VisitsTable {
-				wantCreated[1] = "POST " + warehouse.LedgerTable
+				wantCreated = []string{"POST visits", "POST " + warehouse.LedgerTable, "POST " + models.ChangesTable}
 			}
 			if !slices.Equal(created, wantCreated) {
 				t.Errorf("table requests %v, want %v", created, wantCreated)

@@ -2,7 +2,6 @@ package bigquery
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -190,9 +189,4 @@ func (b *Warehouse) RecentVolumes(ctx context.Context, source string, days, n in
 		return nil, fmt.Errorf("reading the recent runs of %s: %w", source, err)
 	}
 	return out, nil
-}
-
-// BuildModels is not built for BigQuery yet.
-func (b *Warehouse) BuildModels(ctx context.Context, req warehouse.ModelsRequest) (warehouse.ModelsResult, error) {
-	return warehouse.ModelsResult{}, errors.New("bigquery: the derived tables are not built yet")
 }

@@ -8,6 +8,7 @@ import (
 	bq "cloud.google.com/go/bigquery"
 
 	"github.com/clickstream-platform/clickstream/clickstream"
+	"github.com/clickstream-platform/clickstream/models"
 	"github.com/clickstream-platform/clickstream/warehouse"
 )
 
@@ -53,6 +54,8 @@ func tableMetadata(t clickstream.Table) *bq.TableMetadata {
 		desc = warehouse.RunsTableDescription
 	case warehouse.LedgerTable:
 		desc = fmt.Sprintf("clickstream ledger %s: one row per source object a run loaded into the lake, at the generation it read.", t.Name)
+	case models.ChangesTable:
+		desc = fmt.Sprintf("clickstream %s: per run, user and source object, the span of the events of the lake rows a load removed or added, until the models step rebuilds for them.", t.Name)
 	}
 	md := &bq.TableMetadata{
 		Description:      desc,

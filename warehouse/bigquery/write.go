@@ -8,6 +8,7 @@ import (
 	bq "cloud.google.com/go/bigquery"
 
 	"github.com/clickstream-platform/clickstream/clickstream"
+	"github.com/clickstream-platform/clickstream/models"
 	"github.com/clickstream-platform/clickstream/warehouse"
 )
 
@@ -170,7 +171,10 @@ func (l *bqLoad) writeSQL(dry bool) string {
 // whose generation differs from the ledger's (rewritten since they were
 // loaded, or loaded before the ledger kept them). Then the staged rows whose
 // lineage the table lacks go in, and the ledger's rows of the objects read
-// are replaced by the generation read.
+// are replaced by the generation read. The changes table
+// (models.ChangesTable) records, for the models step, the rows deleted
+// (before the DELETE) and the rows of the run (after the MERGE), as the
+// DuckDB warehouse does.
 //
 // A DELETE bills the whole of the (unpartitioned) lake, every column, even
 // when it deletes nothing, so it runs only when a cheap check (the
@@ -185,6 +189,7 @@ func (l *bqLoad) lakeStatements() []stmt {
 	var stmts []stmt
 	deleteIfAny := func(where string) stmt {
 		return ifThen(fmt.Sprintf("EXISTS(SELECT 1 FROM %s AS t WHERE %s)", l.target, where),
+			plain(l.logRemovedSQL(where)),
 			plain(fmt.Sprintf("DELETE FROM %s AS t WHERE %s", l.target, where)))
 	}
 	switch {
@@ -198,7 +203,7 @@ func (l *bqLoad) lakeStatements() []stmt {
 			obj, paramObjects, ledger, obj)))
 	}
 	if len(l.uris) > 0 {
-		stmts = append(stmts, plain(l.mergeSQL("", false)))
+		stmts = append(stmts, plain(l.mergeSQL("", false)), plain(l.logAddedSQL()))
 	}
 	if len(l.objects) > 0 {
 		cols := make([]string, len(led.Fields))
@@ -211,6 +216,44 @@ func (l *bqLoad) lakeStatements() []stmt {
 				ledger, strings.Join(cols, ", "), paramRunID, paramObjects)))
 	}
 	return stmts
+}
+
+// changesColumns are the columns of the changes a lake load records.
+func changesColumns() string {
+	t := models.ChangesSchema()
+	cols := make([]string, len(t.Fields))
+	for i, f := range t.Fields {
+		cols[i] = bqIdent(f.Name)
+	}
+	return strings.Join(cols, ", ")
+}
+
+// logRemovedSQL records in the changes table the users and objects of the
+// lake's rows that where (on the lake aliased t) selects, with the first
+// and last of their events' timestamps (NULL for rows without events),
+// before they are deleted. It reads the lake's user_id, source_object and
+// events' timestamps, and runs only where the DELETE does.
+func (l *bqLoad) logRemovedSQL(where string) string {
+	return fmt.Sprintf("INSERT INTO %s (%s)\nSELECT @%s, t.`user_id`, t.%s, MIN(e.`event`.`timestamp`), MAX(e.`event`.`timestamp`)\n"+
+		"FROM %s AS t LEFT JOIN UNNEST(t.`events`) AS e\nWHERE %s\nGROUP BY t.`user_id`, t.%s",
+		l.b.sqlName(models.ChangesSchema()), changesColumns(), paramRunID, bqIdent(clickstream.ColSourceObject),
+		l.target, where, bqIdent(clickstream.ColSourceObject))
+}
+
+// logAddedSQL records in the changes table, after the MERGE, the users and
+// objects of the lake's rows of the run, with their events' span. The rows
+// of the run are staged rows (a run loads the lake from the same files on
+// every attempt, and an object rewritten since an earlier attempt had its
+// rows deleted first), so their values are read from the staging table,
+// and of the lake only the lineage and run_id: the rows the MERGE added,
+// and those an earlier attempt of the run committed (recorded then too).
+func (l *bqLoad) logAddedSQL() string {
+	obj, line, run := bqIdent(clickstream.ColSourceObject), bqIdent(clickstream.ColSourceLine), bqIdent(clickstream.ColRunID)
+	return fmt.Sprintf("INSERT INTO %s (%s)\nSELECT @%s, S.`user_id`, S.%s, MIN(e.`event`.`timestamp`), MAX(e.`event`.`timestamp`)\n"+
+		"FROM %s AS S LEFT JOIN UNNEST(S.`events`) AS e\n"+
+		"WHERE EXISTS(SELECT 1 FROM %s AS T WHERE T.%s = S.%s AND T.%s = S.%s AND T.%s = @%s)\nGROUP BY S.`user_id`, S.%s",
+		l.b.sqlName(models.ChangesSchema()), changesColumns(), paramRunID, obj,
+		l.stagingName(), l.target, obj, obj, line, line, run, paramRunID, obj)
 }
 
 // derivedStatements write a warehouse table. When the table has rows in the

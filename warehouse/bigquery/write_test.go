@@ -99,9 +99,14 @@ func wantWrite(tbl clickstream.Table, req warehouse.LoadRequest, staging string)
 	if tbl.Key == "" {
 		ledger := "`test-proj`.`clickstream_lake`.`loaded_objects`"
 		stmts = append(stmts, "BEGIN TRANSACTION")
-		// A DELETE runs only when a check finds rows for it.
+		changes := "INSERT INTO `test-proj`.`clickstream_lake`.`model_changes` (`run_id`, `user_id`, `source_object`, `first_event`, `last_event`)\n"
+		// A DELETE runs only when a check finds rows for it; what it
+		// deletes is recorded first, for the models.
 		deleteIfAny := func(where string) []string {
-			return []string{"IF EXISTS(SELECT 1 FROM " + target + " AS t WHERE " + where + ") THEN\nDELETE FROM " + target + " AS t WHERE " + where, "END IF"}
+			return []string{"IF EXISTS(SELECT 1 FROM " + target + " AS t WHERE " + where + ") THEN\n" + changes +
+				"SELECT @run_id, t.`user_id`, t.`source_object`, MIN(e.`event`.`timestamp`), MAX(e.`event`.`timestamp`)\n" +
+				"FROM " + target + " AS t LEFT JOIN UNNEST(t.`events`) AS e\nWHERE " + where + "\nGROUP BY t.`user_id`, t.`source_object`",
+				"DELETE FROM " + target + " AS t WHERE " + where, "END IF"}
 		}
 		if req.Mode == warehouse.Replace {
 			stmts = append(stmts, deleteIfAny(inSlice("t.`source_object`"))...)
@@ -113,7 +118,12 @@ func wantWrite(tbl clickstream.Table, req warehouse.LoadRequest, staging string)
 		}
 		if staging != "" {
 			// The lake's MERGE only ever inserts.
-			stmts = append(stmts, wantMerge(tbl, staging, "T.`source_object` = S.`source_object` AND T.`source_line` = S.`source_line`", false))
+			stmts = append(stmts, wantMerge(tbl, staging, "T.`source_object` = S.`source_object` AND T.`source_line` = S.`source_line`", false),
+				// The rows of the run, recorded for the models.
+				changes+"SELECT @run_id, S.`user_id`, S.`source_object`, MIN(e.`event`.`timestamp`), MAX(e.`event`.`timestamp`)\n"+
+					"FROM "+staging+" AS S LEFT JOIN UNNEST(S.`events`) AS e\n"+
+					"WHERE EXISTS(SELECT 1 FROM "+target+" AS T WHERE T.`source_object` = S.`source_object` AND T.`source_line` = S.`source_line` AND T.`run_id` = @run_id)\n"+
+					"GROUP BY S.`user_id`, S.`source_object`")
 		}
 		if len(req.Objects) > 0 {
 			stmts = append(stmts,
@@ -296,7 +306,7 @@ func TestBigQueryLoadParameters(t *testing.T) {
 		mode  warehouse.Mode
 		write []string // the write job's parameters
 	}{
-		{clickstream.VisitsTable, warehouse.Replace, []string{"prefixes", "slice_objects", "objects", "run_id"}},
+		{clickstream.VisitsTable, warehouse.Replace, []string{"prefixes", "slice_objects", "run_id", "objects"}},
 		{clickstream.VisitsTable, warehouse.Merge, []string{"objects", "run_id"}},
 		{clickstream.PurchasesTable, warehouse.Replace, []string{"prefixes", "slice_objects"}},
 		{clickstream.SessionsTable, warehouse.Merge, []string{"prefixes", "slice_objects"}},

@@ -19,6 +19,7 @@ type plain struct {
 func (plain) Table(name string) string             { return name }
 func (plain) String(s string) string               { return "'" + s + "'" }
 func (plain) Float() string                        { return "FLOAT" }
+func (plain) Decimal() string                      { return "DECIMAL" }
 func (plain) SHA256Hex(e string) string            { return "H(" + e + ")" }
 func (plain) RFC3339Micro(e string) string         { return "R(" + e + ")" }
 func (plain) MicrosBetween(from, to string) string { return "M(" + from + ", " + to + ")" }

@@ -155,7 +155,9 @@ func (f *fakeSource) env(t *testing.T, own ...string) *testsuite.TestWorkflowEnv
 	}
 	if mine("Models") {
 		env.OnActivity(a.Models, mock.Anything, mock.Anything).Return(
-			func(_ context.Context, in activities.ModelsInput) (activities.ModelsResult, error) { return f.buildModels(in) })
+			func(_ context.Context, in activities.ModelsInput) (activities.ModelsResult, error) {
+				return f.buildModels(in)
+			})
 	}
 	if mine("Reconcile") {
 		env.OnActivity(a.Reconcile, mock.Anything, mock.Anything).Return(

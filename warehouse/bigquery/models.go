@@ -29,6 +29,7 @@ func (x dialect) Table(name string) string {
 }
 func (dialect) String(s string) string    { return bqString(s) }
 func (dialect) Float() string             { return "FLOAT64" }
+func (dialect) Decimal() string           { return "NUMERIC" }
 func (dialect) SHA256Hex(e string) string { return "TO_HEX(SHA256(" + e + "))" }
 func (dialect) RFC3339Micro(e string) string {
 	return "FORMAT_TIMESTAMP('%Y-%m-%dT%H:%M:%E6SZ', " + e + ", 'UTC')"

@@ -54,6 +54,7 @@ type anyDialect struct{}
 func (anyDialect) Table(name string) string             { return name }
 func (anyDialect) String(s string) string               { return "'" + s + "'" }
 func (anyDialect) Float() string                        { return "F" }
+func (anyDialect) Decimal() string                      { return "D" }
 func (anyDialect) SHA256Hex(e string) string            { return e }
 func (anyDialect) RFC3339Micro(e string) string         { return e }
 func (anyDialect) MicrosBetween(from, to string) string { return to }

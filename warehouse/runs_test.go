@@ -23,7 +23,7 @@ func TestRunsTableSchema(t *testing.T) {
 		"started_at", "transform_done_at", "load_done_at", "finished_at", "duration_ms", "transform_ms", "load_ms",
 		"objects", "bytes", "skipped", "batches", "executions", "storage_retries",
 		"lines", "blank", "sessions_valid", "sessions_rejected", "events_seen", "pageviews", "addtocarts", "purchases", "events_rejected"}
-	want = append(want, "unchanged", "error_type", "error_message", "warnings")
+	want = append(want, "unchanged", "error_type", "error_message", "warnings", "models_done_at", "models_ms")
 	for _, tbl := range clickstream.Tables() {
 		want = append(want, tbl.Name+"_added", tbl.Name+"_rows")
 	}

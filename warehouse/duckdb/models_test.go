@@ -225,3 +225,20 @@ func BenchmarkModels(b *testing.B) {
 		})
 	}
 }
+
+// TestPurchaseWithoutCurrency: report_revenue_daily keys a purchase without
+// a currency by a NULL currency, which its data test accepts, and apart from
+// every currency.
+func TestPurchaseWithoutCurrency(t *testing.T) {
+	dir := t.TempDir()
+	noCurrency := `{"event":{"event_type":"purchase","timestamp":"2024-01-30T10:05:00Z","details":{"order_id":"o2","amount":5,"items":[]}}}`
+	o := stageObject(t, dir, "src/dt=2024-01-30/a.jsonl", 1,
+		sessionEvent("ua", "a1", "mobile", pageview("2024-01-30T10:00:00Z", "/a"), purchase("2024-01-30T10:01:00Z", "o1", "EUR", 7), noCurrency))
+	d := openTemp(t)
+	loadObjects(t, d, warehouse.Replace, warehouse.Slice{Prefixes: []string{"src/"}}, o)
+	buildModels(t, d, false)
+	got := query(t, d, "SELECT coalesce(currency, 'NULL'), orders, revenue FROM clickstream_dw.report_revenue_daily ORDER BY currency NULLS LAST")
+	if fmt.Sprint(got) != "[[EUR 1 7] [NULL 1 5]]" {
+		t.Errorf("revenue rows %v, want EUR 1 7 and NULL 1 5", got)
+	}
+}

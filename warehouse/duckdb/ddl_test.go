@@ -155,8 +155,10 @@ func TestDatasetNames(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := fmt.Sprint(query(t, d, `SELECT schema_name, table_name FROM duckdb_tables() ORDER BY ALL`))
-	// The five tables, the audit table in the dw dataset, the ledger in the lake's.
-	if want := "[[dw addtocart_events] [dw pageview_events] [dw pipeline_runs] [dw purchase_events] [dw sessions] [lake loaded_objects] [lake visits]]"; got != want {
+	// The five tables, the audit table and the derived tables in the dw
+	// dataset, the ledger and the models' changes in the lake's.
+	if want := "[[dw addtocart_events] [dw pageview_events] [dw pipeline_runs] [dw purchase_events] [dw report_daily_events] [dw report_funnel_daily] " +
+		"[dw report_revenue_daily] [dw report_sessions_per_object] [dw report_top_users] [dw sessions] [dw user_sessions] [lake loaded_objects] [lake model_changes] [lake visits]]"; got != want {
 		t.Errorf("tables %s, want %s", got, want)
 	}
 	if got := d.TableName(clickstream.VisitsTable); got != "lake.visits" {

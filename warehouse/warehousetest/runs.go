@@ -17,7 +17,7 @@ func SampleRun(id string) warehouse.RunRecord {
 		rows[t.Name], added[t.Name] = int64(1000+i), int64(-i) // replace can shrink a table
 	}
 	return warehouse.RunRecord{Tally: pipeline.Tally{Objects: 12, Bytes: 34567, Skipped: 1, Batches: 6, StorageRetries: 3, Accounting: clickstream.Counts{Lines: 100, Blank: 2, SessionsValid: 90, SessionsRejected: 8,
-		EventsSeen: 300, Pageviews: 200, Addtocarts: 60, Purchases: 30, EventsRejected: 10}}, RunID: id, WorkflowID: "clickstream-merge-abc", Source: "bq://p.clickstream_lake.visits?from=2024-01-30&to=2024-02-01", Mode: "merge", From: "2024-01-30", To: "2024-02-01", Started: start, TransformDone: start.Add(90*time.Second + 250*time.Millisecond), LoadDone: start.Add(2 * time.Minute), Finished: start.Add(2*time.Minute + 5*time.Second + 123456*time.Microsecond), Executions: 2, Rows: rows, RowsAdded: added}
+		EventsSeen: 300, Pageviews: 200, Addtocarts: 60, Purchases: 30, EventsRejected: 10}}, RunID: id, WorkflowID: "clickstream-merge-abc", Source: "bq://p.clickstream_lake.visits?from=2024-01-30&to=2024-02-01", Mode: "merge", From: "2024-01-30", To: "2024-02-01", Started: start, TransformDone: start.Add(90*time.Second + 250*time.Millisecond), LoadDone: start.Add(2 * time.Minute), ModelsDone: start.Add(2*time.Minute + 3*time.Second), Finished: start.Add(2*time.Minute + 5*time.Second + 123456*time.Microsecond), Executions: 2, Rows: rows, RowsAdded: added}
 }
 
 // RunRow is the row of a record as DuckDB's Query gives it, by column:
@@ -60,6 +60,7 @@ func RunRow(r warehouse.RunRecord) map[string]any {
 		"events_seen": c.EventsSeen, "pageviews": c.Pageviews, "addtocarts": c.Addtocarts, "purchases": c.Purchases,
 		"events_rejected": c.EventsRejected, "unchanged": int64(r.Unchanged),
 		"error_type": orNil(r.ErrorType), "error_message": orNil(r.Error), "warnings": orNil(strings.Join(r.Warnings, "\n")),
+		"models_done_at": at(r.ModelsDone), "models_ms": ms(r.LoadDone, r.ModelsDone),
 	}
 	for _, t := range clickstream.Tables() {
 		row[t.Name+"_added"], row[t.Name+"_rows"] = nil, nil

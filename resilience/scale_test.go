@@ -28,7 +28,7 @@ const maxHistoryEvents = 10_000
 // children pending than the window, progress never ahead of the listing,
 // the result accounting for every line the generator wrote, and the
 // worker's memory bounded. Two shapes: small pages, a few per execution
-// (continue-as-new between pages); and one page of 5,000 objects in 1,250
+// (continue-as-new between pages); and one page of 5,000 objects in 625
 // batches, more than an execution may start (continue-as-new in the middle
 // of the page). With -long, 25,000 objects with the default settings too.
 func TestScaleContinueAsNew(t *testing.T) {
@@ -58,7 +58,7 @@ func TestScaleContinueAsNew(t *testing.T) {
 	}
 	cases := []scaleCase{
 		{"pages", workflows.PipelineInput{Settings: pipeline.Settings{PageSize: 500, PagesPerRun: 2, BatchObjects: 100, Window: 4}}, sum, 5, 50},
-		{"one page", workflows.PipelineInput{Settings: pipeline.Settings{PageSize: objects, BatchObjects: 4, Window: 8}}, sum, 3, 1250},
+		{"one page", workflows.PipelineInput{Settings: pipeline.Settings{PageSize: objects, BatchObjects: 8, Window: 8}}, sum, 2, 625},
 	}
 	if *long {
 		// The defaults (pages of 1000, 20 per execution, batches of 64

@@ -16,18 +16,19 @@ type plain struct {
 	read *[]string
 }
 
-func (plain) Table(name string) string             { return name }
-func (plain) String(s string) string               { return "'" + s + "'" }
-func (plain) Float() string                        { return "FLOAT" }
-func (plain) Decimal() string                      { return "DECIMAL" }
-func (plain) SHA256Hex(e string) string            { return "H(" + e + ")" }
-func (plain) RFC3339Micro(e string) string         { return "R(" + e + ")" }
-func (plain) MicrosBetween(from, to string) string { return "M(" + from + ", " + to + ")" }
-func (plain) AddMicros(e string, _ int64) string   { return "A(" + e + ")" }
-func (plain) Struct(kv ...string) string           { return "S(" + strings.Join(kv, ", ") + ")" }
-func (plain) EmptyRevenue() string                 { return "E" }
-func (plain) Days(from, to string) string          { return "D(" + from + ", " + to + ") AS d" }
-func (plain) TempTable(name, query string) string  { return "TEMP " + name + " AS " + query }
+func (plain) Table(name string) string                            { return name }
+func (plain) String(s string) string                              { return "'" + s + "'" }
+func (plain) Float() string                                       { return "FLOAT" }
+func (plain) Decimal() string                                     { return "DECIMAL" }
+func (plain) FirstBy(v string, last bool, order ...string) string { return "FIRST(" + v + ")" }
+func (plain) SHA256Hex(e string) string                           { return "H(" + e + ")" }
+func (plain) RFC3339Micro(e string) string                        { return "R(" + e + ")" }
+func (plain) MicrosBetween(from, to string) string                { return "M(" + from + ", " + to + ")" }
+func (plain) AddMicros(e string, _ int64) string                  { return "A(" + e + ")" }
+func (plain) Struct(kv ...string) string                          { return "S(" + strings.Join(kv, ", ") + ")" }
+func (plain) EmptyRevenue() string                                { return "E" }
+func (plain) Days(from, to string) string                         { return "D(" + from + ", " + to + ") AS d" }
+func (plain) TempTable(name, query string) string                 { return "TEMP " + name + " AS " + query }
 func (p plain) SetBound(name, query string) string {
 	*p.set = append(*p.set, name)
 	return "SET " + name + " = (" + query + ")"

@@ -19,6 +19,10 @@ type Dialect interface {
 	String(s string) string
 	// Float is the 64-bit floating point type.
 	Float() string
+	// FirstBy is an aggregate: the first non-NULL value of expr v in the
+	// group ordered by the expressions order (the last with last). Only page
+	// views have a page_url, so entry and exit pages need no window.
+	FirstBy(v string, last bool, order ...string) string
 	// Decimal is an exact decimal type of at least 9 fraction digits: amounts
 	// are summed in it, so that a sum does not depend on the order of its
 	// terms (floating point addition does), and a day's revenue rebuilt
@@ -107,11 +111,6 @@ const userSessionsSQL = `WITH o AS (
 	SELECT *, CASE WHEN prev IS NULL OR {{micros "prev" "ts"}} >= {{.GapMicros}} THEN 1 ELSE 0 END AS starts FROM o
 ), n AS (
 	SELECT *, SUM(starts) OVER (PARTITION BY user_id ORDER BY ts, kind, event_id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS sn FROM m
-), w AS (
-	SELECT *,
-		FIRST_VALUE(page_url IGNORE NULLS) OVER (PARTITION BY user_id, sn ORDER BY ts, kind, event_id ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS entry_page,
-		LAST_VALUE(page_url IGNORE NULLS) OVER (PARTITION BY user_id, sn ORDER BY ts, kind, event_id ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS exit_page
-	FROM n
 ), rev AS (
 	SELECT user_id, sn, currency, {{sum "amount"}} AS amount FROM n WHERE kind = 2 GROUP BY user_id, sn, currency
 ), revs AS (
@@ -121,9 +120,9 @@ SELECT {{sha256 (printf "w.user_id || ':' || %s" (rfc3339 "MIN(w.ts)"))}} AS use
 	MIN(w.ts) AS started_at, MAX(w.ts) AS ended_at, {{micros "MIN(w.ts)" "MAX(w.ts)"}} / 1e6 AS duration_seconds,
 	COUNT(*) AS events, SUM(CASE WHEN w.kind = 0 THEN 1 ELSE 0 END) AS pageviews,
 	SUM(CASE WHEN w.kind = 1 THEN 1 ELSE 0 END) AS addtocarts, SUM(CASE WHEN w.kind = 2 THEN 1 ELSE 0 END) AS purchases,
-	COALESCE(ANY_VALUE(revs.revenue), {{emptyRevenue}}) AS revenue, ANY_VALUE(w.entry_page) AS entry_page, ANY_VALUE(w.exit_page) AS exit_page,
+	COALESCE(ANY_VALUE(revs.revenue), {{emptyRevenue}}) AS revenue, {{firstBy "w.page_url" "w.ts" "w.event_id"}} AS entry_page, {{lastBy "w.page_url" "w.ts" "w.event_id"}} AS exit_page,
 	ARRAY_AGG(DISTINCT w.device_type ORDER BY w.device_type) AS device_types, COUNT(DISTINCT w.session_key) AS input_sessions
-FROM w LEFT JOIN revs ON revs.user_id = w.user_id AND revs.sn = w.sn
+FROM n AS w LEFT JOIN revs ON revs.user_id = w.user_id AND revs.sn = w.sn
 GROUP BY w.user_id, w.sn`
 
 // Report queries, each over ev (events) or us (user sessions) and a filter
@@ -170,6 +169,8 @@ func newRenderer(d Dialect, gap time.Duration) *renderer {
 		"struct":       func(kv ...string) string { return d.Struct(kv...) },
 		"emptyRevenue": d.EmptyRevenue,
 		"str":          d.String,
+		"firstBy":      func(v string, order ...string) string { return d.FirstBy(v, false, order...) },
+		"lastBy":       func(v string, order ...string) string { return d.FirstBy(v, true, order...) },
 	}
 	return r
 }

@@ -27,8 +27,15 @@ func (x dialect) Table(name string) string {
 	t, _ := warehouse.LookupTable(name)
 	return x.b.sqlName(t)
 }
-func (dialect) String(s string) string    { return bqString(s) }
-func (dialect) Float() string             { return "FLOAT64" }
+func (dialect) String(s string) string { return bqString(s) }
+func (dialect) Float() string          { return "FLOAT64" }
+func (dialect) FirstBy(v string, last bool, order ...string) string {
+	dir := ""
+	if last {
+		dir = " DESC"
+	}
+	return fmt.Sprintf("ARRAY_AGG(%s IGNORE NULLS ORDER BY %s LIMIT 1)[SAFE_OFFSET(0)]", v, strings.Join(order, dir+", ")+dir)
+}
 func (dialect) Decimal() string           { return "NUMERIC" }
 func (dialect) SHA256Hex(e string) string { return "TO_HEX(SHA256(" + e + "))" }
 func (dialect) RFC3339Micro(e string) string {

@@ -51,20 +51,21 @@ func buildJobs(f *fakeBigQuery) []*bqapi.Job {
 // anyDialect renders the models' SQL for their names and counts only.
 type anyDialect struct{}
 
-func (anyDialect) Table(name string) string             { return name }
-func (anyDialect) String(s string) string               { return "'" + s + "'" }
-func (anyDialect) Float() string                        { return "F" }
-func (anyDialect) Decimal() string                      { return "D" }
-func (anyDialect) SHA256Hex(e string) string            { return e }
-func (anyDialect) RFC3339Micro(e string) string         { return e }
-func (anyDialect) MicrosBetween(from, to string) string { return to }
-func (anyDialect) AddMicros(e string, _ int64) string   { return e }
-func (anyDialect) Struct(kv ...string) string           { return "" }
-func (anyDialect) EmptyRevenue() string                 { return "" }
-func (anyDialect) Days(from, to string) string          { return "" }
-func (anyDialect) TempTable(name, query string) string  { return "" }
-func (anyDialect) SetBound(name, query string) string   { return "" }
-func (anyDialect) Bound(name string) string             { return name }
+func (anyDialect) Table(name string) string                            { return name }
+func (anyDialect) String(s string) string                              { return "'" + s + "'" }
+func (anyDialect) Float() string                                       { return "F" }
+func (anyDialect) Decimal() string                                     { return "D" }
+func (anyDialect) FirstBy(v string, last bool, order ...string) string { return "FIRST(" + v + ")" }
+func (anyDialect) SHA256Hex(e string) string                           { return e }
+func (anyDialect) RFC3339Micro(e string) string                        { return e }
+func (anyDialect) MicrosBetween(from, to string) string                { return to }
+func (anyDialect) AddMicros(e string, _ int64) string                  { return e }
+func (anyDialect) Struct(kv ...string) string                          { return "" }
+func (anyDialect) EmptyRevenue() string                                { return "" }
+func (anyDialect) Days(from, to string) string                         { return "" }
+func (anyDialect) TempTable(name, query string) string                 { return "" }
+func (anyDialect) SetBound(name, query string) string                  { return "" }
+func (anyDialect) Bound(name string) string                            { return name }
 
 const (
 	dwSQL   = "`test-proj`.`clickstream_dw`."

@@ -26,8 +26,19 @@ func (x dialect) Table(name string) string {
 	t, _ := warehouse.LookupTable(name)
 	return x.d.ident(t)
 }
-func (dialect) String(s string) string       { return quoteString(s) }
-func (dialect) Float() string                { return "DOUBLE" }
+func (dialect) String(s string) string { return quoteString(s) }
+func (dialect) Float() string          { return "DOUBLE" }
+func (dialect) FirstBy(v string, last bool, order ...string) string {
+	f := "arg_min"
+	if last {
+		f = "arg_max"
+	}
+	keys := make([]string, len(order))
+	for i, o := range order {
+		keys[i] = fmt.Sprintf("k%d := %s", i, o)
+	}
+	return fmt.Sprintf("%s(%s, struct_pack(%s)) FILTER (WHERE %s IS NOT NULL)", f, v, strings.Join(keys, ", "), v)
+}
 func (dialect) Decimal() string              { return "DECIMAL(38, 9)" }
 func (dialect) SHA256Hex(e string) string    { return "sha256(" + e + ")" }
 func (dialect) RFC3339Micro(e string) string { return "strftime(" + e + ", '%Y-%m-%dT%H:%M:%S.%fZ')" }

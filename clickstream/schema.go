@@ -12,8 +12,15 @@ const (
 	Integer   FieldType = "INTEGER"
 	Float     FieldType = "FLOAT"
 	Timestamp FieldType = "TIMESTAMP"
+	Date      FieldType = "DATE" // a day, no time zone
 	Record    FieldType = "RECORD"
 )
+
+// JSON is a column holding any JSON value (BigQuery's JSON, DuckDB's JSON).
+// Staged NDJSON holds the value itself; staged Parquet holds its text, as a
+// STRING column, since BigQuery loads JSON columns from CSV, Avro and JSON
+// files only.
+const JSON FieldType = "JSON"
 
 // Mode is a column mode, named as BigQuery names it.
 type Mode string
@@ -69,6 +76,9 @@ const (
 	PageviewsTable  = "pageview_events"
 	AddtocartsTable = "addtocart_events"
 	PurchasesTable  = "purchase_events"
+	// GA4EventsTable is the lake table of GA4 input: every valid GA4 event,
+	// flattened (see GA4Input).
+	GA4EventsTable = "ga4_events"
 )
 
 // Lineage columns, carried by every table: where a row came from and which
@@ -114,8 +124,11 @@ func timestampField() Field {
 
 func monthly() *TimePartitioning { return &TimePartitioning{Type: "MONTH", Field: "timestamp"} }
 
-// Tables returns the five output tables in load order: the lake table, then
-// sessions, then the event tables.
+// Tables returns the output tables in load order: the lake table visits,
+// then sessions, the event tables and the lake table of GA4 input. The
+// warehouse tables derive from visits, which every input format fills (see
+// GA4Input), so it loads first; ga4_events derives nothing and loads with
+// them.
 func Tables() []Table {
 	return []Table{
 		{
@@ -202,6 +215,7 @@ func Tables() []Table {
 			Partitioning: monthly(),
 			Clustering:   []string{"session_key"},
 		},
+		ga4EventsTable(),
 	}
 }
 

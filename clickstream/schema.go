@@ -18,8 +18,7 @@ const (
 
 // JSON is a column holding any JSON value (BigQuery's JSON, DuckDB's JSON).
 // Staged NDJSON holds the value itself; staged Parquet holds its text, as a
-// STRING column, since BigQuery loads JSON columns from CSV, Avro and JSON
-// files only.
+// STRING column.
 const JSON FieldType = "JSON"
 
 // Mode is a column mode, named as BigQuery names it.
@@ -236,4 +235,21 @@ func LookupTable(name string) (Table, bool) {
 		}
 	}
 	return Table{}, false
+}
+
+// TablesFor returns the tables a run of input format f loads, in load
+// order: every table but ga4_events for session input (which never fills
+// it), all of them for GA4 input.
+func TablesFor(f InputFormat) []Table {
+	all := Tables()
+	if f == GA4Input {
+		return all
+	}
+	out := all[:0]
+	for _, t := range all {
+		if t.Name != GA4EventsTable {
+			out = append(out, t)
+		}
+	}
+	return out
 }

@@ -190,8 +190,8 @@ func checkPartitioning(t *testing.T, want clickstream.Table, got *bqapi.TimePart
 	switch {
 	case want.Partitioning == nil && got != nil:
 		t.Errorf("%s partitioned by %+v, want none", want.Name, *got)
-	case want.Partitioning != nil && (got == nil || got.Type != "MONTH" || got.Field != "timestamp"):
-		t.Errorf("%s partitioned by %+v, want MONTH on timestamp", want.Name, got)
+	case want.Partitioning != nil && (got == nil || got.Type != "MONTH" || got.Field != want.Partitioning.Field):
+		t.Errorf("%s partitioned by %+v, want MONTH on %s", want.Name, got, want.Partitioning.Field)
 	}
 }
 
@@ -293,7 +293,7 @@ func TestBigQueryRecreateTables(t *testing.T) {
 func TestBigQueryCounts(t *testing.T) {
 	f := newFakeBigQuery(t)
 	b := openFake(t, f, bigquery.Options{Location: "EU"})
-	want := map[string]int64{"visits": 10, "sessions": 9, "pageview_events": 30, "addtocart_events": 7, "purchase_events": 2}
+	want := map[string]int64{"visits": 10, "sessions": 9, "pageview_events": 30, "addtocart_events": 7, "purchase_events": 2, "ga4_events": 40}
 	f.answer = func(sql string) ([]string, [][]any) {
 		var rows [][]any
 		for _, tbl := range clickstream.Tables() {

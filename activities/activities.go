@@ -25,6 +25,10 @@ type Activities struct {
 	// MaxLineBytes is the longest line the transform reads. Optional:
 	// default clickstream.DefaultMaxLineBytes.
 	MaxLineBytes int
+	// MaxLineSetBy says what sets MaxLineBytes, in the dead-letter reason
+	// of a longer line (clickstream.Options). Optional: default the
+	// configuration key transform.max_line_bytes.
+	MaxLineSetBy string
 	// PartBytes is the input read between two checkpoints of a transform.
 	// Optional: default staging.DefaultPartBytes.
 	PartBytes int64

@@ -17,8 +17,9 @@ import (
 const (
 	// ErrConfig: the configuration or a run's input is wrong, or something it
 	// names is missing or out of reach (a source folder, a bucket, a dataset,
-	// a staged file a manifest lists, a missing permission, an invalid object
-	// name, an unknown mode).
+	// a staged file a manifest lists, a missing permission, a warehouse quota
+	// used up, a query above the bytes it may bill, a dataset whose tables
+	// expire, an invalid object name, an unknown mode).
 	ErrConfig = "ConfigError"
 	// ErrDataContract: the input breaks the contract beyond what the dead
 	// letter can hold (a damaged gzip object, an object that changed since it
@@ -48,7 +49,8 @@ func classify(err error) error {
 		typ = ErrConfig
 	case errors.Is(err, clickstream.ErrCorruptObject):
 		typ = ErrDataContract
-	case errors.Is(err, warehouse.ErrNotFound), errors.Is(err, warehouse.ErrPermission), errors.Is(err, blob.ErrPermission):
+	case errors.Is(err, warehouse.ErrNotFound), errors.Is(err, warehouse.ErrPermission), errors.Is(err, blob.ErrPermission),
+		errors.Is(err, warehouse.ErrQuota), errors.Is(err, warehouse.ErrBytesBilled), errors.Is(err, warehouse.ErrSettings):
 		typ = ErrConfig
 	case errors.Is(err, blob.ErrChanged):
 		typ = ErrDataContract

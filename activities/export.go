@@ -3,6 +3,9 @@ package activities
 import (
 	"context"
 	"fmt"
+	"strings"
+
+	"go.temporal.io/sdk/activity"
 
 	"github.com/clickstream-platform/clickstream/blob"
 	"github.com/clickstream-platform/clickstream/location"
@@ -39,10 +42,13 @@ type GA4Exporter interface {
 	ExportGA4(ctx context.Context, req bigquery.GA4ExportRequest) (bigquery.ExtractResult, error)
 }
 
-// Export is the extract step for a BigQuery source: it
-// exports the table, e.g. the lake's visits, to staging/<run>/export/, which
-// the run then transforms like any other input. Its first use: rebuilding
-// the warehouse from the lake.
+// Export is the extract step for a BigQuery source: it exports the table,
+// e.g. the lake's visits, to staging/<run>/export/a<attempt>/, which the run
+// then transforms like any other input. Each attempt runs an export job of
+// its own into a folder of its own (see bigquery.ExtractRequest.Attempt):
+// a retry after a transient failure runs again instead of re-attaching to
+// the failed job, and the run reads the successful attempt's folder alone.
+// Its first use: rebuilding the warehouse from the lake.
 func (a *Activities) Export(ctx context.Context, in ExportInput) (ExportResult, error) {
 	src, err := location.Parse(in.Source)
 	if err == nil && src.Scheme != location.BigQuery {
@@ -68,10 +74,12 @@ func (a *Activities) Export(ctx context.Context, in ExportInput) (ExportResult, 
 	}
 	stop := keepAlive(ctx)
 	defer stop()
-	res, err := ex.Extract(ctx, bigquery.ExtractRequest{Table: src.Table.ID(), Where: where, DestinationURI: dest + "/", JobID: in.RunID})
+	res, err := ex.Extract(ctx, bigquery.ExtractRequest{Table: src.Table.ID(), Where: where, DestinationURI: dest + "/", JobID: in.RunID,
+		Attempt: activity.GetInfo(ctx).Attempt})
 	if err != nil {
 		return ExportResult{}, classify(fmt.Errorf("exporting %s: %w", src.Table.ID(), err))
 	}
+	dest = strings.TrimSuffix(res.URI, "/")
 	return ExportResult{URI: dest, Files: res.Files, Rows: res.Rows, Slice: warehouse.Slice{Prefixes: []string{blob.Join(dest, "")}}}, nil
 }
 
@@ -89,9 +97,10 @@ func (a *Activities) exportGA4(ctx context.Context, in ExportInput, t location.T
 	stop := keepAlive(ctx)
 	defer stop()
 	res, err := ex.ExportGA4(ctx, bigquery.GA4ExportRequest{Tables: t.ID(), From: t.From, To: t.To, Limit: t.Limit,
-		Intraday: t.Intraday, DestinationURI: dest + "/", JobID: in.RunID})
+		Intraday: t.Intraday, DestinationURI: dest + "/", JobID: in.RunID, Attempt: activity.GetInfo(ctx).Attempt})
 	if err != nil {
 		return ExportResult{}, classify(fmt.Errorf("exporting %s: %w", t.ID(), err))
 	}
+	dest = strings.TrimSuffix(res.URI, "/")
 	return ExportResult{URI: dest, Files: res.Files, Rows: res.Rows, Slice: warehouse.Slice{Prefixes: []string{blob.Join(dest, "")}}}, nil
 }

@@ -91,7 +91,13 @@ func (a *Activities) Load(ctx context.Context, in LoadInput) (LoadResult, error)
 		return res, classify(err)
 	}
 	res.LoadResult = wr
-	log.Info("table loaded", "staged", wr.Staged, "distinct", wr.Distinct, "rows", wr.After, "added", wr.Added)
+	// The estimate is the dry run's, made before the write; the bytes
+	// processed, what the jobs read (BigQuery bills by them; 0 for DuckDB).
+	log.Info("table loaded", "staged", wr.Staged, "distinct", wr.Distinct, "rows", wr.After, "added", wr.Added,
+		"bytes_estimated", wr.EstimatedBytes, "bytes_processed", wr.BytesProcessed)
+	if wr.EstimateError != "" {
+		log.Warn("table load had no estimate of its bytes", "error", wr.EstimateError)
+	}
 	countLoad(activity.GetMetricsHandler(ctx), in.Table, wr, time.Since(start))
 	return res, nil
 }

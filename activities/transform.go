@@ -111,7 +111,7 @@ func (a *Activities) Transform(ctx context.Context, in TransformInput) (Transfor
 	defer hb.stop()
 	m, err := area.Transform(ctx, staging.Batch{
 		RunID: in.RunID, BatchID: in.BatchID, Source: src, Objects: in.Objects, Range: in.Range,
-		Format: format, Input: input, MaxLineBytes: a.MaxLineBytes, PartBytes: a.PartBytes,
+		Format: format, Input: input, MaxLineBytes: a.MaxLineBytes, MaxLineSetBy: a.MaxLineSetBy, PartBytes: a.PartBytes,
 	}, cp, func(cp staging.Checkpoint) error { return hb.record(cp) })
 	if err != nil {
 		return TransformResult{}, classify(err)

@@ -42,6 +42,7 @@ func OpenWarehouse(ctx context.Context, cfg config.Config, stores *Stores) (ware
 		return bigquery.Open(ctx, bigquery.Options{
 			Project: cfg.Warehouse.BigQuery.Project, Location: cfg.Warehouse.BigQuery.Location,
 			LakeDataset: cfg.Warehouse.LakeDataset, DWDataset: cfg.Warehouse.DWDataset,
+			MaxBytesBilled: int64(cfg.Warehouse.BigQuery.MaxBytesBilled),
 		})
 	}
 	return nil, fmt.Errorf("warehouse.kind %q is not supported", cfg.Warehouse.Kind)
@@ -58,6 +59,7 @@ func NewActivities(ctx context.Context, cfg config.Config, wh warehouse.Warehous
 	if err != nil {
 		return nil, fmt.Errorf("deadletter.uri: %w", err)
 	}
+	maxLine, setBy := lineLimit(cfg)
 	return &activities.Activities{
 		OpenSource: stores.Open,
 		Staging:    staging,
@@ -74,9 +76,24 @@ func NewActivities(ctx context.Context, cfg config.Config, wh warehouse.Warehous
 			AllowEmptyDays: cfg.Quality.AllowEmptyDays, MinVolumeRatio: cfg.Quality.MinVolumeRatio, FailOnLowVolume: cfg.Quality.FailOnLowVolume,
 		},
 		AlertWebhook: string(cfg.Alerts.WebhookURL), TemporalUIURL: cfg.Alerts.TemporalUIURL, Namespace: cfg.Temporal.Namespace,
-		MaxLineBytes: int(cfg.Transform.MaxLineBytes),
+		MaxLineBytes: maxLine,
+		MaxLineSetBy: setBy,
 		PartBytes:    int64(cfg.Transform.PartBytes),
 	}, nil
+}
+
+// lineLimit is the longest line the transform reads, and what sets it when
+// not transform.max_line_bytes: with BigQuery, whose loads take rows up to
+// a size, the longest line whose rows they take (bigquery.MaxLineBytes), so
+// that a longer line is dead-lettered, saying why, rather than failing the
+// load of every row with it.
+func lineLimit(cfg config.Config) (int, string) {
+	n := int(cfg.Transform.MaxLineBytes)
+	if cfg.Warehouse.Kind == "bigquery" && n > bigquery.MaxLineBytes {
+		return bigquery.MaxLineBytes, fmt.Sprintf("the longest line whose rows BigQuery loads, warehouse.kind being bigquery; transform.max_line_bytes is %v",
+			cfg.Transform.MaxLineBytes)
+	}
+	return n, ""
 }
 
 // Register registers every workflow and activity of the pipeline on r.

@@ -207,3 +207,22 @@ func TestHundredMiBLine(t *testing.T) {
 		t.Fatalf("allocated %d MiB, want at most %d MiB", allocated>>20, limit>>20)
 	}
 }
+
+// TestLineTooLongSaysWhatSetsTheLimit: a line over MaxLineBytes is
+// dead-lettered, code line_too_long, with a reason naming what sets the
+// limit: the configuration key by default, MaxLineSetBy when given.
+func TestLineTooLongSaysWhatSetsTheLimit(t *testing.T) {
+	in := strings.Repeat("x", 2000) + "\n"
+	for _, tt := range []struct{ setBy, want string }{
+		{"", "longer than the maximum of 1024 (transform.max_line_bytes)"},
+		{"BigQuery's row limit", "longer than the maximum of 1024 (BigQuery's row limit)"},
+	} {
+		res := transformOpts(t, strings.NewReader(in), clickstream.Options{MaxLineBytes: 1024, MaxLineSetBy: tt.setBy})
+		if res.err != nil {
+			t.Fatal(res.err)
+		}
+		if len(res.dead) != 1 || res.dead[0].Code != clickstream.CodeLineTooLong || !strings.Contains(res.dead[0].Reason, tt.want) {
+			t.Errorf("MaxLineSetBy %q: dead letter %+v, want one line_too_long record saying %q", tt.setBy, res.dead, tt.want)
+		}
+	}
+}

@@ -28,6 +28,11 @@ type Options struct {
 	// MaxLineBytes is the longest line read; a longer line is dead-lettered
 	// with its first TooLongPrefix bytes. Optional: default DefaultMaxLineBytes.
 	MaxLineBytes int
+	// MaxLineSetBy says what sets MaxLineBytes, as the reason of a longer
+	// line's dead-letter record names it (its code is CodeLineTooLong
+	// either way). Optional: default "transform.max_line_bytes", the
+	// configuration key.
+	MaxLineSetBy string
 	// Format is the format of the staged rows: NDJSON or Parquet. The dead
 	// letter is NDJSON either way. Optional: default NDJSON.
 	Format Format
@@ -109,6 +114,9 @@ func NewTransformer(opts Options) (*Transformer, error) {
 	}
 	if opts.MaxLineBytes < 1 {
 		return nil, fmt.Errorf("transformer: MaxLineBytes must be positive, got %d", opts.MaxLineBytes)
+	}
+	if opts.MaxLineSetBy == "" {
+		opts.MaxLineSetBy = "transform.max_line_bytes"
 	}
 	if opts.Format == "" {
 		opts.Format = NDJSON
@@ -440,8 +448,8 @@ func (t *Transformer) line(ln line, lineNo int64, c *Counts) {
 // lineTooLong dead-letters a line longer than the maximum, with its start.
 func (t *Transformer) lineTooLong(ln line, lineNo int64) {
 	t.deadLetter(lineNo, -1, CodeLineTooLong,
-		fmt.Sprintf("line is %d bytes, longer than the maximum of %d (transform.max_line_bytes); only its first %d bytes are kept here",
-			ln.size, t.opts.MaxLineBytes, len(ln.text)),
+		fmt.Sprintf("line is %d bytes, longer than the maximum of %d (%s); only its first %d bytes are kept here",
+			ln.size, t.opts.MaxLineBytes, t.opts.MaxLineSetBy, len(ln.text)),
 		ln.text, ln.size)
 }
 

@@ -48,8 +48,9 @@ type DuckDB struct {
 
 // BigQuery configures the BigQuery warehouse.
 type BigQuery struct {
-	Project  string `mapstructure:"project"`
-	Location string `mapstructure:"location"`
+	Project        string   `mapstructure:"project"`
+	Location       string   `mapstructure:"location"`
+	MaxBytesBilled ByteSize `mapstructure:"max_bytes_billed"`
 }
 
 // Temporal says how to reach Temporal, and how to run the embedded dev server.

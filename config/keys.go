@@ -51,6 +51,11 @@ var keys = []Key{
 		Doc:     "With bigquery: the location datasets are created in and jobs run in.",
 	},
 	{
+		Name:    "warehouse.bigquery.max_bytes_billed",
+		Default: "1TiB",
+		Doc:     "With bigquery: the most bytes one query job may bill (its maximumBytesBilled; BigQuery refuses a job above it before it runs, uncharged, and the load fails with a ConfigError naming this key). 1TiB bounds a runaway statement to about one TiB of on-demand scanning while leaving room for a replace's DELETE of a lake of up to that size; 0 sets no limit (the project's own, if any). At least 10MiB, BigQuery's smallest bill.",
+	},
+	{
 		Name:    "warehouse.duckdb.path",
 		Default: "data/warehouse.duckdb",
 		Doc:     "The DuckDB database file of the embedded warehouse.",
@@ -163,7 +168,7 @@ var keys = []Key{
 	{
 		Name:    "transform.max_line_bytes",
 		Default: "16MiB",
-		Doc:     "Longest input line read; a longer line is dead-lettered with its first bytes. Between 1KiB and 1GiB.",
+		Doc:     "Longest input line read; a longer line is dead-lettered with its first bytes. Between 1KiB and 1GiB. With warehouse.kind bigquery, lines over 32MiB are dead-lettered too, the reason saying so: BigQuery loads rows of a bounded size (see On Google Cloud).",
 	},
 	{
 		Name:    "quality.max_rejected_lines",

@@ -39,7 +39,7 @@ func TestDefaultIsValid(t *testing.T) {
 		Source:     Source{URI: "data/source", Format: "sessions"},
 		Staging:    Staging{URI: "data/staging"},
 		DeadLetter: DeadLetter{URI: "data/deadletter"},
-		Warehouse: Warehouse{Kind: "duckdb", DuckDB: DuckDB{Path: "data/warehouse.duckdb"}, BigQuery: BigQuery{Location: "US"},
+		Warehouse: Warehouse{Kind: "duckdb", DuckDB: DuckDB{Path: "data/warehouse.duckdb"}, BigQuery: BigQuery{Location: "US", MaxBytesBilled: TiB},
 			LakeDataset: "clickstream_lake", DWDataset: "clickstream_dw"},
 		Temporal: Temporal{Address: "127.0.0.1:7233", Namespace: "default", TaskQueue: "clickstream",
 			DevDBFile: "data/temporal.db", DevUIPort: 8233},

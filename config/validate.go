@@ -16,6 +16,10 @@ const (
 	maxLineBytes = GiB
 )
 
+// minBytesBilled is the least BigQuery bills a query (10 MiB): a smaller
+// warehouse.bigquery.max_bytes_billed would refuse every query.
+const minBytesBilled = 10 * MiB
+
 // Validate checks every value; each error is a *KeyError naming its key, and
 // all of them are reported at once.
 func (c Config) Validate() error {
@@ -39,6 +43,9 @@ func (c Config) Validate() error {
 		}
 		if c.Warehouse.BigQuery.Location == "" {
 			check("warehouse.bigquery.location", errors.New("must be set when warehouse.kind is bigquery"))
+		}
+		if n := c.Warehouse.BigQuery.MaxBytesBilled; n != 0 && n < minBytesBilled {
+			check("warehouse.bigquery.max_bytes_billed", fmt.Errorf("must be 0 (no limit) or at least %v, the least BigQuery bills a query, got %v", minBytesBilled, n))
 		}
 		if location.SchemeOf(c.Staging.URI) != location.GCS {
 			check("staging.uri", fmt.Errorf("must be gs://bucket/prefix when warehouse.kind is bigquery (its load jobs read the staged files from Cloud Storage), got %q", c.Staging.URI))

@@ -172,6 +172,12 @@ func TestValidateBigQuery(t *testing.T) {
 		{"no location", func(c *Config) {
 			c.Warehouse.Kind, c.Warehouse.BigQuery.Project, c.Staging.URI, c.Warehouse.BigQuery.Location = "bigquery", "p", "gs://s/x", ""
 		}, []string{"warehouse.bigquery.location: must be set"}},
+		{"no bytes billed limit", func(c *Config) {
+			c.Warehouse.Kind, c.Warehouse.BigQuery.Project, c.Staging.URI, c.Warehouse.BigQuery.MaxBytesBilled = "bigquery", "proj", "gs://stage/x", 0
+		}, nil},
+		{"bytes billed limit below BigQuery's least bill", func(c *Config) {
+			c.Warehouse.Kind, c.Warehouse.BigQuery.Project, c.Staging.URI, c.Warehouse.BigQuery.MaxBytesBilled = "bigquery", "proj", "gs://stage/x", 10*MiB-1
+		}, []string{"warehouse.bigquery.max_bytes_billed: must be 0 (no limit) or at least 10MiB"}},
 		{"bq source", func(c *Config) {
 			c.Source.URI = "bq://proj.clickstream_lake.visits?from=2024-01-01&to=2024-01-31"
 			c.Warehouse.Kind, c.Warehouse.BigQuery.Project, c.Staging.URI = "bigquery", "proj", "gs://stage/x"

@@ -20,7 +20,7 @@ import (
 // TestLivePipeline runs the pipeline on a small generated set against real
 // Cloud Storage and BigQuery, with Application Default Credentials, and
 // checks the tables hold exactly the generator's distinct rows, in both
-// modes. It is opt-in:
+// modes, logging what each load read and estimated. It is opt-in:
 //
 //	CLICKSTREAM_BIGQUERY_TEST_PROJECT=my-project CLICKSTREAM_BIGQUERY_TEST_BUCKET=my-bucket \
 //	  go test ./e2e -run TestLivePipeline -v
@@ -92,6 +92,13 @@ func TestLivePipeline(t *testing.T) {
 			}
 			if mode == "merge" && res.RowsAdded[table] != 0 {
 				t.Errorf("merge added %d rows to %s", res.RowsAdded[table], table)
+			}
+		}
+		// What each load read, and what its dry run estimated beforehand.
+		for _, l := range res.Loads {
+			t.Logf("%s: %s processed %d bytes (estimated %d beforehand)", mode, l.Table, l.BytesProcessed, l.EstimatedBytes)
+			if l.EstimateError != "" {
+				t.Errorf("%s: %s: %s", mode, l.Table, l.EstimateError)
 			}
 		}
 	}

@@ -9,7 +9,7 @@
 //	R/manifests/<batch>.json               a finished batch's Manifest: its objects, counts and files
 //	R/loads/<table>.json                   the row count a table had when the run first loaded it
 //	R/summary.json                         the run's summary, once it reconciled
-//	R/export/                              a bq:// source exported, which the run then reads
+//	R/export/a<attempt>/                   a bq:// source exported by an attempt; the run reads the successful one's
 //
 // and, in the dead-letter store, R/<part>.ndjson: the part's rejected lines
 // and events. A part is named <batch>-<object index>-<part index>, so a

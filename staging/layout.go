@@ -47,5 +47,6 @@ func LoadRecordName(runID, table string) string {
 func SummaryName(runID string) string { return path.Join(runID, "summary.json") }
 
 // ExportFolder is the full name of the folder, in the staging store whose URI
-// is root, that a run exports a bq:// source into before reading it.
+// is root, that a run exports a bq:// source into before reading it: each
+// attempt of the export writes into a<attempt>/ within it.
 func ExportFolder(root, runID string) string { return blob.Join(root, path.Join(runID, "export")) }

@@ -31,6 +31,9 @@ type Batch struct {
 	// MaxLineBytes is the longest line read. Optional: default
 	// clickstream.DefaultMaxLineBytes.
 	MaxLineBytes int
+	// MaxLineSetBy says what sets MaxLineBytes (clickstream.Options).
+	// Optional: default the configuration key transform.max_line_bytes.
+	MaxLineSetBy string
 	// PartBytes is the input read between two checkpoints. Optional:
 	// default DefaultPartBytes.
 	PartBytes int64
@@ -60,7 +63,8 @@ type Checkpoint struct {
 // (clickstream.ErrAccounting otherwise); a damaged object is an error
 // wrapping clickstream.ErrCorruptObject.
 func (a Area) Transform(ctx context.Context, b Batch, cp Checkpoint, checkpoint func(Checkpoint) error) (Manifest, error) {
-	tr, err := clickstream.NewTransformer(clickstream.Options{RunID: b.RunID, MaxLineBytes: b.MaxLineBytes, Format: b.Format, Input: b.Input})
+	tr, err := clickstream.NewTransformer(clickstream.Options{RunID: b.RunID, MaxLineBytes: b.MaxLineBytes, MaxLineSetBy: b.MaxLineSetBy,
+		Format: b.Format, Input: b.Input})
 	if err != nil {
 		return Manifest{}, err
 	}

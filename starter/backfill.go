@@ -52,8 +52,8 @@ it starts it again, skipping the days it completed (--rerun loads them again).`,
 			if err != nil {
 				return err
 			}
-			if fl.parallel < 1 {
-				return fmt.Errorf("--parallel must be at least 1, got %d", fl.parallel)
+			if fl.parallel < 1 || fl.parallel > workflows.MaxBackfillParallel {
+				return fmt.Errorf("--parallel must be between 1 and %d, got %d", workflows.MaxBackfillParallel, fl.parallel)
 			}
 			if fl.dev && fl.detach {
 				return errors.New("--detach with --dev would leave the backfill without a worker when this command exits: start one with 'go run ./worker --dev', then run the backfill without --dev")

@@ -24,7 +24,7 @@ func TestTriggerCommandErrors(t *testing.T) {
 		{"backfill bad from", []string{"backfill", "--from", "2024-1-30", "--to", "2024-01-31"}, []string{"--from", `"2024-1-30" is not a day`, "YYYY-MM-DD"}},
 		{"backfill impossible to", []string{"backfill", "--from", "2024-02-01", "--to", "2024-02-30"}, []string{"--to", `"2024-02-30" is not a day`}},
 		{"backfill from after to", []string{"backfill", "--from", "2024-02-01", "--to", "2024-01-30"}, []string{"--from 2024-02-01 is after --to 2024-01-30"}},
-		{"backfill parallel 0", []string{"backfill", "--from", "2024-01-30", "--to", "2024-01-31", "--parallel", "0"}, []string{"--parallel must be at least 1"}},
+		{"backfill parallel 0", []string{"backfill", "--from", "2024-01-30", "--to", "2024-01-31", "--parallel", "0"}, []string{"--parallel must be between 1 and 8"}},
 		{"backfill wrong flag", []string{"backfill", "--form", "2024-01-30"}, []string{"unknown flag: --form", "starter backfill --help"}},
 		{"backfill dev detach", []string{"backfill", "--from", "2024-01-30", "--to", "2024-01-31", "--dev", "--detach"}, []string{"--detach with --dev"}},
 		{"run bad day", []string{"run", "--from", "30.01.2024"}, []string{`"30.01.2024" is not a day`}},

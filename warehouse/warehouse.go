@@ -116,6 +116,14 @@ type LoadResult struct {
 	// BytesProcessed is what the warehouse's statements read, where it
 	// says so (BigQuery bills by it); 0 otherwise.
 	BytesProcessed int64 `json:"bytes_processed,omitempty"`
+	// EstimatedBytes is what the warehouse estimated, before the write,
+	// that the write's statements would read, where it estimates it
+	// (BigQuery: a dry run, an upper bound of what the write bills); 0
+	// otherwise, and when there was nothing to write.
+	EstimatedBytes int64 `json:"estimated_bytes,omitempty"`
+	// EstimateError says why there is no estimate, when its dry run failed
+	// (a load does not fail for that).
+	EstimateError string `json:"estimate_error,omitempty"`
 }
 
 // Warehouse is where the tables live. Each Load is all-or-nothing: a failed

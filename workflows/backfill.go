@@ -20,6 +20,19 @@ import (
 // its input says otherwise.
 const DefaultBackfillParallel = 2
 
+// MaxBackfillParallel is the most days a backfill runs at once. BigQuery
+// queues at most 20 mutating DML statements per table and fails the others
+// ("Too many DML statements outstanding", Transform data with DML, "UPDATE,
+// DELETE, MERGE DML concurrency"). A day's run writes each table with one
+// write at a time (a load is one activity, its statements one script, run
+// one after the other), and a load retried after its worker was lost may
+// leave the earlier attempt's write running: two a day at most. Eight days
+// thus queue at most 16 on a table, leaving room for a schedule's run and
+// one more besides. More days at once would not load faster anyway: BigQuery
+// commits one transaction a table at a time and cancels the others, which
+// are run again.
+const MaxBackfillParallel = 8
+
 // BackfillInput is a backfill's input: {"from": "2024-01-28", "to":
 // "2024-01-30"} is enough.
 type BackfillInput struct {
@@ -29,8 +42,8 @@ type BackfillInput struct {
 	// Source is the folder or gs://bucket/prefix whose dt=YYYY-MM-DD/
 	// folders are read. Optional: default the workers' source.uri.
 	Source string `json:"source,omitempty"`
-	// Parallel is how many days run at once. Optional: default
-	// DefaultBackfillParallel.
+	// Parallel is how many days run at once, at most MaxBackfillParallel.
+	// Optional: default DefaultBackfillParallel.
 	Parallel int `json:"parallel,omitempty"`
 	// Rerun runs again the days that an earlier execution of this backfill
 	// (the same workflow id) already completed; by default they are
@@ -124,6 +137,13 @@ func BackfillWorkflow(ctx workflow.Context, in BackfillInput) (BackfillResult, e
 	if parallel < 1 {
 		return BackfillResult{}, temporal.NewNonRetryableApplicationError(
 			fmt.Sprintf("backfill: parallel must be positive, got %d", parallel), activities.ErrConfig, nil)
+	}
+	// Backfills started before the bound ran as many days at once as asked:
+	// they replay without it.
+	if parallel > MaxBackfillParallel && workflow.GetVersion(ctx, "backfill-parallel-bound", workflow.DefaultVersion, 1) >= 1 {
+		return BackfillResult{}, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("backfill: parallel must be at most %d (BigQuery queues at most 20 DML statements a table; see MaxBackfillParallel), got %d",
+				MaxBackfillParallel, parallel), activities.ErrConfig, nil)
 	}
 	cp := BackfillCheckpoint{Started: workflow.Now(ctx)}
 	if in.Checkpoint != nil {

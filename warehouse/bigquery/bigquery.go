@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 
 	bq "cloud.google.com/go/bigquery"
 	"google.golang.org/api/option"
@@ -27,6 +28,12 @@ type Options struct {
 	// DWDataset is the dataset of the four dw tables.
 	// Optional: default "clickstream_dw".
 	DWDataset string
+	// MaxBytesBilled is set as maximumBytesBilled on every query job: BigQuery
+	// refuses a job that would bill more, before it runs and uncharged, and
+	// the operation fails with an error wrapping warehouse.ErrBytesBilled
+	// that names the configuration key warehouse.bigquery.max_bytes_billed.
+	// Optional: default 0, no limit (the project's default, if any).
+	MaxBytesBilled int64
 	// ClientOptions are passed to the client library's NewClient, e.g.
 	// option.WithEndpoint and option.WithoutAuthentication in tests.
 	// Optional: default Application Default Credentials.
@@ -49,6 +56,13 @@ const DefaultLocation = "US"
 // partitioning or clustering differ is an error wrapping warehouse.ErrSchema listing
 // the differences, until RecreateTables drops and recreates it. A dataset in
 // another location than Location is an error wrapping warehouse.ErrSchema too.
+// A dataset already there whose default table or partition expiration is
+// set, or a table whose expiration, partition expiration or
+// require_partition_filter is, is an error wrapping warehouse.ErrSettings
+// that names the settings and the ALTER statement removing them: they would
+// drop rows the pipeline keeps, or fail its counts and slice statements,
+// which do not filter on the partitioning column. Load and RecordRun check
+// the datasets and tables they use the same way before their first job.
 //
 // Loads. A run loads the lake table first, then the four dw tables, which
 // derive rows from it. Load reads gs:// staged files into one table and
@@ -85,7 +99,16 @@ const DefaultLocation = "US"
 //     TRANSACTION (after the DECLAREs of its variables), so that the write
 //     is all-or-nothing; it keeps the table itself, its schema,
 //     partitioning and clustering (it is never replaced by a job's output).
-//     Its statements are below.
+//     Its statements are below. Before it, a dry run of its statements
+//     (every one, whatever the checks it makes would find, the temporary
+//     table as a subquery, no transaction: what a dry run accepts; it runs
+//     and bills nothing) estimates the bytes the write reads, an upper
+//     bound, reported as LoadResult.EstimatedBytes; a dry run that fails
+//     does not fail the load, its error is EstimateError. A write that
+//     fails because of other statements on its table (a concurrent
+//     transaction committed first, or more than 20 DML statements queued on
+//     it) runs again, as a job of its own, after 10 s, then 20, 40 and 80,
+//     before the error goes to Temporal's retry policy.
 //  4. count-after: the target's rows, and its rows in the slice.
 //
 // The slice (warehouse.LoadRequest.Slice) is the rows whose source_object
@@ -100,31 +123,33 @@ const DefaultLocation = "US"
 // any request.
 //
 // The lake table's write (it keeps every copy of a session, one row per
-// lineage): in replace mode DELETE its rows of the slice and the ledger's
-// (warehouse.LedgerTable); in merge mode DELETE its rows of the objects
-// read whose generation differs from the ledger's, or that the ledger
-// lacks (rewritten since they were loaded). Then MERGE the staged rows, one
-// per lineage, ON the lineage WHEN NOT MATCHED THEN INSERT, and replace the
-// ledger's rows of the objects read by (uri, generation, size, @run_id,
-// CURRENT_TIMESTAMP()).
+// lineage): in replace mode DELETE its rows of the slice, IF EXISTS any,
+// and the ledger's (warehouse.LedgerTable); in merge mode DELETE its rows of
+// the objects read whose generation differs from the ledger's, or that the
+// ledger lacks (rewritten since they were loaded), IF EXISTS any. Then MERGE
+// the staged rows, one per lineage, ON the lineage WHEN NOT MATCHED THEN
+// INSERT, and replace the ledger's rows of the objects read by (uri,
+// generation, size, @run_id, CURRENT_TIMESTAMP()).
 //
-// A dw table's write: CREATE TEMP TABLE of the keys (with session_key, and
-// the timestamp of an event table) of its rows in the slice; DELETE its
-// rows of the slice; IF there were any, INSERT, for each of those keys, the
-// row that the lake's copy of smallest (source_object, source_line) gives,
-// as warehouse.Derive says (an event table unnests visits.events, keeping
-// the events of its event_type whose event_id is one of the keys, of the
-// visits whose session_key is one of theirs); keys the lake no longer holds
-// are gone. Then MERGE the staged rows, one per key, ON the key WHEN NOT
-// MATCHED THEN INSERT, and WHEN MATCHED AND the staged copy has the smaller
+// A dw table's write: IF EXISTS rows of the table in the slice, CREATE TEMP
+// TABLE of their keys (with session_key, and the timestamp of an event
+// table), DELETE them, and INSERT, for each of those keys, the row that the
+// lake's copy of smallest (source_object, source_line) outside the slice
+// gives, as warehouse.Derive says (an event table unnests visits.events,
+// keeping the events of its event_type whose event_id is one of the keys,
+// of the visits whose session_key is one of theirs); keys the lake no
+// longer holds are gone. Then MERGE the staged rows, one per key, ON the key
+// WHEN NOT MATCHED THEN INSERT, and, IF EXISTS a staged row whose
+// (source_object, source_line) is smaller than that of the row of its key
+// the table holds, WHEN MATCHED AND the staged copy has the smaller
 // (source_object, source_line) THEN UPDATE, so that the copy a table keeps
-// does not depend on the order of loads. Both modes write alike (in merge
-// mode the slice is the objects read). Deduplication keeps per key the row
-// with the smallest (source_object, source_line): QUALIFY ROW_NUMBER()
-// OVER (PARTITION BY key ORDER BY source_object, source_line) = 1. Rows
-// equal in those have the same key only when they are the same row (an
-// event repeated within one session), so the choice among them does not
-// matter.
+// does not depend on the order of loads; ELSE the MERGE has no WHEN MATCHED
+// clause. Both modes write alike (in merge mode the slice is the objects
+// read). Deduplication keeps per key the row with the smallest
+// (source_object, source_line): QUALIFY ROW_NUMBER() OVER (PARTITION BY key
+// ORDER BY source_object, source_line) = 1. Rows equal in those have the
+// same key only when they are the same row (an event repeated within one
+// session), so the choice among them does not matter.
 //
 // Then the staging table is dropped, also when a step failed (a failure to
 // drop is ignored: the expiration removes it). Staged is the load jobs'
@@ -136,32 +161,83 @@ const DefaultLocation = "US"
 // merge with no files, no objects read and an empty slice) runs no job. A
 // failed step leaves the target as it was: each write is one atomic job.
 //
-// Cost. The event tables are MONTH-partitioned on timestamp, and an
-// event's event_id covers its timestamp: every row a staged row can match
-// lies between the staged rows' smallest and largest timestamps, and every
-// row of the slice between the slice's. The write sets those bounds in
-// script variables (SET (min, max) = (SELECT AS STRUCT MIN(timestamp),
-// MAX(timestamp) FROM ...)) and filters the target's timestamp BETWEEN them
-// in the MERGE's ON clause and in the slice's DELETE. BigQuery's
-// documentation (Updating partitioned table data using DML, "Pruning
-// partitions when using a MERGE statement") says the optimizer prunes a
-// MERGE's target by a filter on the partitioning column in its
-// merge_condition when the join lets it push the filter down to the scan
-// (here it does: there is no WHEN NOT MATCHED BY SOURCE clause); and
-// (Query partitioned tables, "Use a constant filter expression") that only
-// a constant filter prunes, a subquery's value does not: a script variable
-// is a constant to the statements after its SET, as the DML page's
-// multi-statement transaction example shows. So these statements read the
-// partitions of the months they touch. Finding the slice's keys reads the
-// target's narrow key, lineage and timestamp columns whole, and deriving
-// keys reads the lake's visits of the touched sessions: the lake is not
-// partitioned, so that read (skipped when no key is touched) costs the
-// lake's columns' size. BytesProcessed is the sum of what the load's query
-// jobs report they processed (a script's job reports its statements').
+// Cost. BigQuery bills a query by the bytes of the columns it reads, and a
+// DML statement's target as well: a DELETE, an UPDATE or a MERGE with an
+// UPDATE or DELETE clause is billed the whole target table (of a
+// partitioned one, the partitions it touches), every column, whatever it
+// reads or changes, while an INSERT, or a MERGE with INSERT clauses only, is
+// billed what it reads (DML syntax, "On-demand query size calculation").
+// SPEC.md fixes the layout: the lake (visits) is neither partitioned nor
+// clustered, sessions is clustered by session_id, user_id (which a join on
+// session_key cannot prune), and the event tables are MONTH-partitioned on
+// timestamp. So the write bounds what it bills by statement, not by layout:
+//
+//   - every DELETE, and the temporary table and derivation that go with a
+//     dw table's, runs only when a check finds rows for it (the check reads
+//     the target's source_object alone); a merge of objects new to the
+//     tables (a schedule's, a backfill's) deletes nothing and pays nothing
+//     for deleting;
+//   - the dw MERGE is the INSERT-only one unless a check, reading the
+//     target's key and lineage columns, finds a staged row that supersedes
+//     a held one: only loads that change which copy a key keeps pay the
+//     whole table;
+//   - on the event tables, every statement that reads the target for the
+//     staged rows (the check, the MERGE) filters its timestamp BETWEEN the
+//     staged rows' smallest and largest, and the slice's DELETE between the
+//     slice's. An event's event_id covers its timestamp, so the filter is
+//     exact: every row a staged row can match lies in the range. The bounds
+//     are script variables (SET (min, max) = (SELECT AS STRUCT
+//     MIN(timestamp), MAX(timestamp) FROM ...)): BigQuery prunes partitions
+//     by a constant filter on the partitioning column, not by a subquery's
+//     value (Query partitioned tables, "Use a constant filter expression"),
+//     and a MERGE's target by such a filter in its merge_condition (Update
+//     partitioned table data using DML, "Pruning partitions when using a
+//     MERGE statement").
+//
+// What each step reads, by table (row sizes are BigQuery's logical ones for
+// the generated data: a visits row about 1.5 KB, of which source_object
+// about 60 bytes and the lineage, source_object and source_line, about 70;
+// a sessions row about 350 bytes, an event row about 300, of which the key,
+// lineage and timestamp about 140):
+//
+//   - count-before: the staging table's keys; COUNT(*) of the target is
+//     free (table metadata).
+//   - lake write: the check of the slice's (replace) or rewritten objects'
+//     (merge) rows reads visits.source_object, the whole lake; the DELETE,
+//     when it runs, the whole lake (a replace of a day loaded before pays
+//     the lake's size: unpartitioned, it cannot pay less); the MERGE, the
+//     staging table and visits.source_object and source_line, the whole
+//     lake (about a twentieth of its bytes); the ledger statements, the
+//     ledger (a row an object).
+//   - dw write, slice part: the check reads the target's source_object; when
+//     rows are found, the temporary table reads the target's key,
+//     session_key, timestamp and source_object, the whole table; the DELETE
+//     is billed the whole sessions table, or the event table's months
+//     between the slice's first and last timestamps; the derivation reads,
+//     of the whole lake, session_key, the lineage, run_id and the columns
+//     the table takes (an event table the fields of its events), which for
+//     an event table is most of the lake's bytes.
+//   - dw write, merge part: the range (event tables) reads the staging
+//     table's timestamps; the check reads the target's key and lineage (and
+//     timestamp), of the staged months on an event table; the INSERT-only
+//     MERGE reads the staging table and the target's key (and timestamp,
+//     staged months); the superseding MERGE is billed besides the whole
+//     sessions table, or the staged months of an event table.
+//   - count-after: COUNT(*) is free; the rows in the slice read the
+//     target's source_object, the whole table.
+//
+// A merge of new objects therefore reads, besides its staged rows, about
+// 200 bytes a row of the lake (three narrow column scans), and of sessions
+// its narrow key and lineage columns three times (near the table's size:
+// a join on session_key cannot use its clustering); of an event table the
+// same within the staged months, plus source_object whole. BytesProcessed is
+// the sum of what the load's query jobs report they processed (a script's
+// job reports its statements').
 //
 // Job ids. Every job id is
 // clickstream_<run>_<table>_<step>_a<attempt>_<hash>: the steps are load
-// (load-1, load-2, ... past 10,000 files), count-before, write and
+// (load-1, load-2, ... past 10,000 files), count-before, write (write-r2,
+// write-r3, ... when it runs again after contention on its table) and
 // count-after; bytes of the run outside [A-Za-z0-9_-] are replaced by '_'
 // and the run is cut to 512 bytes; <hash> is a digest of the project,
 // dataset, run (unsanitized), table, attempt, mode, slice, objects read and
@@ -183,19 +259,37 @@ const DefaultLocation = "US"
 // run already recorded is left as it is. The audit table has no
 // partitioning or clustering.
 //
+// Waiting. Every job, query jobs included, is waited on by its status
+// (jobs.get, polled at growing intervals up to 5 s), never through
+// jobs.getQueryResults (see wait): a job that failed returns its error at
+// once, classified as below, and Temporal's retry policy decides what
+// follows. A query's result is read once its job succeeded. Reads (Counts,
+// LoadedObjects) run as query jobs of fresh ids, waited on alike.
+//
 // Errors name the operation and the table and wrap BigQuery's error. Those
 // retrying cannot mend wrap a sentinel: 404 or reason notFound wraps
 // [warehouse.ErrNotFound], 401, 403 or reason accessDenied wraps
-// [warehouse.ErrPermission] (the message names the roles needed), 400 or
-// reason invalid or invalidQuery wraps [warehouse.ErrSchema]. Rate limits
-// (429, rateLimitExceeded, quotaExceeded), backendError, internalError, 5xx
-// and transactions aborted by a concurrent update are returned plain, for
-// Temporal to retry, once the client library's own retries are spent.
+// [warehouse.ErrPermission] (the message names the roles needed), reason
+// quotaExceeded wraps [warehouse.ErrQuota] (most quotas are daily: the
+// message says retrying before the quota is replenished cannot help), 400
+// or reason invalid or invalidQuery wraps [warehouse.ErrSchema]. Rate limits
+// (429, rateLimitExceeded, jobRateLimitExceeded), backendError,
+// internalError, 5xx, and contention on a table whatever its reason or
+// status (a transaction aborted by a concurrent update, "Could not
+// serialize access", more than 20 DML statements queued on the table) are
+// returned plain, for Temporal to retry with backoff, once the client
+// library's own retries are spent.
 type Warehouse struct {
 	client   *bq.Client
 	project  string
 	location string
 	lake, dw string
+	poll     time.Duration // the first wait before polling a running job (see wait)
+	// retryDelay is the first wait before a write is run again after
+	// contention on its table (see bqLoad.write).
+	retryDelay time.Duration
+	// maxBytesBilled is Options.MaxBytesBilled.
+	maxBytesBilled int64
 }
 
 var _ warehouse.Warehouse = (*Warehouse)(nil)
@@ -215,6 +309,9 @@ func Open(ctx context.Context, opts Options) (*Warehouse, error) {
 	if opts.Location == "" {
 		opts.Location = DefaultLocation
 	}
+	if opts.MaxBytesBilled < 0 {
+		return nil, fmt.Errorf("bigquery warehouse: MaxBytesBilled must be 0 (no limit) or positive, got %d", opts.MaxBytesBilled)
+	}
 	if opts.LakeDataset == "" {
 		opts.LakeDataset = warehouse.DefaultLakeDataset
 	}
@@ -232,7 +329,8 @@ func Open(ctx context.Context, opts Options) (*Warehouse, error) {
 	}
 	client.Location = opts.Location
 	return &Warehouse{client: client, project: opts.Project, location: opts.Location,
-		lake: opts.LakeDataset, dw: opts.DWDataset}, nil
+		lake: opts.LakeDataset, dw: opts.DWDataset, poll: defaultPoll, retryDelay: defaultRetryDelay,
+		maxBytesBilled: opts.MaxBytesBilled}, nil
 }
 
 // Close closes the client.
@@ -281,13 +379,13 @@ func (b *Warehouse) EnsureTables(ctx context.Context) error {
 	}
 	var diffs []error
 	for _, t := range managedTables() {
-		if err := b.ensureTable(ctx, t); errors.Is(err, warehouse.ErrSchema) {
+		if err := b.ensureTable(ctx, t); isTableProblem(err) {
 			diffs = append(diffs, err)
 		} else if err != nil {
 			return fmt.Errorf("ensuring tables: %w", err)
 		}
 	}
-	if err := b.ensureRunsTable(ctx); errors.Is(err, warehouse.ErrSchema) {
+	if err := b.ensureRunsTable(ctx); isTableProblem(err) {
 		diffs = append(diffs, err)
 	} else if err != nil {
 		return fmt.Errorf("ensuring tables: %w", err)
@@ -296,6 +394,12 @@ func (b *Warehouse) EnsureTables(ctx context.Context) error {
 		return fmt.Errorf("ensuring tables: %w", errors.Join(diffs...))
 	}
 	return nil
+}
+
+// isTableProblem says err is about a table as it stands (its schema or its
+// settings), which EnsureTables lists with the others' rather than stopping.
+func isTableProblem(err error) bool {
+	return errors.Is(err, warehouse.ErrSchema) || errors.Is(err, warehouse.ErrSettings)
 }
 
 // RecreateTables deletes every table of clickstream.Tables() and the
@@ -369,9 +473,61 @@ func (b *Warehouse) ensureDatasets(ctx context.Context, ids ...string) error {
 		case !strings.EqualFold(md.Location, b.location):
 			return fmt.Errorf("%w: dataset %s.%s is in %s, but the warehouse's location is %s (jobs run in one location)",
 				warehouse.ErrSchema, b.project, id, md.Location, b.location)
+		default:
+			if err := datasetSettings(b.project+"."+id, md); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
+}
+
+// datasetSettings refuses, with an error wrapping warehouse.ErrSettings, a
+// dataset (name project.dataset) whose defaults would drop rows: a default
+// table expiration deletes every table created in it (RecreateTables
+// creates them all, the ledger and the audit table too), a default
+// partition expiration the months of the event tables created in it.
+func datasetSettings(name string, md *bq.DatasetMetadata) error {
+	var opts, problems []string
+	if d := md.DefaultTableExpiration; d != 0 {
+		opts = append(opts, "default_table_expiration_days = NULL")
+		problems = append(problems, fmt.Sprintf("a default table expiration of %v would delete the tables created in it", d))
+	}
+	if d := md.DefaultPartitionExpiration; d != 0 {
+		opts = append(opts, "default_partition_expiration_days = NULL")
+		problems = append(problems, fmt.Sprintf("a default partition expiration of %v would drop the older months of its partitioned tables", d))
+	}
+	if len(problems) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%w: dataset %s: %s; remove them (ALTER SCHEMA %s SET OPTIONS (%s)) or set warehouse.lake_dataset and warehouse.dw_dataset to other datasets",
+		warehouse.ErrSettings, name, strings.Join(problems, ", and "), bqIdent(name), strings.Join(opts, ", "))
+}
+
+// tableSettings refuses, with an error wrapping warehouse.ErrSettings, a
+// table (name project.dataset.table) whose settings would drop its rows (an
+// expiration of the table or of its partitions) or fail the statements of
+// a load (require_partition_filter: its counts and slice statements read
+// the whole table, with no filter on the partitioning column).
+func tableSettings(name string, md *bq.TableMetadata) error {
+	var opts, problems []string
+	if !md.ExpirationTime.IsZero() {
+		opts = append(opts, "expiration_timestamp = NULL")
+		problems = append(problems, fmt.Sprintf("it expires at %s, when it would be deleted", md.ExpirationTime.UTC().Format(time.RFC3339)))
+	}
+	if p := md.TimePartitioning; p != nil && p.Expiration != 0 {
+		opts = append(opts, "partition_expiration_days = NULL")
+		problems = append(problems, fmt.Sprintf("its partitions expire after %v, which would drop the older months", p.Expiration))
+	}
+	if md.RequirePartitionFilter || md.TimePartitioning != nil && md.TimePartitioning.RequirePartitionFilter {
+		opts = append(opts, "require_partition_filter = FALSE")
+		problems = append(problems, "it requires a partition filter, which the load's counts and slice statements do not give")
+	}
+	if len(problems) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%w: table %s: %s; remove them (ALTER TABLE %s SET OPTIONS (%s))",
+		warehouse.ErrSettings, name, strings.Join(problems, ", and "), bqIdent(name), strings.Join(opts, ", "))
 }
 
 // ensureTable creates t if it is missing, or checks its schema,
@@ -392,9 +548,11 @@ func (b *Warehouse) ensureTable(ctx context.Context, t clickstream.Table) error 
 	if err != nil {
 		return fmt.Errorf("reading %s: %w", b.TableName(t.Name), b.classify(err))
 	}
+	var errs []error
 	if diffs := diffTable(md, t); len(diffs) > 0 {
-		return fmt.Errorf("%w: table %s differs from the schema (%s); run recreate",
-			warehouse.ErrSchema, b.TableName(t.Name), strings.Join(diffs, "; "))
+		errs = append(errs, fmt.Errorf("%w: table %s differs from the schema (%s); run recreate",
+			warehouse.ErrSchema, b.TableName(t.Name), strings.Join(diffs, "; ")))
 	}
-	return nil
+	errs = append(errs, tableSettings(b.TableName(t.Name), md))
+	return errors.Join(errs...)
 }

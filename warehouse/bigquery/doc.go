@@ -13,9 +13,15 @@
 // (source_object, source_line) kept. Object names and the run are query
 // parameters, never SQL text; the event tables' statements name the range
 // of timestamps they touch in script variables, so that BigQuery prunes
-// their MONTH partitions. Job ids derive from the run, table, step and
-// attempt, so a resubmitted job re-attaches instead of loading twice.
-// Tables carry MONTH partitioning on timestamp and the clustering of the
-// schema; nothing is ever autodetected. [Warehouse.Extract] exports a lake
-// table for a rebuild. The full contract is on the type.
+// their MONTH partitions. Statements BigQuery bills the whole target for
+// (a DELETE, a MERGE that may UPDATE) run only when a cheap check finds
+// work for them; a dry run estimates each write beforehand, and every query
+// job carries maximumBytesBilled. Job ids derive from the run, table, step
+// and attempt, so a resubmitted job re-attaches instead of loading twice
+// while a retried activity runs fresh jobs; every job is waited on by its
+// status, so a failed one returns its error at once. Tables carry MONTH
+// partitioning on timestamp and the clustering of the schema; nothing is
+// ever autodetected, and a dataset or table that would expire rows is
+// refused. [Warehouse.Extract] exports a lake table for a rebuild, a folder
+// and a job per attempt. The full contract is on the type.
 package bigquery

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -24,23 +25,36 @@ type ExtractRequest struct {
 	// sessions to export, e.g. [ExtractDaysWhere]'s. It is trusted SQL (it
 	// comes from configuration). Optional: default every session.
 	Where string
-	// DestinationURI is the folder the files are written to,
-	// gs://bucket/prefix/. Files of the same names are overwritten; others
-	// stay, so give every export a fresh prefix. Required.
+	// DestinationURI is the folder under which the export's files are
+	// written, gs://bucket/prefix/: each attempt writes into a folder of its
+	// own, DestinationURI + "a<Attempt>/" (ExtractResult.URI). Files of the
+	// same names are overwritten; others stay, so give every run a fresh
+	// prefix. Required.
 	DestinationURI string
 	// JobID names the export job, deterministically: derive it from the
-	// run and the activity's attempt. It is sanitized to BigQuery's job id
-	// characters and completed with a digest of the request, so the same
-	// request re-attaches to its job while another one runs a new job.
-	// Required.
+	// run. It is sanitized to BigQuery's job id characters and completed
+	// with the attempt and a digest of the request, so the same request
+	// re-attaches to its job while another one, or another attempt, runs a
+	// new job. Required.
 	JobID string
+	// Attempt is the activity's attempt (activity.GetInfo(ctx).Attempt). A
+	// retried export runs a job of its own, never re-attaching to the failed
+	// attempt's job (which would give its error again), and writes into a
+	// folder of its own, so that the part files a failed attempt left are
+	// not read with the next attempt's (EXPORT DATA's overwrite replaces
+	// only the files of the names it writes: an attempt writing fewer parts
+	// would leave the others). Optional: 0 is a valid attempt.
+	Attempt int32
 }
 
 // ExtractResult says what an export wrote.
 type ExtractResult struct {
-	// Pattern names the files: DestinationURI + "part-*.json", BigQuery
-	// replacing the * by a 12-digit number (part-000000000000.json, ...).
-	// List DestinationURI to find them.
+	// URI is the folder the files were written to: DestinationURI +
+	// "a<Attempt>/". Nothing else writes there.
+	URI string `json:"uri"`
+	// Pattern names the files: URI + "part-*.json", BigQuery replacing the
+	// * by a 12-digit number (part-000000000000.json, ...). List URI to find
+	// them.
 	Pattern string `json:"pattern"`
 	// JobID is the export job's id.
 	JobID string `json:"job_id"`
@@ -62,7 +76,9 @@ type ExtractResult struct {
 // ("quantity": "1"), which the transform rejects, since SPEC.md wants an
 // integral JSON number. The SELECT therefore casts every INTEGER field to
 // FLOAT64 (written as the number 1, integral, so accepted; exact up to 2^53),
-// formats every TIMESTAMP as RFC 3339 with microseconds in UTC, rebuilds
+// formats every TIMESTAMP as RFC 3339 with microseconds in UTC (the year
+// always four digits: %E4Y, since %Y writes the year 999 as 999, which the
+// transform would reject as unparseable), rebuilds
 // every RECORD field by field and keeps REPEATED fields in their order.
 //
 // The job runs in Options.Location, which must be the source table's.
@@ -84,10 +100,13 @@ func (b *Warehouse) Extract(ctx context.Context, req ExtractRequest) (ExtractRes
 	if req.JobID == "" {
 		return fail(errors.New("JobID is required: it makes the export job's id deterministic"))
 	}
+	attempt := strconv.Itoa(int(req.Attempt))
+	dest += "a" + attempt + "/"
 	res := ExtractResult{
+		URI:     dest,
 		Pattern: dest + "part-*.json",
-		JobID: "clickstream_export_" + sanitizeID(req.JobID, true, maxRunIDBytes) + "_" +
-			digest(b.project, req.JobID, req.Table, req.Where, dest),
+		JobID: "clickstream_export_" + sanitizeID(req.JobID, true, maxRunIDBytes) + "_a" + sanitizeID(attempt, true, 16) + "_" +
+			digest(b.project, req.JobID, attempt, req.Table, req.Where, dest),
 	}
 	job, err := b.runQuery(ctx, res.JobID, exportSQL(table, req.Where, res.Pattern))
 	if err != nil {
@@ -161,7 +180,7 @@ func exportExpr(f clickstream.Field, path string, depth int) string {
 	case clickstream.Integer:
 		return "CAST(" + path + " AS FLOAT64)"
 	case clickstream.Timestamp:
-		return "FORMAT_TIMESTAMP('%Y-%m-%dT%H:%M:%E6SZ', " + path + ", 'UTC')"
+		return "FORMAT_TIMESTAMP('%E4Y-%m-%dT%H:%M:%E6SZ', " + path + ", 'UTC')"
 	}
 	return path
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -29,8 +30,10 @@ type GA4ExportRequest struct {
 	// GA4 fills during the day and replaces by the daily table the next
 	// day; left out by default, so that a day is not read twice.
 	Intraday bool
-	// DestinationURI and JobID are as ExtractRequest's. Required.
+	// DestinationURI, JobID and Attempt are as ExtractRequest's: each
+	// attempt exports into a folder and a job of its own.
 	DestinationURI, JobID string
+	Attempt               int32
 }
 
 // ExportGA4 runs EXPORT DATA OPTIONS (uri = '...part-*.json', format =
@@ -61,11 +64,14 @@ func (b *Warehouse) ExportGA4(ctx context.Context, req GA4ExportRequest) (Extrac
 	if req.Limit < 0 {
 		return fail(fmt.Errorf("limit %d: want 0 (every row) or more", req.Limit))
 	}
+	attempt := strconv.Itoa(int(req.Attempt))
+	dest += "a" + attempt + "/"
 	stmt := ga4ExportSQL(sql, where, req.Limit, dest+"part-*.json")
 	res := ExtractResult{
+		URI:     dest,
 		Pattern: dest + "part-*.json",
-		JobID: "clickstream_export_" + sanitizeID(req.JobID, true, maxRunIDBytes) + "_" +
-			digest(b.project, req.JobID, stmt),
+		JobID: "clickstream_export_" + sanitizeID(req.JobID, true, maxRunIDBytes) + "_a" + sanitizeID(attempt, true, 16) + "_" +
+			digest(b.project, req.JobID, attempt, stmt),
 	}
 	job, err := b.runQuery(ctx, res.JobID, stmt)
 	if err != nil {

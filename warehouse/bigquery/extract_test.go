@@ -2,14 +2,17 @@ package bigquery_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	bqapi "google.golang.org/api/bigquery/v2"
 
+	"github.com/clickstream-platform/clickstream/warehouse"
 	"github.com/clickstream-platform/clickstream/warehouse/bigquery"
 )
 
@@ -22,14 +25,14 @@ func TestBigQueryExtract(t *testing.T) {
 		t.Fatal(err)
 	}
 	req := bigquery.ExtractRequest{Table: "src-proj.clickstream_lake.visits", Where: where,
-		DestinationURI: "gs://bucket/rebuild/run-7", JobID: "run-7/a1"}
+		DestinationURI: "gs://bucket/rebuild/run-7", JobID: "run-7", Attempt: 1}
 	res, err := b.Extract(context.Background(), req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Pattern != "gs://bucket/rebuild/run-7/part-*.json" || res.Files != 3 || res.Rows != 120 ||
+	if res.URI != "gs://bucket/rebuild/run-7/a1/" || res.Pattern != "gs://bucket/rebuild/run-7/a1/part-*.json" || res.Files != 3 || res.Rows != 120 ||
 		!regexp.MustCompile(`^clickstream_export_run-7_a1_[0-9a-f]{12}$`).MatchString(res.JobID) {
-		t.Errorf("Extract: %+v, want pattern gs://bucket/rebuild/run-7/part-*.json, 3 files, 120 rows, job clickstream_export_run-7_a1_<digest>", res)
+		t.Errorf("Extract: %+v, want folder gs://bucket/rebuild/run-7/a1/, pattern gs://bucket/rebuild/run-7/a1/part-*.json, 3 files, 120 rows, job clickstream_export_run-7_a1_<digest>", res)
 	}
 
 	jobs := f.InsertedJobs()
@@ -40,7 +43,7 @@ func TestBigQueryExtract(t *testing.T) {
 		t.Errorf("export runs in %q, want US", loc)
 	}
 	sql := jobs[0].Configuration.Query.Query
-	head := "EXPORT DATA OPTIONS (uri = 'gs://bucket/rebuild/run-7/part-*.json', format = 'JSON', overwrite = true) AS\nSELECT\n  "
+	head := "EXPORT DATA OPTIONS (uri = 'gs://bucket/rebuild/run-7/a1/part-*.json', format = 'JSON', overwrite = true) AS\nSELECT\n  "
 	tail := "\nFROM `src-proj`.`clickstream_lake`.`visits`\nWHERE (" + where + ")"
 	if !strings.HasPrefix(sql, head) || !strings.HasSuffix(sql, tail) {
 		t.Fatalf("export statement:\n%s\nwant it to start with\n%s\nand end with\n%s", sql, head, tail)
@@ -55,7 +58,7 @@ func TestBigQueryExtract(t *testing.T) {
 	}
 	for _, want := range []string{
 		"ARRAY(SELECT AS STRUCT STRUCT(x1.`event`.`event_type` AS `event_type`, ",
-		"FORMAT_TIMESTAMP('%Y-%m-%dT%H:%M:%E6SZ', x1.`event`.`timestamp`, 'UTC') AS `timestamp`",
+		"FORMAT_TIMESTAMP('%E4Y-%m-%dT%H:%M:%E6SZ', x1.`event`.`timestamp`, 'UTC') AS `timestamp`",
 		"CAST(x1.`event`.`details`.`quantity` AS FLOAT64) AS `quantity`",
 		"x1.`event`.`details`.`price` AS `price`",
 		"ARRAY(SELECT AS STRUCT CAST(x2.`quantity` AS FLOAT64) AS `quantity`, x2.`price` AS `price`, x2.`category` AS `category`, x2.`product_name` AS `product_name`, x2.`product_id` AS `product_id` FROM UNNEST(x1.`event`.`details`.`items`) AS x2 WITH OFFSET AS o2 ORDER BY o2) AS `items`",
@@ -89,6 +92,60 @@ func TestBigQueryExtract(t *testing.T) {
 	}
 	if sql := f.Job(other.JobID).Configuration.Query.Query; strings.Contains(sql, "WHERE (") {
 		t.Errorf("export without Where has a WHERE clause:\n%s", sql)
+	}
+}
+
+// TestBigQueryExtractRetried: an export whose job fails with backendError
+// fails at once, retryable; the next attempt runs a job of its own (not the
+// failed one re-attached) into a folder of its own, and its result names
+// that folder alone.
+func TestBigQueryExtractRetried(t *testing.T) {
+	f := newFakeBigQuery(t)
+	f.running = 1
+	failed := ""
+	f.fail = func(job *bqapi.Job) []*bqapi.ErrorProto {
+		if failed == "" {
+			failed = job.JobReference.JobId
+			return []*bqapi.ErrorProto{{Reason: "backendError", Message: "Backend error. Job aborted."}}
+		}
+		return nil
+	}
+	b := openFake(t, f, bigquery.Options{})
+	bigquery.SetPoll(b, time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	req := bigquery.ExtractRequest{Table: "p.clickstream_lake.visits", DestinationURI: "gs://stage/run-7/export/", JobID: "run-7", Attempt: 1}
+	start := time.Now()
+	_, err := b.Extract(ctx, req)
+	if err == nil || !strings.Contains(err.Error(), "backendError") || errors.Is(err, warehouse.ErrSchema) || errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("attempt 1: %v, want the job's backendError, retryable", err)
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("attempt 1 failed after %v, want within seconds", took)
+	}
+	req.Attempt = 2
+	res, err := b.Extract(ctx, req)
+	if err != nil {
+		t.Fatalf("attempt 2: %v", err)
+	}
+	if res.JobID == failed || !strings.Contains(res.JobID, "_a2_") || !strings.Contains(failed, "_a1_") {
+		t.Errorf("attempts ran jobs %s and %s, want one each, named by attempt", failed, res.JobID)
+	}
+	if res.URI != "gs://stage/run-7/export/a2/" {
+		t.Errorf("attempt 2 wrote to %s, want gs://stage/run-7/export/a2/", res.URI)
+	}
+	uris := map[string]string{}
+	for _, j := range f.InsertedJobs() {
+		sql := j.Configuration.Query.Query
+		uris[j.JobReference.JobId] = sql[strings.Index(sql, "uri = '")+7 : strings.Index(sql, "', format")]
+	}
+	if uris[failed] != "gs://stage/run-7/export/a1/part-*.json" || uris[res.JobID] != "gs://stage/run-7/export/a2/part-*.json" {
+		t.Errorf("the attempts wrote %v, want a1/ then a2/", uris)
+	}
+	for id, statuses := range insertStatuses(t, f) {
+		if !slices.Equal(statuses, []int{http.StatusOK}) {
+			t.Errorf("job %s inserted with answers %v, want one 200: nothing re-attached", id, statuses)
+		}
 	}
 }
 
@@ -164,20 +221,20 @@ func TestBigQueryExportGA4(t *testing.T) {
 	f.exported = bqapi.ExportDataStatistics{FileCount: 2, RowCount: 1000}
 	b := openFake(t, f, bigquery.Options{})
 	req := bigquery.GA4ExportRequest{Tables: "ga4-proj.analytics_123456.events_*", From: "2021-01-01", To: "2021-01-31",
-		Limit: 1000, DestinationURI: "gs://bucket/staging/run-9/export", JobID: "run-9/a1"}
+		Limit: 1000, DestinationURI: "gs://bucket/staging/run-9/export", JobID: "run-9", Attempt: 2}
 	res, err := b.ExportGA4(context.Background(), req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Pattern != "gs://bucket/staging/run-9/export/part-*.json" || res.Files != 2 || res.Rows != 1000 ||
-		!regexp.MustCompile(`^clickstream_export_run-9_a1_[0-9a-f]{12}$`).MatchString(res.JobID) {
+	if res.URI != "gs://bucket/staging/run-9/export/a2/" || res.Pattern != "gs://bucket/staging/run-9/export/a2/part-*.json" ||
+		res.Files != 2 || res.Rows != 1000 || !regexp.MustCompile(`^clickstream_export_run-9_a2_[0-9a-f]{12}$`).MatchString(res.JobID) {
 		t.Errorf("ExportGA4: %+v", res)
 	}
 	jobs := f.InsertedJobs()
 	if len(jobs) != 1 || jobs[0].Configuration.Query == nil || jobs[0].JobReference.JobId != res.JobID {
 		t.Fatalf("jobs %v, want the one query job %s", jobs, res.JobID)
 	}
-	want := "EXPORT DATA OPTIONS (uri = 'gs://bucket/staging/run-9/export/part-*.json', format = 'JSON', overwrite = true) AS\n" +
+	want := "EXPORT DATA OPTIONS (uri = 'gs://bucket/staging/run-9/export/a2/part-*.json', format = 'JSON', overwrite = true) AS\n" +
 		"SELECT *\nFROM `ga4-proj.analytics_123456.events_*`\n" +
 		"WHERE REGEXP_CONTAINS(_TABLE_SUFFIX, r'^[0-9]{8}$') AND _TABLE_SUFFIX >= '20210101' AND _TABLE_SUFFIX <= '20210131'\n" +
 		"ORDER BY event_timestamp, user_pseudo_id, event_name\nLIMIT 1000"

@@ -23,7 +23,7 @@ import (
 
 // fakeBigQuery is just enough of the BigQuery v2 REST API for the real
 // client library: datasets get and insert; tables get, insert, patch and
-// delete; jobs insert, get and getQueryResults; and queries. It keeps
+// delete; jobs insert, get and getQueryResults. It keeps
 // datasets, tables and jobs in memory, answers 404 for what it does not
 // hold and 409 for an insert of what it holds, finishes every job as soon
 // as it is inserted, runs no SQL (query results come from answer), and
@@ -37,7 +37,6 @@ type fakeBigQuery struct {
 	datasets map[string]*bqapi.Dataset // by dataset id
 	tables   map[string]*bqapi.Table   // by "dataset.table"
 	jobs     map[string]*bqapi.Job     // by job id
-	queries  int                       // jobs created by the queries method
 
 	// The hooks below are set by a test before it sends requests.
 
@@ -60,6 +59,16 @@ type fakeBigQuery struct {
 	processed func(sql string) int64
 	// exported is the statistics an EXPORT DATA job reports.
 	exported bqapi.ExportDataStatistics
+	// estimated, if set, is what a dry run reports the query would process.
+	// Default: 0.
+	estimated func(sql string) int64
+	// running is how many answers of jobs.get or jobs.getQueryResults say
+	// a job is still running before the first that says it is done; the
+	// answer to its insert says RUNNING too. Default: 0, every job done as
+	// soon as it is inserted.
+	running int
+
+	pending map[string]int // jobs.get answers still to say RUNNING, by job id
 }
 
 // fakeRequest is one request the fake received, and its answer's status.
@@ -93,11 +102,11 @@ var fakeRoutes = map[string]fakeHandler{
 	"POST /projects/{p}/jobs":                      (*fakeBigQuery).insertJob,
 	"GET /projects/{p}/jobs/{j}":                   (*fakeBigQuery).getJob,
 	"GET /projects/{p}/queries/{j}":                (*fakeBigQuery).getQueryResults,
-	"POST /projects/{p}/queries":                   (*fakeBigQuery).query,
 }
 
 func newFakeBigQuery(t testing.TB) *fakeBigQuery {
-	f := &fakeBigQuery{t: t, datasets: map[string]*bqapi.Dataset{}, tables: map[string]*bqapi.Table{}, jobs: map[string]*bqapi.Job{}}
+	f := &fakeBigQuery{t: t, datasets: map[string]*bqapi.Dataset{}, tables: map[string]*bqapi.Table{}, jobs: map[string]*bqapi.Job{},
+		pending: map[string]int{}}
 	mux := http.NewServeMux()
 	for pattern, h := range fakeRoutes {
 		mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) { f.serve(w, r, pattern, h) })
@@ -229,12 +238,33 @@ func (f *fakeBigQuery) insertJob(r *http.Request, body []byte) (int, any) {
 		return fakeError(http.StatusBadRequest, "invalid", fmt.Sprintf("bad job %s: %v", body, err))
 	}
 	id := job.JobReference.JobId
+	if job.Configuration.DryRun {
+		// A dry run is answered at once and kept nowhere: no job runs.
+		job.Status = &bqapi.JobStatus{State: "DONE"}
+		job.Statistics = &bqapi.JobStatistics{Query: &bqapi.JobStatistics2{}}
+		if f.estimated != nil {
+			n := f.estimated(job.Configuration.Query.Query)
+			job.Statistics.TotalBytesProcessed, job.Statistics.Query.TotalBytesProcessed = n, n
+		}
+		return http.StatusOK, &job
+	}
 	if _, ok := f.jobs[id]; ok {
 		return fakeError(http.StatusConflict, "duplicate", "Already Exists: Job "+r.PathValue("p")+":"+job.JobReference.Location+"."+id)
 	}
 	f.finish(&job)
 	f.jobs[id] = &job
+	if f.running > 0 {
+		f.pending[id] = f.running
+		return http.StatusOK, runningCopy(&job)
+	}
 	return http.StatusOK, &job
+}
+
+// runningCopy is job as it is while it runs: no result, no statistics.
+func runningCopy(job *bqapi.Job) *bqapi.Job {
+	c := *job
+	c.Status, c.Statistics = &bqapi.JobStatus{State: "RUNNING"}, &bqapi.JobStatistics{}
+	return &c
 }
 
 // finish marks a job done, with the statistics of its kind, or failed.
@@ -286,6 +316,10 @@ func (f *fakeBigQuery) getJob(r *http.Request, _ []byte) (int, any) {
 	if !ok {
 		return fakeError(http.StatusNotFound, "notFound", "Not found: Job "+r.PathValue("j"))
 	}
+	if f.pending[job.JobReference.JobId] > 0 {
+		f.pending[job.JobReference.JobId]--
+		return http.StatusOK, runningCopy(job)
+	}
 	return http.StatusOK, job
 }
 
@@ -298,6 +332,10 @@ func (f *fakeBigQuery) getQueryResults(r *http.Request, _ []byte) (int, any) {
 	}
 	if job.Configuration.Query == nil {
 		return fakeError(http.StatusBadRequest, "invalid", "not a query job")
+	}
+	if f.pending[job.JobReference.JobId] > 0 {
+		f.pending[job.JobReference.JobId]--
+		return http.StatusOK, &bqapi.GetQueryResultsResponse{JobComplete: false, JobReference: job.JobReference}
 	}
 	if e := job.Status.ErrorResult; e != nil {
 		return fakeError(statusOf(e.Reason), e.Reason, e.Message)
@@ -321,24 +359,6 @@ func statusOf(reason string) int {
 		return http.StatusForbidden
 	}
 	return http.StatusInternalServerError
-}
-
-// query runs a query the quick way (jobs.query) and answers its rows.
-func (f *fakeBigQuery) query(r *http.Request, body []byte) (int, any) {
-	var req bqapi.QueryRequest
-	if err := json.Unmarshal(body, &req); err != nil {
-		return fakeError(http.StatusBadRequest, "invalid", err.Error())
-	}
-	f.queries++
-	ref := &bqapi.JobReference{ProjectId: r.PathValue("p"), JobId: fmt.Sprintf("fake_query_%d", f.queries), Location: req.Location}
-	job := &bqapi.Job{JobReference: ref, Configuration: &bqapi.JobConfiguration{Query: &bqapi.JobConfigurationQuery{Query: req.Query}}}
-	f.finish(job)
-	f.jobs[ref.JobId] = job
-	if e := job.Status.ErrorResult; e != nil {
-		return fakeError(statusOf(e.Reason), e.Reason, e.Message)
-	}
-	schema, rows := f.result(req.Query)
-	return http.StatusOK, &bqapi.QueryResponse{JobComplete: true, JobReference: ref, Schema: schema, Rows: rows, TotalRows: uint64(len(rows))}
 }
 
 var aliasRE = regexp.MustCompile(`\bAS ([a-z_]+)\b`)
@@ -416,17 +436,24 @@ func (f *fakeBigQuery) Requests(routes ...string) []fakeRequest {
 	return out
 }
 
-// OnlyQuery returns the query of the one jobs.query request received,
-// failing the test unless there was exactly one.
+// OnlyQuery returns, as a jobs.query request would carry it, the query of
+// the one read job (clickstream_read_*) inserted, failing the test unless
+// there was exactly one. (The fake has no jobs.query: every query is a job
+// of its own, waited on by its status.)
 func (f *fakeBigQuery) OnlyQuery(t testing.TB) bqapi.QueryRequest {
 	t.Helper()
-	reqs := f.Requests(routeQueries)
-	if len(reqs) != 1 {
-		t.Fatalf("%d queries, want 1", len(reqs))
+	var reads []*bqapi.Job
+	for _, j := range f.InsertedJobs() {
+		if strings.HasPrefix(j.JobReference.JobId, "clickstream_read_") {
+			reads = append(reads, j)
+		}
 	}
-	var q bqapi.QueryRequest
-	reqs[0].decode(t, &q)
-	return q
+	if len(reads) != 1 {
+		t.Fatalf("%d read jobs, want 1", len(reads))
+	}
+	q := reads[0].Configuration.Query
+	return bqapi.QueryRequest{Query: q.Query, Location: reads[0].JobReference.Location, QueryParameters: q.QueryParameters,
+		MaximumBytesBilled: q.MaximumBytesBilled}
 }
 
 // Job returns the job of id as the fake holds it.
@@ -436,14 +463,26 @@ func (f *fakeBigQuery) Job(id string) *bqapi.Job {
 	return f.jobs[id]
 }
 
-// InsertedJobs returns the jobs inserted successfully, in order.
+// InsertedJobs returns the jobs inserted successfully, in order, dry runs
+// aside.
 func (f *fakeBigQuery) InsertedJobs() []*bqapi.Job {
+	return f.inserted(false)
+}
+
+// DryRuns returns the dry runs answered, in order.
+func (f *fakeBigQuery) DryRuns() []*bqapi.Job {
+	return f.inserted(true)
+}
+
+func (f *fakeBigQuery) inserted(dry bool) []*bqapi.Job {
 	var out []*bqapi.Job
 	for _, r := range f.Requests(routeJobsInsert) {
 		if r.Status == http.StatusOK {
 			var job bqapi.Job
 			r.decode(f.t, &job)
-			out = append(out, &job)
+			if job.Configuration.DryRun == dry {
+				out = append(out, &job)
+			}
 		}
 	}
 	return out
@@ -467,7 +506,6 @@ const (
 	routeJobsInsert     = "POST /projects/{p}/jobs"
 	routeJobsGet        = "GET /projects/{p}/jobs/{j}"
 	routeQueryResults   = "GET /projects/{p}/queries/{j}"
-	routeQueries        = "POST /projects/{p}/queries"
 )
 
 // fakeProject is the project of the warehouses the tests open.

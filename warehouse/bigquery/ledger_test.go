@@ -74,7 +74,7 @@ func TestBigQueryLoadedObjects(t *testing.T) {
 		if err != nil || len(got) != 0 {
 			t.Errorf("LoadedObjects without a ledger: %v, %v; want nothing", got, err)
 		}
-		if n := len(f.Requests(routeQueries, routeJobsInsert)); n != 0 {
+		if n := len(f.Requests(routeJobsInsert)); n != 0 {
 			t.Errorf("%d queries, want none", n)
 		}
 	})

@@ -34,7 +34,9 @@ import (
 // are as they were, loads the same rows staged as Parquet (merge, then
 // replace) and checks the tables are unchanged, exports the lake table and
 // transforms the export back, records runs in the audit table, then deletes
-// its datasets and objects.
+// its datasets and objects. It logs what the merge, the day's slice replace
+// and the export billed, by table (what BigQuery's jobs report), with what
+// the loads estimated beforehand and processed; run it with -v to see them.
 // Credentials: Application Default Credentials. Optional:
 // CLICKSTREAM_BIGQUERY_TEST_LOCATION (default US), which must suit the
 // bucket.
@@ -100,7 +102,8 @@ func TestBigQueryLive(t *testing.T) {
 	}
 	whole := warehousetest.SliceFor(warehouse.Replace)
 
-	b, err := bigquery.Open(ctx, bigquery.Options{Project: project, Location: location, LakeDataset: lake, DWDataset: dw})
+	b, err := bigquery.Open(ctx, bigquery.Options{Project: project, Location: location, LakeDataset: lake, DWDataset: dw,
+		MaxBytesBilled: 1 << 40})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +132,9 @@ func TestBigQueryLive(t *testing.T) {
 	}
 
 	loadEvery(warehouse.Replace, run+"-replace", firstHalf, whole, objects[:len(objects)/2])
+	since := time.Now()
 	res := mergeAll(run+"-merge", all)
+	logBilled(t, ctx, bqc, "merge of every file", run+"-merge", since, res)
 	staged := warehousetest.StagedRows(s.Sum.Expected)
 	for _, tbl := range clickstream.Tables() {
 		if r := res[tbl.Name]; r.Staged != staged[tbl.Name] || r.Distinct != distinct[tbl.Name] || r.After != distinct[tbl.Name] ||
@@ -208,8 +213,10 @@ func TestBigQueryLive(t *testing.T) {
 	}
 	first := objects[0]
 	first.Generation = 2
+	since = time.Now()
 	res = loadEvery(warehouse.Replace, run+"-day", func(table string) []string { return uris[table][:1] },
 		warehouse.Slice{Prefixes: []string{day + "/"}}, []warehouse.SourceObject{first})
+	logBilled(t, ctx, bqc, "replace of the day's slice", run+"-day", since, res)
 	if r, want := res[clickstream.VisitsTable], s.Sum.Objects[0].Expected.SessionsValid; r.SliceRows != want {
 		t.Errorf("visits after the day's replace: %+v, want the slice holding the object's %d valid lines", r, want)
 	}
@@ -240,10 +247,12 @@ func TestBigQueryLive(t *testing.T) {
 
 	// Export the lake and transform it back: every session is valid again.
 	exp, err := b.Extract(ctx, bigquery.ExtractRequest{Table: b.TableName(clickstream.VisitsTable),
-		DestinationURI: "gs://" + bucket + "/" + prefix + "export/", JobID: run + "-export"})
+		DestinationURI: "gs://" + bucket + "/" + prefix + "export/", JobID: run + "-export", Attempt: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
+	billed, processed := jobBytes(t, ctx, bqc, location, exp.JobID)
+	t.Logf("export of the lake: billed %d bytes (processed %d), %d files", billed, processed, exp.Files)
 	tr, err := clickstream.NewTransformer(clickstream.Options{RunID: run + "-rebuild"})
 	if err != nil {
 		t.Fatal(err)
@@ -365,6 +374,63 @@ func checkLiveDerived(t *testing.T, ctx context.Context, bqc *bq.Client, project
 				when, table, row[0], row[1], row[2], row[3])
 		}
 	}
+}
+
+// logBilled logs, by table, what the loads of res billed (the jobs of the
+// run whose ids start clickstream_<run>_<table>_, created since since), and
+// what they estimated and processed; it fails the test for a load that
+// wrote without an estimate, since the dry run is the only check of its
+// script that the fake server cannot make.
+func logBilled(t *testing.T, ctx context.Context, bqc *bq.Client, what, run string, since time.Time, res map[string]warehouse.LoadResult) {
+	t.Helper()
+	billed := map[string]int64{}
+	it := bqc.Jobs(ctx)
+	it.MinCreationTime = since.Add(-time.Minute)
+	for {
+		job, err := it.Next()
+		if errors.Is(err, iterator.Done) {
+			break
+		}
+		if err != nil { // listing needs bigquery.jobs.list, which a job user may lack
+			t.Logf("%s: listing the jobs of %s: %v; what they billed is not reported", what, run, err)
+			break
+		}
+		for _, tbl := range clickstream.Tables() {
+			if strings.HasPrefix(job.ID(), "clickstream_"+run+"_"+tbl.Name+"_") {
+				n, _ := jobBytes(t, ctx, bqc, job.Location(), job.ID())
+				billed[tbl.Name] += n
+			}
+		}
+	}
+	var total int64
+	for _, tbl := range clickstream.Tables() {
+		r := res[tbl.Name]
+		total += billed[tbl.Name]
+		t.Logf("%s: %s billed %d bytes (processed %d, estimated %d beforehand)", what, tbl.Name, billed[tbl.Name], r.BytesProcessed, r.EstimatedBytes)
+		if r.EstimateError != "" {
+			t.Errorf("%s: %s: %s", what, tbl.Name, r.EstimateError)
+		}
+	}
+	t.Logf("%s: billed %d bytes in all", what, total)
+}
+
+// jobBytes returns what the job of id billed and processed (a script's job
+// reports its statements').
+func jobBytes(t *testing.T, ctx context.Context, bqc *bq.Client, location, id string) (billed, processed int64) {
+	t.Helper()
+	job, err := bqc.JobFromIDLocation(ctx, id, location)
+	if err != nil {
+		t.Logf("reading job %s: %v", id, err)
+		return 0, 0
+	}
+	st := job.LastStatus()
+	if st == nil || st.Statistics == nil {
+		return 0, 0
+	}
+	if q, ok := st.Statistics.Details.(*bq.QueryStatistics); ok {
+		billed = q.TotalBytesBilled
+	}
+	return billed, st.Statistics.TotalBytesProcessed
 }
 
 func uploadFile(t *testing.T, ctx context.Context, gcs *storage.Client, bucket, name, file string) {

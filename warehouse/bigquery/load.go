@@ -156,8 +156,9 @@ func (l *bqLoad) run(ctx context.Context) (warehouse.LoadResult, error) {
 			return res, fmt.Errorf("keeping the count before: %w", err)
 		}
 	}
-	if sql := l.writeSQL(); sql != "" {
-		if _, err := l.query(ctx, "write", sql); err != nil {
+	if sql := l.writeSQL(false); sql != "" {
+		res.EstimatedBytes, res.EstimateError = l.estimate(ctx)
+		if err := l.write(ctx, sql); err != nil {
 			return res, fmt.Errorf("writing the rows (%s): %w", l.mode, err)
 		}
 	}
@@ -180,6 +181,58 @@ func (l *bqLoad) query(ctx context.Context, step, sql string) (*bq.Job, error) {
 	}
 	l.processed += bytesProcessed(job)
 	return job, nil
+}
+
+// estimate dry-runs the write step's script (see writeSQL) and returns
+// what BigQuery estimates it reads: an upper bound of what the write bills.
+// A dry run runs nothing and bills nothing. An estimate that fails does not
+// fail the load: its error is returned as text, for the caller to report.
+func (l *bqLoad) estimate(ctx context.Context) (int64, string) {
+	sql := l.writeSQL(true)
+	q := l.b.newQuery("", sql, l.parameters(sql))
+	q.DryRun = true
+	job, err := q.Run(ctx)
+	if err != nil {
+		return 0, fmt.Sprintf("dry run of the write: %v", l.b.classify(err))
+	}
+	if st := job.LastStatus(); st != nil && st.Statistics != nil {
+		return st.Statistics.TotalBytesProcessed, ""
+	}
+	return 0, "dry run of the write: BigQuery gave no statistics"
+}
+
+// writeTries bounds the tries of the write step against contention on its
+// table; the first retry waits Warehouse.retryDelay, each next one twice
+// the last (by default 10, 20, 40 and 80 s).
+const writeTries = 5
+
+// write runs the write step's script, sql. A write that fails because of
+// other statements on its table (a concurrent transaction committed first,
+// or more than 20 DML statements are queued on the table: see contention)
+// is run again, as a job of its own (write-r2, write-r3, ...), after a
+// growing wait, while the staging table is still there to read: up to
+// writeTries tries, after which the error is returned, retryable, for
+// Temporal's retry policy. Any other failure is returned at once.
+func (l *bqLoad) write(ctx context.Context, sql string) error {
+	delay := l.b.retryDelay
+	for try := 1; ; try++ {
+		step := "write"
+		if try > 1 {
+			step = fmt.Sprintf("write-r%d", try)
+		}
+		_, err := l.query(ctx, step, sql)
+		if _, _, message := apiError(err); err == nil || try == writeTries || !contention(message) {
+			return err
+		}
+		t := time.NewTimer(delay)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+		delay *= 2
+	}
 }
 
 // queryInts runs the query job of a step, whose result is one row of n
@@ -324,3 +377,17 @@ func gcsURIs(files []string) ([]string, error) {
 	}
 	return out, nil
 }
+
+// MaxLineBytes is the longest input line whose rows BigQuery loads: a line
+// is a session, which its visits row holds whole. BigQuery loads JSON rows
+// of up to 100 MB (Quotas and limits, "Load jobs": maximum row and cell
+// size) and advises Parquet rows of 50 MB at most (Loading Parquet data,
+// "Input file requirements"). A staged NDJSON row can be nearly twice its
+// line (every event gains its 64-digit event_id, every timestamp its
+// microseconds; a rejected event is dropped), while the data of a Parquet
+// row is no larger than its line's: a line of up to 32 MiB gives rows below
+// both limits. With a BigQuery warehouse the transform reads no longer
+// line: it dead-letters it, as any line over transform.max_line_bytes
+// (code line_too_long, the reason naming this limit), instead of one row
+// failing the whole load.
+const MaxLineBytes = 32 << 20

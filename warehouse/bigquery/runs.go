@@ -19,9 +19,12 @@ import (
 // job whose values are named query parameters, one per column. It first
 // creates the dataset and the table if missing, or adds the columns the
 // table lacks (see EnsureTables). The job id is
-// clickstream_<run>_pipeline_runs_record_<hash>, the hash covering the
-// record's Finished time, so a retried insert of one call re-attaches to its
-// job while another call runs a job of its own.
+// clickstream_<run>_pipeline_runs_record_<hash>_<random>, the hash covering
+// the record's Finished time and the random part drawn once per call: a
+// retried insert of one call re-attaches to its job, while another call (a
+// retried activity) runs a job of its own rather than re-attaching to a job
+// that failed, which would give its error again. The MERGE keeps RecordRun
+// idempotent whichever job runs.
 func (b *Warehouse) RecordRun(ctx context.Context, r warehouse.RunRecord) error {
 	name := b.TableName(warehouse.RunsTable)
 	if r.Finished.IsZero() {
@@ -41,11 +44,9 @@ func (b *Warehouse) RecordRun(ctx context.Context, r warehouse.RunRecord) error 
 	if err := b.ensureRunsTable(ctx); err != nil {
 		return fmt.Errorf("recording run %s in %s: %w", r.RunID, name, err)
 	}
-	id := fmt.Sprintf("clickstream_%s_%s_record_%s", sanitizeID(r.RunID, true, maxRunIDBytes), warehouse.RunsTable,
-		digest(b.project, b.dw, r.RunID, strconv.FormatInt(r.Finished.UnixNano(), 10)))
-	q := b.client.Query(b.mergeRunSQL())
-	q.JobID, q.Location, q.Parameters = id, b.location, params
-	if _, err := b.runJob(ctx, id, q.Run); err != nil {
+	id := fmt.Sprintf("clickstream_%s_%s_record_%s_%s", sanitizeID(r.RunID, true, maxRunIDBytes), warehouse.RunsTable,
+		digest(b.project, b.dw, r.RunID, strconv.FormatInt(r.Finished.UnixNano(), 10)), uniqueID())
+	if _, err := b.runQuery(ctx, id, b.mergeRunSQL(), params...); err != nil {
 		return fmt.Errorf("recording run %s in %s: %w", r.RunID, name, err)
 	}
 	return nil
@@ -135,6 +136,9 @@ func (b *Warehouse) ensureRunsTable(ctx context.Context) error {
 	}
 	if err != nil {
 		return fmt.Errorf("reading %s: %w", name, b.classify(err))
+	}
+	if err := tableSettings(name, md); err != nil {
+		return err
 	}
 	want := Schema(t)
 	missing, err := warehouse.CompareRunsColumns(name, columnSpecs(md.Schema), columnSpecs(want))

@@ -181,7 +181,7 @@ func TestBigQueryRecordRun(t *testing.T) {
 				r.RunID, j.ParameterMode, jsonBool(j.LegacySQL), j.Location)
 		}
 		if want := "clickstream_" + strings.NewReplacer("'", "_").Replace(r.RunID) + "_pipeline_runs_record_"; !strings.HasPrefix(j.ID, want) {
-			t.Errorf("job id %s, want %s<hash>", j.ID, want)
+			t.Errorf("job id %s, want %s<hash>_<random>", j.ID, want)
 		}
 		want := wantParams(r)
 		if len(j.Params) != len(want) || len(j.Order) != len(want) {
@@ -240,6 +240,37 @@ func TestBigQueryRecordRunReattaches(t *testing.T) {
 	}
 	if fmt.Sprint(statuses) != "[503 409]" {
 		t.Errorf("job inserted with answers %v, want 503 then 409 (re-attached)", statuses)
+	}
+}
+
+// A retried RecordRun (the activity's next attempt, the same record) runs
+// a job of its own after a job that failed, instead of re-attaching to it.
+func TestBigQueryRecordRunRetried(t *testing.T) {
+	f := newFakeBigQuery(t)
+	failed := false
+	f.fail = func(job *bqapi.Job) []*bqapi.ErrorProto {
+		if !failed {
+			failed = true
+			return []*bqapi.ErrorProto{{Reason: "backendError", Message: "Backend error. Job aborted."}}
+		}
+		return nil
+	}
+	b := openFake(t, f, bigquery.Options{})
+	r := warehousetest.SampleRun("r")
+	if err := b.RecordRun(context.Background(), r); err == nil || !strings.Contains(err.Error(), "backendError") {
+		t.Fatalf("first RecordRun: %v, want the job's backendError", err)
+	}
+	if err := b.RecordRun(context.Background(), r); err != nil {
+		t.Fatalf("RecordRun retried: %v", err)
+	}
+	var ids []string
+	for _, r := range f.Requests(routeJobsInsert) {
+		var job bqapi.Job
+		r.decode(t, &job)
+		ids = append(ids, fmt.Sprint(job.JobReference.JobId, " ", r.Status))
+	}
+	if len(ids) != 2 || strings.HasSuffix(ids[1], " 409") || ids[0][:len(ids[0])-4] == ids[1][:len(ids[1])-4] {
+		t.Errorf("jobs inserted %v, want two of their own", ids)
 	}
 }
 

@@ -85,11 +85,64 @@ const (
 	stagedMax    = "clickstream_staged_max"
 )
 
+// stmt is a statement of the write step's script, or, when cond is set, a
+// block IF cond THEN then ELSE els END IF. dry is the statement in the dry
+// run of the script (see writeSQL), when it differs: omitDry leaves it out.
+type stmt struct {
+	sql, dry  string
+	cond      string
+	then, els []stmt
+}
+
+const omitDry = "-"
+
+func plain(sql string) stmt { return stmt{sql: sql} }
+
+func ifThen(cond string, then ...stmt) stmt { return stmt{cond: cond, then: then} }
+
+// render writes stmts, each ended by ";\n", or, when dry, their dry-run
+// form: an IF block as a SELECT of its condition followed by its THEN
+// statements (the costlier branch of the write's), since a dry run stops at
+// control flow.
+func render(b *strings.Builder, stmts []stmt, dry bool) {
+	for _, s := range stmts {
+		switch {
+		case s.cond != "" && dry:
+			b.WriteString("SELECT " + s.cond + ";\n")
+			render(b, s.then, dry)
+		case s.cond != "":
+			b.WriteString("IF " + s.cond + " THEN\n")
+			render(b, s.then, dry)
+			if len(s.els) > 0 {
+				b.WriteString("ELSE\n")
+				render(b, s.els, dry)
+			}
+			b.WriteString("END IF;\n")
+		case dry && s.dry == omitDry:
+		case dry && s.dry != "":
+			b.WriteString(s.dry + ";\n")
+		default:
+			b.WriteString(s.sql + ";\n")
+		}
+	}
+}
+
 // writeSQL is the script of the write step: its DECLAREs, then one
 // multi-statement transaction, so that the step is all-or-nothing; "" when
 // there is nothing to write.
-func (l *bqLoad) writeSQL() string {
-	var declare, stmts []string
+//
+// With dry, it is the script's dry-run form, whose estimate of the bytes it
+// reads bounds the write's from above: every statement runs in it,
+// whatever the checks the write makes would find (an IF block is its
+// condition, as a SELECT, and its THEN statements; a dry run stops at
+// control flow), the temporary table is a subquery (a dry run stops at a
+// CREATE TEMP TABLE), and nothing is a transaction. A dry run estimates a
+// DML statement from its tables' sizes, and cannot prune partitions by a
+// script variable's value (Work with multi-statement queries, "Dry run a
+// multi-statement query").
+func (l *bqLoad) writeSQL(dry bool) string {
+	var declare []string
+	var stmts []stmt
 	if l.t.Key == "" {
 		stmts = l.lakeStatements()
 	} else {
@@ -102,10 +155,12 @@ func (l *bqLoad) writeSQL() string {
 	for _, d := range declare {
 		b.WriteString(d + ";\n")
 	}
-	b.WriteString("BEGIN TRANSACTION;\n")
-	for _, s := range stmts {
-		b.WriteString(s + ";\n")
+	if dry {
+		render(&b, stmts, true)
+		return strings.TrimSuffix(b.String(), "\n")
 	}
+	b.WriteString("BEGIN TRANSACTION;\n")
+	render(&b, stmts, false)
 	b.WriteString("COMMIT TRANSACTION;")
 	return b.String()
 }
@@ -116,24 +171,34 @@ func (l *bqLoad) writeSQL() string {
 // loaded, or loaded before the ledger kept them). Then the staged rows whose
 // lineage the table lacks go in, and the ledger's rows of the objects read
 // are replaced by the generation read.
-func (l *bqLoad) lakeStatements() []string {
+//
+// A DELETE bills the whole of the (unpartitioned) lake, every column, even
+// when it deletes nothing, so it runs only when a cheap check (the
+// source_object column alone) finds rows to delete: a merge of objects new
+// to the lake deletes nothing and pays nothing for it. The MERGE has no
+// UPDATE clause (a lineage the lake holds is the same row), so it is billed
+// what it reads, the lineage columns, not the whole table.
+func (l *bqLoad) lakeStatements() []stmt {
 	obj := bqIdent(clickstream.ColSourceObject)
 	led := warehouse.LedgerSchema()
 	ledger := l.b.sqlName(led)
-	var stmts []string
+	var stmts []stmt
+	deleteIfAny := func(where string) stmt {
+		return ifThen(fmt.Sprintf("EXISTS(SELECT 1 FROM %s AS t WHERE %s)", l.target, where),
+			plain(fmt.Sprintf("DELETE FROM %s AS t WHERE %s", l.target, where)))
+	}
 	switch {
 	case l.mode == warehouse.Replace:
-		stmts = append(stmts,
-			fmt.Sprintf("DELETE FROM %s AS t WHERE %s", l.target, inSliceSQL("t."+obj)),
-			fmt.Sprintf("DELETE FROM %s AS l WHERE %s", ledger, inSliceSQL("l."+obj)))
+		stmts = append(stmts, deleteIfAny(inSliceSQL("t."+obj)),
+			plain(fmt.Sprintf("DELETE FROM %s AS l WHERE %s", ledger, inSliceSQL("l."+obj))))
 	case len(l.objects) > 0:
-		stmts = append(stmts, fmt.Sprintf("DELETE FROM %s AS t WHERE t.%s IN (\n"+
+		stmts = append(stmts, deleteIfAny(fmt.Sprintf("t.%s IN (\n"+
 			"  SELECT o.uri FROM UNNEST(@%s) AS o LEFT JOIN %s AS l ON l.%s = o.uri\n"+
 			"  WHERE l.`generation` IS DISTINCT FROM o.generation)",
-			l.target, obj, paramObjects, ledger, obj))
+			obj, paramObjects, ledger, obj)))
 	}
 	if len(l.uris) > 0 {
-		stmts = append(stmts, l.mergeSQL(""))
+		stmts = append(stmts, plain(l.mergeSQL("", false)))
 	}
 	if len(l.objects) > 0 {
 		cols := make([]string, len(led.Fields))
@@ -141,27 +206,32 @@ func (l *bqLoad) lakeStatements() []string {
 			cols[i] = bqIdent(f.Name)
 		}
 		stmts = append(stmts,
-			fmt.Sprintf("DELETE FROM %s AS l WHERE l.%s IN (SELECT o.uri FROM UNNEST(@%s) AS o)", ledger, obj, paramObjects),
-			fmt.Sprintf("INSERT INTO %s (%s)\nSELECT o.uri, o.generation, o.size, @%s, CURRENT_TIMESTAMP() FROM UNNEST(@%s) AS o",
-				ledger, strings.Join(cols, ", "), paramRunID, paramObjects))
+			plain(fmt.Sprintf("DELETE FROM %s AS l WHERE l.%s IN (SELECT o.uri FROM UNNEST(@%s) AS o)", ledger, obj, paramObjects)),
+			plain(fmt.Sprintf("INSERT INTO %s (%s)\nSELECT o.uri, o.generation, o.size, @%s, CURRENT_TIMESTAMP() FROM UNNEST(@%s) AS o",
+				ledger, strings.Join(cols, ", "), paramRunID, paramObjects)))
 	}
 	return stmts
 }
 
-// derivedStatements write a warehouse table. The keys of its rows in the
-// slice go into a temporary table; those rows are deleted and, for each of
-// their keys, the row the lake's copy of smallest lineage gives is inserted
-// (the lake table is loaded first, so it holds the run's rows already);
-// keys the lake no longer holds are gone. Rows outside the slice are the
-// smallest copies of their keys still: removing other copies changes
-// nothing for them. Then the staged rows are merged.
+// derivedStatements write a warehouse table. When the table has rows in the
+// slice (a cheap check of its source_object column first), the keys of
+// those rows go into a temporary table; the rows are deleted and, for each
+// of their keys, the row the lake's copy of smallest lineage gives is
+// inserted (the lake table is loaded first, so it holds the run's rows
+// already); keys the lake no longer holds are gone. Rows outside the slice
+// are the smallest copies of their keys still: removing other copies
+// changes nothing for them. Then the staged rows are merged: with a MERGE
+// that may replace held rows when some staged row has a smaller lineage
+// than the row of its key the table holds, and otherwise with a MERGE that
+// only inserts, which BigQuery bills what it reads rather than the whole
+// table (see [Warehouse], Cost).
 //
 // A partitioned table's statements name the range of timestamps they
 // touch, in script variables set before them: a filter on the partitioning
 // column by a constant (a variable is one, a subquery is not) lets BigQuery
 // prune the partitions outside it. An event's key covers its timestamp, so
 // every row a staged row can match lies in the staged rows' range.
-func (l *bqLoad) derivedStatements() (declare, stmts []string) {
+func (l *bqLoad) derivedStatements() (declare []string, stmts []stmt) {
 	der, _ := warehouse.Derive(l.t) // Load only loads the lake and the tables derived from it
 	obj := bqIdent(clickstream.ColSourceObject)
 	var ts string // the partitioning column, if any
@@ -175,34 +245,60 @@ func (l *bqLoad) derivedStatements() (declare, stmts []string) {
 			cols += fmt.Sprintf(", t.%s AS ts", ts)
 			del += fmt.Sprintf(" AND t.%s BETWEEN %s AND %s", ts, sliceMin, sliceMax)
 		}
-		stmts = append(stmts, fmt.Sprintf("CREATE TEMP TABLE %s AS\nSELECT %s FROM %s AS t WHERE %s",
-			touchedTable, cols, l.target, inSliceSQL("t."+obj)))
+		touched := fmt.Sprintf("SELECT %s FROM %s AS t WHERE %s", cols, l.target, inSliceSQL("t."+obj))
+		dryTouched := "(" + touched + ")" // the temporary table, in the dry run
+		block := []stmt{{sql: fmt.Sprintf("CREATE TEMP TABLE %s AS\n%s", touchedTable, touched), dry: touched}}
 		if ts != "" {
 			declare = append(declare, fmt.Sprintf("DECLARE %s, %s TIMESTAMP", sliceMin, sliceMax))
-			stmts = append(stmts, fmt.Sprintf("SET (%s, %s) = (SELECT AS STRUCT MIN(ts), MAX(ts) FROM %s)",
-				sliceMin, sliceMax, touchedTable))
+			set := "SET (%s, %s) = (SELECT AS STRUCT MIN(ts), MAX(ts) FROM %s)"
+			block = append(block, stmt{sql: fmt.Sprintf(set, sliceMin, sliceMax, touchedTable),
+				dry: fmt.Sprintf(set, sliceMin, sliceMax, dryTouched)})
 		}
-		// Without keys to derive, the lake is not read at all.
-		stmts = append(stmts, del, fmt.Sprintf("IF EXISTS(SELECT 1 FROM %s) THEN\n%s;\nEND IF",
-			touchedTable, deriveSQL(l.target, l.t, der, l.b.sqlName(lakeTable()))))
+		lake := l.b.sqlName(lakeTable())
+		block = append(block, plain(del),
+			stmt{sql: deriveSQL(l.target, l.t, der, lake, touchedTable), dry: deriveSQL(l.target, l.t, der, lake, dryTouched)},
+			stmt{sql: "DROP TABLE " + touchedTable, dry: omitDry})
+		// Without rows in the slice there is nothing to delete or derive:
+		// neither the table nor the lake is read beyond the check.
+		stmts = append(stmts, ifThen(fmt.Sprintf("EXISTS(SELECT 1 FROM %s AS t WHERE %s)", l.target, inSliceSQL("t."+obj)), block...))
 	}
 	if len(l.uris) > 0 {
 		within := ""
 		if ts != "" {
 			declare = append(declare, fmt.Sprintf("DECLARE %s, %s TIMESTAMP", stagedMin, stagedMax))
-			stmts = append(stmts, fmt.Sprintf("SET (%s, %s) = (SELECT AS STRUCT MIN(%s), MAX(%s) FROM %s)",
-				stagedMin, stagedMax, ts, ts, l.stagingName()))
+			stmts = append(stmts, plain(fmt.Sprintf("SET (%s, %s) = (SELECT AS STRUCT MIN(%s), MAX(%s) FROM %s)",
+				stagedMin, stagedMax, ts, ts, l.stagingName())))
 			within = fmt.Sprintf("T.%s BETWEEN %s AND %s", ts, stagedMin, stagedMax)
 		}
-		stmts = append(stmts, l.mergeSQL(within))
-	}
-	if !l.slice.Empty() {
-		stmts = append(stmts, "DROP TABLE "+touchedTable)
+		merge := ifThen(l.supersedesSQL(within), plain(l.mergeSQL(within, true)))
+		merge.els = []stmt{plain(l.mergeSQL(within, false))}
+		stmts = append(stmts, merge)
 	}
 	return declare, stmts
 }
 
-// deriveSQL inserts into target (of t), for every key of touchedTable, the
+// supersedesSQL is the condition that some staged row has a smaller
+// (source_object, source_line) than the row of its key the target holds,
+// which the MERGE must then replace. Comparing every staged row, not only
+// the smallest of its key, gives the same answer without ranking them. It
+// reads the target's key and lineage columns, within the staged rows'
+// range of timestamps on a partitioned table.
+func (l *bqLoad) supersedesSQL(within string) string {
+	obj, line := bqIdent(clickstream.ColSourceObject), bqIdent(clickstream.ColSourceLine)
+	on := make([]string, 0, 2)
+	for _, k := range l.t.KeyColumns() {
+		on = append(on, fmt.Sprintf("T.%s = S.%s", bqIdent(k), bqIdent(k)))
+	}
+	if within != "" {
+		on = append(on, within)
+	}
+	return fmt.Sprintf("EXISTS(SELECT 1 FROM %s AS T JOIN %s AS S ON %s\n"+
+		"  WHERE S.%s < T.%s OR (S.%s = T.%s AND S.%s < T.%s))",
+		l.target, l.stagingName(), strings.Join(on, " AND "), obj, obj, obj, obj, line, line)
+}
+
+// deriveSQL inserts into target (of t), for every key of touched (the
+// temporary table of the touched keys, or a subquery giving them), the
 // row the lake's copy of smallest (source_object, source_line) outside the
 // slice gives, as der says; of copies equal in those (an event twice in one
 // line), any, since they are equal. The lake's copies in the slice are the
@@ -210,7 +306,7 @@ func (l *bqLoad) derivedStatements() (declare, stmts []string) {
 // in where they are smaller, so a replace of a whole source derives next to
 // nothing. The lake's rows are those of the touched sessions; of an event
 // table, their events of its type whose event_id is touched.
-func deriveSQL(target string, t clickstream.Table, der warehouse.Derivation, lake string) string {
+func deriveSQL(target string, t clickstream.Table, der warehouse.Derivation, lake, touched string) string {
 	cols := make([]string, len(der.Columns))
 	exprs := make([]string, len(der.Columns))
 	var key string
@@ -236,9 +332,9 @@ func deriveSQL(target string, t clickstream.Table, der warehouse.Derivation, lak
 		b.WriteString(", UNNEST(v.`events`) AS e")
 	}
 	fmt.Fprintf(&b, "\nWHERE NOT %s AND v.`session_key` IN (SELECT session_key FROM %s)",
-		inSliceSQL("v."+bqIdent(clickstream.ColSourceObject)), touchedTable)
+		inSliceSQL("v."+bqIdent(clickstream.ColSourceObject)), touched)
 	if der.EventType != "" {
-		fmt.Fprintf(&b, " AND e.`event`.`event_type` = %s AND e.`event_id` IN (SELECT k FROM %s)", bqString(der.EventType), touchedTable)
+		fmt.Fprintf(&b, " AND e.`event`.`event_type` = %s AND e.`event_id` IN (SELECT k FROM %s)", bqString(der.EventType), touched)
 	}
 	fmt.Fprintf(&b, "\nQUALIFY ROW_NUMBER() OVER (PARTITION BY %s ORDER BY v.%s, v.%s) = 1",
 		key, bqIdent(clickstream.ColSourceObject), bqIdent(clickstream.ColSourceLine))
@@ -246,13 +342,15 @@ func deriveSQL(target string, t clickstream.Table, der warehouse.Derivation, lak
 }
 
 // mergeSQL merges the staged rows, one per key, into the target: a row
-// whose key the target lacks goes in; a row the target holds from a larger
-// (source_object, source_line) is replaced by the staged copy, as the
-// DuckDB warehouse does (its supersedeSQL), so that the copy a table keeps
-// does not depend on the order of loads. The lake table's key is the
-// lineage itself: a row it holds stays. within, if not "", narrows the
-// target's rows the merge looks at (a range of the partitioning column).
-func (l *bqLoad) mergeSQL(within string) string {
+// whose key the target lacks goes in; with supersede, a row the target
+// holds from a larger (source_object, source_line) is replaced by the
+// staged copy, as the DuckDB warehouse does (its supersedeSQL), so that the
+// copy a table keeps does not depend on the order of loads. Without it the
+// MERGE only inserts, which BigQuery bills as an INSERT. The lake table's
+// key is the lineage itself: a row it holds stays. within, if not "",
+// narrows the target's rows the merge looks at (a range of the
+// partitioning column).
+func (l *bqLoad) mergeSQL(within string, supersede bool) string {
 	keys := l.t.KeyColumns()
 	on := make([]string, len(keys))
 	for i, k := range keys {
@@ -263,7 +361,7 @@ func (l *bqLoad) mergeSQL(within string) string {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "MERGE %s AS T\nUSING (\n%s\n) AS S\nON %s\n", l.target, l.dedupSQL(), strings.Join(on, " AND "))
-	if l.t.Key != "" {
+	if supersede {
 		obj, line := bqIdent(clickstream.ColSourceObject), bqIdent(clickstream.ColSourceLine)
 		sets := make([]string, 0, len(l.t.Fields))
 		for _, f := range l.t.Fields {

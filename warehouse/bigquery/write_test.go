@@ -65,8 +65,8 @@ var eventTypes = map[string]string{clickstream.PageviewsTable: "page_view", clic
 	clickstream.PurchasesTable: "purchase"}
 
 // wantMerge is the MERGE of the staged rows (staging) into tbl; on is its
-// condition.
-func wantMerge(tbl clickstream.Table, staging, on string) string {
+// condition; supersede says it replaces held rows of larger lineage.
+func wantMerge(tbl clickstream.Table, staging, on string, supersede bool) string {
 	partition := "`" + tbl.Key + "`"
 	if tbl.Key == "" {
 		partition = "`source_object`, `source_line`"
@@ -74,7 +74,7 @@ func wantMerge(tbl clickstream.Table, staging, on string) string {
 	s := fmt.Sprintf("MERGE %s AS T\nUSING (\nSELECT %s\nFROM %s\nWHERE TRUE\n"+
 		"QUALIFY ROW_NUMBER() OVER (PARTITION BY %s ORDER BY `source_object`, `source_line`) = 1\n) AS S\nON %s\n",
 		sqlName(tbl), columnList(tbl, ""), staging, partition, on)
-	if tbl.Key != "" {
+	if supersede {
 		// A held row is replaced by a staged copy of smaller lineage, every
 		// column but the key set from it.
 		var sets []string
@@ -99,17 +99,21 @@ func wantWrite(tbl clickstream.Table, req warehouse.LoadRequest, staging string)
 	if tbl.Key == "" {
 		ledger := "`test-proj`.`clickstream_lake`.`loaded_objects`"
 		stmts = append(stmts, "BEGIN TRANSACTION")
+		// A DELETE runs only when a check finds rows for it.
+		deleteIfAny := func(where string) []string {
+			return []string{"IF EXISTS(SELECT 1 FROM " + target + " AS t WHERE " + where + ") THEN\nDELETE FROM " + target + " AS t WHERE " + where, "END IF"}
+		}
 		if req.Mode == warehouse.Replace {
-			stmts = append(stmts,
-				"DELETE FROM "+target+" AS t WHERE "+inSlice("t.`source_object`"),
-				"DELETE FROM "+ledger+" AS l WHERE "+inSlice("l.`source_object`"))
+			stmts = append(stmts, deleteIfAny(inSlice("t.`source_object`"))...)
+			stmts = append(stmts, "DELETE FROM "+ledger+" AS l WHERE "+inSlice("l.`source_object`"))
 		} else if len(req.Objects) > 0 {
-			stmts = append(stmts, "DELETE FROM "+target+" AS t WHERE t.`source_object` IN (\n"+
+			stmts = append(stmts, deleteIfAny("t.`source_object` IN (\n"+
 				"  SELECT o.uri FROM UNNEST(@objects) AS o LEFT JOIN "+ledger+" AS l ON l.`source_object` = o.uri\n"+
-				"  WHERE l.`generation` IS DISTINCT FROM o.generation)")
+				"  WHERE l.`generation` IS DISTINCT FROM o.generation)")...)
 		}
 		if staging != "" {
-			stmts = append(stmts, wantMerge(tbl, staging, "T.`source_object` = S.`source_object` AND T.`source_line` = S.`source_line`"))
+			// The lake's MERGE only ever inserts.
+			stmts = append(stmts, wantMerge(tbl, staging, "T.`source_object` = S.`source_object` AND T.`source_line` = S.`source_line`", false))
 		}
 		if len(req.Objects) > 0 {
 			stmts = append(stmts,
@@ -130,16 +134,19 @@ func wantWrite(tbl clickstream.Table, req warehouse.LoadRequest, staging string)
 	}
 	stmts = append(stmts, "BEGIN TRANSACTION")
 	if slice {
+		// Only when the table has rows in the slice: a check of its
+		// source_object column first.
+		check := "IF EXISTS(SELECT 1 FROM " + target + " AS t WHERE " + inSlice("t.`source_object`") + ") THEN\n"
 		if partitioned {
 			stmts = append(stmts,
-				"CREATE TEMP TABLE clickstream_touched AS\nSELECT t.`event_id` AS k, t.`session_key` AS session_key, t.`timestamp` AS ts FROM "+
+				check+"CREATE TEMP TABLE clickstream_touched AS\nSELECT t.`event_id` AS k, t.`session_key` AS session_key, t.`timestamp` AS ts FROM "+
 					target+" AS t WHERE "+inSlice("t.`source_object`"),
 				"SET (clickstream_slice_min, clickstream_slice_max) = (SELECT AS STRUCT MIN(ts), MAX(ts) FROM clickstream_touched)",
 				"DELETE FROM "+target+" AS t WHERE "+inSlice("t.`source_object`")+
 					" AND t.`timestamp` BETWEEN clickstream_slice_min AND clickstream_slice_max")
 		} else {
 			stmts = append(stmts,
-				"CREATE TEMP TABLE clickstream_touched AS\nSELECT t.`session_key` AS k, t.`session_key` AS session_key FROM "+
+				check+"CREATE TEMP TABLE clickstream_touched AS\nSELECT t.`session_key` AS k, t.`session_key` AS session_key FROM "+
 					target+" AS t WHERE "+inSlice("t.`source_object`"),
 				"DELETE FROM "+target+" AS t WHERE "+inSlice("t.`source_object`"))
 		}
@@ -162,7 +169,7 @@ func wantWrite(tbl clickstream.Table, req warehouse.LoadRequest, staging string)
 			derive += " AND e.`event`.`event_type` = '" + eventTypes[tbl.Name] + "' AND e.`event_id` IN (SELECT k FROM clickstream_touched)"
 		}
 		derive += "\nQUALIFY ROW_NUMBER() OVER (PARTITION BY " + key + " ORDER BY v.`source_object`, v.`source_line`) = 1"
-		stmts = append(stmts, "IF EXISTS(SELECT 1 FROM clickstream_touched) THEN\n"+derive, "END IF")
+		stmts = append(stmts, derive, "DROP TABLE clickstream_touched", "END IF")
 	}
 	if staging != "" {
 		on := "T.`" + tbl.Key + "` = S.`" + tbl.Key + "`"
@@ -170,10 +177,12 @@ func wantWrite(tbl clickstream.Table, req warehouse.LoadRequest, staging string)
 			stmts = append(stmts, "SET (clickstream_staged_min, clickstream_staged_max) = (SELECT AS STRUCT MIN(`timestamp`), MAX(`timestamp`) FROM "+staging+")")
 			on += " AND T.`timestamp` BETWEEN clickstream_staged_min AND clickstream_staged_max"
 		}
-		stmts = append(stmts, wantMerge(tbl, staging, on))
-	}
-	if slice {
-		stmts = append(stmts, "DROP TABLE clickstream_touched")
+		// The MERGE that may replace held rows only when a staged row has a
+		// smaller lineage than the row of its key; else one that inserts.
+		supersedes := "EXISTS(SELECT 1 FROM " + target + " AS T JOIN " + staging + " AS S ON " + on + "\n" +
+			"  WHERE S.`source_object` < T.`source_object` OR (S.`source_object` = T.`source_object` AND S.`source_line` < T.`source_line`))"
+		stmts = append(stmts, "IF "+supersedes+" THEN\n"+wantMerge(tbl, staging, on, true),
+			"ELSE\n"+wantMerge(tbl, staging, on, false), "END IF")
 	}
 	return append(stmts, "COMMIT TRANSACTION")
 }
@@ -202,8 +211,9 @@ func checkWriteSQL(t *testing.T, sql string, tbl clickstream.Table, req warehous
 // TestBigQueryLoadStatements checks the write script of every table in both
 // modes, with and without files: the lake's slice or rewritten objects
 // deleted and its ledger written; a warehouse table's keys of the slice
-// derived again from the lake, and the staged rows merged, within their
-// range of timestamps on a partitioned table.
+// derived again from the lake when it has rows there, and the staged rows
+// merged, within their range of timestamps on a partitioned table, by a
+// MERGE that replaces held rows only when a staged row supersedes one.
 func TestBigQueryLoadStatements(t *testing.T) {
 	for _, tbl := range clickstream.Tables() {
 		for _, mode := range []warehouse.Mode{warehouse.Replace, warehouse.Merge} {
@@ -349,4 +359,63 @@ func TestBigQueryLoadParameters(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestBigQueryMergeChoice: the fake runs no SQL, so the choice is the
+// script's: the MERGE that may UPDATE runs only IF a staged row has a
+// smaller lineage than the held row of its key, ELSE the one that only
+// inserts (billed what it reads, not the whole table); on an event table
+// the check and both MERGEs read the staged months alone. The lake's MERGE
+// only ever inserts.
+func TestBigQueryMergeChoice(t *testing.T) {
+	for _, tt := range []struct {
+		table string
+		on    string
+	}{
+		{clickstream.SessionsTable, "T.`session_key` = S.`session_key`"},
+		{clickstream.PurchasesTable, "T.`event_id` = S.`event_id` AND T.`timestamp` BETWEEN clickstream_staged_min AND clickstream_staged_max"},
+	} {
+		t.Run(tt.table, func(t *testing.T) {
+			f := newFakeBigQuery(t)
+			loadOK(t, openFake(t, f, bigquery.Options{}), bqRequest(tt.table, warehouse.Merge))
+			jobs, _ := jobsByStep(t, f)
+			sql := jobs["write"].Configuration.Query.Query
+			check := strings.Index(sql, "IF EXISTS(SELECT 1 FROM `test-proj`.`clickstream_dw`.`"+tt.table+"` AS T JOIN ")
+			if check < 0 {
+				t.Fatalf("no check of the staged rows against the table's in:\n%s", sql)
+			}
+			block := sql[check:]
+			cond, rest, _ := strings.Cut(block, " THEN\n")
+			full, rest, _ := strings.Cut(rest, ";\nELSE\n")
+			insert, _, _ := strings.Cut(rest, ";\nEND IF;")
+			if !strings.Contains(cond, " ON "+tt.on+"\n") ||
+				!strings.HasSuffix(cond, "WHERE S.`source_object` < T.`source_object` OR (S.`source_object` = T.`source_object` AND S.`source_line` < T.`source_line`))") {
+				t.Errorf("the check is\n%s\nwant a join ON %s of staged rows of smaller lineage", cond, tt.on)
+			}
+			if !strings.HasPrefix(full, "MERGE ") || !strings.Contains(full, "\nON "+tt.on+"\n") || !strings.Contains(full, "WHEN MATCHED AND") || !strings.Contains(full, "THEN UPDATE SET") {
+				t.Errorf("the MERGE when a staged row supersedes one is\n%s\nwant one that updates, ON %s", full, tt.on)
+			}
+			if !strings.HasPrefix(insert, "MERGE ") || !strings.Contains(insert, "\nON "+tt.on+"\n") || strings.Contains(insert, "WHEN MATCHED") ||
+				!strings.HasSuffix(insert, "WHEN NOT MATCHED THEN INSERT ("+columnList(lookup(t, tt.table), "")+") VALUES ("+columnList(lookup(t, tt.table), "S.")+")") {
+				t.Errorf("the MERGE otherwise is\n%s\nwant one that only inserts, ON %s", insert, tt.on)
+			}
+		})
+	}
+	t.Run("lake", func(t *testing.T) {
+		f := newFakeBigQuery(t)
+		loadOK(t, openFake(t, f, bigquery.Options{}), bqRequest(clickstream.VisitsTable, warehouse.Merge))
+		jobs, _ := jobsByStep(t, f)
+		if sql := jobs["write"].Configuration.Query.Query; strings.Contains(sql, "WHEN MATCHED") || strings.Count(sql, "MERGE ") != 1 {
+			t.Errorf("the lake's write:\n%s\nwant one MERGE, with no WHEN MATCHED clause", sql)
+		}
+	})
+}
+
+func lookup(t *testing.T, name string) clickstream.Table {
+	t.Helper()
+	tbl, ok := clickstream.LookupTable(name)
+	if !ok {
+		t.Fatalf("no table %s", name)
+	}
+	return tbl
 }

@@ -649,3 +649,30 @@ func TestCanceled(t *testing.T) {
 		t.Errorf("Load with a canceled context: %v, want context.Canceled", err)
 	}
 }
+
+// TestCountsWithoutGA4Events: a warehouse that no GA4 run has loaded (one
+// made before GA4 input, say) has no ga4_events; it counts 0 rows there
+// instead of failing every run's reconcile.
+func TestCountsWithoutGA4Events(t *testing.T) {
+	d := openTemp(t)
+	ctx := context.Background()
+	if err := d.RecreateTables(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := d.Query(ctx, "DROP TABLE "+d.TableName(clickstream.GA4EventsTable)); err != nil {
+		t.Fatal(err)
+	}
+	got, err := d.Counts(ctx)
+	if err != nil {
+		t.Fatalf("Counts: %v", err)
+	}
+	if n, ok := got[clickstream.GA4EventsTable]; !ok || n != 0 || len(got) != len(clickstream.Tables()) {
+		t.Errorf("Counts = %v, want every table, ga4_events at 0", got)
+	}
+	if _, _, err := d.Query(ctx, "DROP TABLE "+d.TableName(clickstream.SessionsTable)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Counts(ctx); err == nil {
+		t.Error("Counts without sessions succeeded, want an error")
+	}
+}

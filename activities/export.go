@@ -36,6 +36,12 @@ type Exporter interface {
 	Extract(ctx context.Context, req bigquery.ExtractRequest) (bigquery.ExtractResult, error)
 }
 
+// GA4Exporter writes days of a GA4 property's BigQuery export to Cloud
+// Storage as JSON; the BigQuery warehouse is one.
+type GA4Exporter interface {
+	ExportGA4(ctx context.Context, req bigquery.GA4ExportRequest) (bigquery.ExtractResult, error)
+}
+
 // Export is the extract step for a BigQuery source: it exports the table,
 // e.g. the lake's visits, to staging/<run>/export/a<attempt>/, which the run
 // then transforms like any other input. Each attempt runs an export job of
@@ -51,6 +57,10 @@ func (a *Activities) Export(ctx context.Context, in ExportInput) (ExportResult, 
 	if err != nil {
 		return ExportResult{}, classify(configError("source: %v", err))
 	}
+	dest := staging.ExportFolder(a.Staging.URI(), in.RunID)
+	if src.Table.GA4() {
+		return a.exportGA4(ctx, in, src.Table, dest)
+	}
 	ex, ok := a.Warehouse.(Exporter)
 	if !ok {
 		return ExportResult{}, classify(configError("source %s: a bq:// source needs warehouse.kind bigquery", in.Source))
@@ -59,7 +69,6 @@ func (a *Activities) Export(ctx context.Context, in ExportInput) (ExportResult, 
 	if err != nil {
 		return ExportResult{}, classify(configError("source %s: %v", in.Source, err))
 	}
-	dest := staging.ExportFolder(a.Staging.URI(), in.RunID)
 	if location.SchemeOf(dest) != location.GCS {
 		return ExportResult{}, classify(configError("source %s: exporting needs a gs:// staging.uri, got %s", in.Source, a.Staging.URI()))
 	}
@@ -69,6 +78,28 @@ func (a *Activities) Export(ctx context.Context, in ExportInput) (ExportResult, 
 		Attempt: activity.GetInfo(ctx).Attempt})
 	if err != nil {
 		return ExportResult{}, classify(fmt.Errorf("exporting %s: %w", src.Table.ID(), err))
+	}
+	dest = strings.TrimSuffix(res.URI, "/")
+	return ExportResult{URI: dest, Files: res.Files, Rows: res.Rows, Slice: warehouse.Slice{Prefixes: []string{blob.Join(dest, "")}}}, nil
+}
+
+// exportGA4 exports the days of a GA4 property's export that t names
+// (events_* with from, to, limit, intraday) to dest, as JSON the GA4
+// transform reads.
+func (a *Activities) exportGA4(ctx context.Context, in ExportInput, t location.Table, dest string) (ExportResult, error) {
+	ex, ok := a.Warehouse.(GA4Exporter)
+	if !ok {
+		return ExportResult{}, classify(configError("source %s: a bq:// source needs warehouse.kind bigquery", in.Source))
+	}
+	if location.SchemeOf(dest) != location.GCS {
+		return ExportResult{}, classify(configError("source %s: exporting needs a gs:// staging.uri, got %s", in.Source, a.Staging.URI()))
+	}
+	stop := keepAlive(ctx)
+	defer stop()
+	res, err := ex.ExportGA4(ctx, bigquery.GA4ExportRequest{Tables: t.ID(), From: t.From, To: t.To, Limit: t.Limit,
+		Intraday: t.Intraday, DestinationURI: dest + "/", JobID: in.RunID, Attempt: activity.GetInfo(ctx).Attempt})
+	if err != nil {
+		return ExportResult{}, classify(fmt.Errorf("exporting %s: %w", t.ID(), err))
 	}
 	dest = strings.TrimSuffix(res.URI, "/")
 	return ExportResult{URI: dest, Files: res.Files, Rows: res.Rows, Slice: warehouse.Slice{Prefixes: []string{blob.Join(dest, "")}}}, nil

@@ -91,15 +91,23 @@ func (a *Activities) Gates(ctx context.Context, in GatesInput) (GatesResult, err
 		rejects.Add(m.Rejects)
 	}
 	q := in.Quality
-	if share := ratio(c.SessionsRejected, c.Lines-c.Blank); share > q.MaxRejectedLines {
+	lines, ofLines := c.RejectedLines()
+	if share := ratio(lines, ofLines); share > q.MaxRejectedLines {
 		return GatesResult{}, fail("rejected_lines", "%s of the non-blank lines rejected (%d of %d), above quality.max_rejected_lines %s; most frequent: %s; "+
 			"nothing was loaded: mend the input, or load it anyway with a higher max_rejected_lines for this run (starter run --max-rejected-lines)",
-			percent(share), c.SessionsRejected, c.Lines-c.Blank, percent(q.MaxRejectedLines), topReasons(rejects.Top(false, 3)))
+			percent(share), lines, ofLines, percent(q.MaxRejectedLines), topReasons(rejects.Top(false, 3)))
 	}
-	if share := ratio(c.EventsRejected, c.EventsSeen); share > q.MaxRejectedEvents {
-		return GatesResult{}, fail("rejected_events", "%s of the events of valid sessions rejected (%d of %d), above quality.max_rejected_events %s; most frequent: %s; "+
+	// GA4 input's events are its lines: the events gate counts the valid
+	// ones whose star-schema mapping was rejected.
+	events, ofEvents := c.RejectedEvents()
+	what := "the events of valid sessions"
+	if c.Format == clickstream.GA4Input {
+		what = "the valid GA4 events' mappings"
+	}
+	if share := ratio(events, ofEvents); share > q.MaxRejectedEvents {
+		return GatesResult{}, fail("rejected_events", "%s of %s rejected (%d of %d), above quality.max_rejected_events %s; most frequent: %s; "+
 			"nothing was loaded: mend the input, or load it anyway with a higher max_rejected_events for this run (starter run --max-rejected-events)",
-			percent(share), c.EventsRejected, c.EventsSeen, percent(q.MaxRejectedEvents), topReasons(rejects.Top(true, 3)))
+			percent(share), what, events, ofEvents, percent(q.MaxRejectedEvents), topReasons(rejects.Top(true, 3)))
 	}
 	var res GatesResult
 	if q.MinVolumeRatio > 0 {

@@ -49,6 +49,7 @@ func (a *Activities) Plan(ctx context.Context, in PlanInput) (Plan, error) {
 	// NDJSON: so does a worker configured with none.
 	d := a.Defaults
 	d.StagingFormat = cmp.Or(d.StagingFormat, string(clickstream.NDJSON))
+	d.Format = cmp.Or(d.Format, string(clickstream.SessionsInput))
 	p := Plan{Settings: in.WithDefaults(d), Staging: a.Staging.URI(), DeadLetter: a.DeadLetter.URI(),
 		SearchAttributes: a.SearchAttributes}
 	q := a.Quality.With(in.Overrides)
@@ -79,6 +80,9 @@ func (a *Activities) Plan(ctx context.Context, in PlanInput) (Plan, error) {
 	if _, err := clickstream.ParseFormat(p.StagingFormat); err != nil {
 		return p, classify(configError("staging_format: %v", err))
 	}
+	if _, err := clickstream.ParseInputFormat(p.Format); err != nil {
+		return p, classify(configError("format: %v", err))
+	}
 	if _, err := warehouse.ParseMode(p.Mode); err != nil {
 		return p, classify(configError("mode: %v", err))
 	}
@@ -93,9 +97,21 @@ func (a *Activities) Plan(ctx context.Context, in PlanInput) (Plan, error) {
 	}
 	if location.SchemeOf(p.Source) == location.BigQuery {
 		// The export step reaches the table; the run then reads the export.
-		if _, err := location.Parse(p.Source); err != nil {
+		l, err := location.Parse(p.Source)
+		if err != nil {
 			return p, classify(configError("source: %v", err))
 		}
+		// A GA4 export holds GA4 events and a visits table sessions,
+		// whatever the workers' source.format; a run that asks for the
+		// other format is mistaken.
+		want := clickstream.SessionsInput
+		if l.Table.GA4() {
+			want = clickstream.GA4Input
+		}
+		if in.Format != "" && in.Format != string(want) {
+			return p, classify(configError("format %s cannot read %s, which holds %s input", in.Format, p.Source, want))
+		}
+		p.Format = string(want)
 		if p.OnlyNew {
 			return p, classify(configError("only_new reads a folder or bucket, not a bq:// table"))
 		}

@@ -140,11 +140,11 @@ func (a *Activities) reconcile(ctx context.Context, in ReconcileInput) (Reconcil
 		if l.Added != l.After-l.Before {
 			fail("added %d rows but went from %d to %d", l.Added, l.Before, l.After)
 		}
-		// The lake keeps every copy: its rows of the run's slice are the
-		// run's rows, one a lineage. A warehouse table keeps one copy a key,
+		// The lake (visits, ga4_events) keeps every copy: its rows of the
+		// run's slice are the run's rows, one a lineage. A warehouse table keeps one copy a key,
 		// some of them from other slices (a smaller lineage), but holds every
 		// key staged.
-		if t == clickstream.VisitsTable {
+		if tbl, _ := clickstream.LookupTable(t); tbl.Key == "" {
 			if l.SliceRows != l.Distinct {
 				fail("the slice holds %d rows after the load, want its %d staged lines", l.SliceRows, l.Distinct)
 			}
@@ -165,7 +165,7 @@ func (a *Activities) reconcile(ctx context.Context, in ReconcileInput) (Reconcil
 			fail("the warehouse counts %d rows, fewer than the %d the load reported (another run replaced the table meanwhile?)", got, l.After)
 		}
 	}
-	for _, t := range clickstream.Tables() {
+	for _, t := range clickstream.TablesFor(in.Accounting.Format) {
 		if !seen[t.Name] {
 			errs = append(errs, fmt.Errorf("%s: not loaded", t.Name))
 		}

@@ -33,6 +33,9 @@ type TransformInput struct {
 	// Format is the staged files' format (the run's Plan.StagingFormat);
 	// empty: NDJSON, as in runs planned before it existed.
 	Format string `json:"format,omitempty"`
+	// Input is the shape of the objects' lines (the run's Plan.Format);
+	// empty: sessions, as in runs planned before GA4 input existed.
+	Input string `json:"input,omitempty"`
 }
 
 // TransformResult refers to the batch's manifest and sums it up.
@@ -86,6 +89,12 @@ func (a *Activities) Transform(ctx context.Context, in TransformInput) (Transfor
 			return TransformResult{}, classify(configError("%v", err))
 		}
 	}
+	input := clickstream.SessionsInput
+	if in.Input != "" {
+		if input, err = clickstream.ParseInputFormat(in.Input); err != nil {
+			return TransformResult{}, classify(configError("%v", err))
+		}
+	}
 	var cp staging.Checkpoint
 	if activity.HasHeartbeatDetails(ctx) {
 		if err := activity.GetHeartbeatDetails(ctx, &cp); err != nil {
@@ -102,7 +111,7 @@ func (a *Activities) Transform(ctx context.Context, in TransformInput) (Transfor
 	defer hb.stop()
 	m, err := area.Transform(ctx, staging.Batch{
 		RunID: in.RunID, BatchID: in.BatchID, Source: src, Objects: in.Objects, Range: in.Range,
-		Format: format, MaxLineBytes: a.MaxLineBytes, MaxLineSetBy: a.MaxLineSetBy, PartBytes: a.PartBytes,
+		Format: format, Input: input, MaxLineBytes: a.MaxLineBytes, MaxLineSetBy: a.MaxLineSetBy, PartBytes: a.PartBytes,
 	}, cp, func(cp staging.Checkpoint) error { return hb.record(cp) })
 	if err != nil {
 		return TransformResult{}, classify(err)
@@ -146,7 +155,7 @@ func countBatch(h client.MetricsHandler, res TransformResult, took time.Duration
 	h.Counter(metricSessionsValid).Inc(c.SessionsValid)
 	h.Counter(metricSessionsRejected).Inc(c.SessionsRejected)
 	h.Counter(metricEventsRejected).Inc(c.EventsRejected)
-	h.Counter(metricRejects).Inc(c.SessionsRejected + c.EventsRejected)
+	h.Counter(metricRejects).Inc(c.DeadLetters())
 	for _, t := range clickstream.Tables() {
 		h.WithTags(map[string]string{"table": t.Name}).Counter(metricRowsStaged).Inc(c.TableRows(t.Name))
 	}

@@ -69,7 +69,7 @@ func NewActivities(ctx context.Context, cfg config.Config, wh warehouse.Warehous
 			Source: cfg.Source.URI, Mode: cfg.Pipeline.Mode,
 			BatchObjects: cfg.Pipeline.BatchObjects, BatchBytes: int64(cfg.Pipeline.BatchBytes),
 			Window: cfg.Pipeline.Window, PageSize: cfg.Pipeline.PageSize, PagesPerRun: cfg.Pipeline.PagesPerRun,
-			StagingFormat: cfg.Pipeline.StagingFormat,
+			StagingFormat: cfg.Pipeline.StagingFormat, Format: cfg.Source.Format,
 		},
 		Quality: pipeline.Quality{
 			MaxRejectedLines: cfg.Quality.MaxRejectedLines, MaxRejectedEvents: cfg.Quality.MaxRejectedEvents,

@@ -82,7 +82,7 @@ func TestBench(t *testing.T) {
 	if s == nil {
 		t.Fatal("the pipeline run has no steps")
 	}
-	if s.List <= 0 || s.Transform <= 0 || s.Load <= 0 || s.Transforms < 1 || s.Loads != len(clickstream.Tables()) {
+	if s.List <= 0 || s.Transform <= 0 || s.Load <= 0 || s.Transforms < 1 || s.Loads != len(clickstream.TablesFor(clickstream.SessionsInput)) {
 		t.Errorf("steps %+v: want list, transform and load > 0, a transform, a load per table", *s)
 	}
 	if s.Orchestration < 0 || s.Orchestration >= run.WallS || s.Workflow > run.WallS {
@@ -104,7 +104,7 @@ func TestBench(t *testing.T) {
 	if rep.Data.Expected != sum.Expected || rep.Data.Bytes != sum.Bytes {
 		t.Errorf("data: %+v, %d bytes; generator %+v, %d bytes", rep.Data.Expected, rep.Data.Bytes, sum.Expected, sum.Bytes)
 	}
-	for _, table := range clickstream.Tables() {
+	for _, table := range clickstream.TablesFor(clickstream.SessionsInput) {
 		r, p := rep.Reference.Runs[0].Rows[table.Name], run.Rows[table.Name]
 		if r == 0 || r != p {
 			t.Errorf("%s: reference %d rows, pipeline %d", table.Name, r, p)

@@ -98,7 +98,8 @@ func runReferenceSQL(ctx context.Context, db string, files []string) (referenceR
 	res.SQLSeconds = time.Since(start).Seconds()
 
 	res.Rows = map[string]int64{}
-	for _, t := range clickstream.Tables() {
+	for _, t := range clickstream.TablesFor(clickstream.SessionsInput) { // the reference reads session input
+
 		var n int64
 		if err := c.QueryRowContext(ctx, "SELECT count(*) FROM "+referenceTable(t)).Scan(&n); err != nil {
 			return res, fmt.Errorf("counting %s: %w", t.Name, err)

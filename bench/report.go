@@ -255,7 +255,7 @@ func compareAccounting(name string, runs []benchRun, want clickstream.Counts) be
 
 func compareRows(name, side, what string, runs []benchRun, want map[string]int64) benchCheck {
 	for _, run := range runs {
-		for _, t := range clickstream.Tables() {
+		for _, t := range clickstream.TablesFor(clickstream.SessionsInput) { // the bench reads session input
 			if run.Rows[t.Name] != want[t.Name] {
 				return benchCheck{name, false, fmt.Sprintf("%s run %d: %s has %d rows, the %s %d",
 					side, run.Pair, t.Name, run.Rows[t.Name], what, want[t.Name])}

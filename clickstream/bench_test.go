@@ -33,13 +33,18 @@ type countingDiscard struct{ n int64 }
 func (c *countingDiscard) Write(p []byte) (int, error) { c.n += int64(len(p)); return len(p), nil }
 
 // BenchmarkTransform measures the transform of one in-memory object into
-// discarded outputs: MB/s of uncompressed input, heap allocations per event,
-// and staged bytes (all tables) per input byte, for NDJSON and for Parquet
-// with each codec. The transform runs on one goroutine; run with -cpu 1 for
+// discarded outputs: MB/s of uncompressed input, events/s, heap allocations
+// per event, and staged bytes (all tables) per input byte, for NDJSON and for
+// Parquet with each codec, of session input and of GA4 input (ga4/...,
+// where an event is a line). The transform runs on one goroutine; run with -cpu 1 for
 // the one-core figure.
 //
 //	go test ./clickstream -run '^$' -bench Transform -cpu 1
 func BenchmarkTransform(b *testing.B) {
+	ga4Clean := sampledata.Options{Format: clickstream.GA4Input, Files: 1, Sessions: 2000, Seed: 1}
+	ga4Dirty := sampledata.Options{Format: clickstream.GA4Input, Files: 1, Sessions: 2000, Seed: 1, InvalidRate: 0.05, DuplicateRate: 0.05}
+	ga4 := clickstream.Options{Input: clickstream.GA4Input}
+	ga4PQ := clickstream.Options{Input: clickstream.GA4Input, Format: clickstream.Parquet}
 	clean := sampledata.Options{Files: 1, Sessions: 40000, Seed: 1}
 	dirty := sampledata.Options{Files: 1, Sessions: 40000, Seed: 1, InvalidRate: 0.05, DuplicateRate: 0.05}
 	gz := sampledata.Options{Files: 1, Sessions: 40000, Seed: 1, Gzip: true}
@@ -56,6 +61,10 @@ func BenchmarkTransform(b *testing.B) {
 		{"parquet/gzip", gz, clickstream.Options{Format: clickstream.Parquet}},
 		{"parquet-none/clean", clean, clickstream.Options{Format: clickstream.Parquet, ParquetCompression: "none"}},
 		{"parquet-zstd/clean", clean, clickstream.Options{Format: clickstream.Parquet, ParquetCompression: "zstd"}},
+		{"ga4/clean", ga4Clean, ga4},
+		{"ga4/dirty", ga4Dirty, ga4},
+		{"ga4/parquet/clean", ga4Clean, ga4PQ},
+		{"ga4/parquet/dirty", ga4Dirty, ga4PQ},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			data, want := generated(b, bc.opts)
@@ -67,7 +76,7 @@ func BenchmarkTransform(b *testing.B) {
 			}
 			var staged countingDiscard
 			out := clickstream.Outputs{Visits: &staged, Sessions: &staged, Pageviews: &staged,
-				Addtocarts: &staged, Purchases: &staged, DeadLetter: io.Discard}
+				Addtocarts: &staged, Purchases: &staged, DeadLetter: io.Discard, GA4Events: &staged}
 			ctx := context.Background()
 			// Warm the transformer's buffers so the figure is the steady state.
 			if _, err := tr.Transform(ctx, bytes.NewReader(data), "bench.jsonl", out); err != nil {
@@ -97,9 +106,15 @@ func BenchmarkTransform(b *testing.B) {
 			}
 			b.StopTimer()
 			runtime.ReadMemStats(&after)
-			events := float64(want.EventsSeen) * float64(b.N)
+			// An event is an event of a valid session, or a GA4 line (valid
+			// or not): what the transform examined one by one.
+			perRun := want.EventsSeen
+			if opts.Input == clickstream.GA4Input {
+				perRun = want.EventsValid + want.EventsRejected
+			}
+			events := float64(perRun) * float64(b.N)
 			b.ReportMetric(float64(after.Mallocs-before.Mallocs)/events, "allocs/event")
-			b.ReportMetric(float64(want.EventsSeen)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+			b.ReportMetric(events/b.Elapsed().Seconds(), "events/s")
 			b.ReportMetric(float64(staged.n)/float64(b.N)/float64(size), "staged/input")
 			if bc.opts.Gzip {
 				b.ReportMetric(float64(len(data))/float64(size), "gzip-ratio")

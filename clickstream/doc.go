@@ -65,6 +65,29 @@
 // version 1, compressed with [Options.ParquetCompression], encoded PLAIN or
 // RLE_DICTIONARY. The dead letter stays NDJSON.
 //
+// # GA4 input
+//
+// With [Options.Input] set to [GA4Input], a line is one event of Google
+// Analytics 4's BigQuery export (SPEC.md, "Input: GA4 BigQuery export").
+// A valid line gives a row of ga4_events and, mapped into the star schema,
+// the rows session input would give for a session of that one event: a
+// visits row (the lake copy every warehouse table is derived again from), a
+// sessions row, and a page view, one add-to-cart row per item or a purchase.
+// An event without device.category has no session_key, hence no star-schema
+// rows: its mapping is rejected, the event kept in ga4_events.
+//
+// A GA4 event_id is the lowercase hex SHA-256 of "ga4_event\n" followed by
+// the whole event in canonical JSON: object members sorted by key (bytewise,
+// unescaped), null members left out, arrays in order, strings in the staged
+// rows' spelling, a decimal-integer string written as the number (BigQuery
+// writes INT64 as strings), numbers as staged FLOATs and INTEGERs are. Exact
+// duplicates of an export therefore share an id however they were spelled.
+// The add-to-cart row of item i (0-based) has the SHA-256 of that id's hex,
+// ":item:" and i in decimal. ga4_events' params and user_properties are
+// objects of each key and its set value (null when none is set); a value
+// with two of its four fields set rejects the line, since which one is "the
+// set value" is unknown.
+//
 // # Dead letter
 //
 // Every rejected line or event is one JSON object of [DeadLetter]: source

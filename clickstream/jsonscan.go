@@ -401,3 +401,16 @@ func hex4(s []byte) uint16 {
 	}
 	return v
 }
+
+// synth appends a string node that is not in the line: text, the content of
+// a JSON string (escaped when esc), goes after the parsed value in p.buf,
+// which must be the caller's own buffer (a copy of the line), since it
+// grows. The node belongs to no container; the rows read it as any other
+// string node. GA4 input's mapping makes session_id and user_agent so.
+func (p *parser) synth(text []byte, esc bool) int32 {
+	start := len(p.buf)
+	p.buf = append(p.buf, text...)
+	idx := p.push(node{start: int32(start), end: int32(len(p.buf)), kind: kindString, esc: esc})
+	p.nodes[idx].sub = int32(idx + 1)
+	return int32(idx)
+}

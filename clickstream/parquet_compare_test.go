@@ -210,6 +210,35 @@ func normValue(t testing.TB, v any, f clickstream.Field) any {
 		if x, ok := v.(float64); ok {
 			return json.Number(strconv.FormatFloat(x, 'g', -1, 64))
 		}
+	case clickstream.Date:
+		switch d := v.(type) {
+		case int32:
+			return time.Unix(int64(d)*86400, 0).UTC().Format(time.DateOnly)
+		case time.Time:
+			return d.UTC().Format(time.DateOnly)
+		}
+	case clickstream.JSON:
+		// Parquet holds a JSON column's text: compare the values.
+		var s string
+		switch x := v.(type) {
+		case string:
+			s = x
+		case []byte:
+			s = string(x)
+		default: // parquet-go decodes the JSON logical type itself
+			b, err := json.Marshal(x)
+			if err != nil {
+				t.Fatalf("%s: %v", f.Name, err)
+			}
+			s = string(b)
+		}
+		dec := json.NewDecoder(strings.NewReader(s))
+		dec.UseNumber()
+		var out any
+		if err := dec.Decode(&out); err != nil {
+			t.Fatalf("%s: Parquet JSON column holds %q: %v", f.Name, s, err)
+		}
+		return out
 	case clickstream.Timestamp:
 		switch ts := v.(type) {
 		case int64:

@@ -131,7 +131,8 @@ type pqWriter struct {
 	pageviews  pqTable[pqPageview]
 	addtocarts pqTable[pqAddtocart]
 	purchases  pqTable[pqPurchase]
-	tables     [5]pqFile // the five above
+	ga4        pqTable[pqGA4Event] // GA4 input only
+	tables     [6]pqFile           // the six above
 
 	arena   []byte
 	items   []pqItem       // the items of the batch's purchases and visits
@@ -162,13 +163,14 @@ func newPQWriter(rw *rowWriter, codec string, lim pqLimits) (*pqWriter, error) {
 		pageviews:  newPQTable[pqPageview](PageviewsTable, lim, opts),
 		addtocarts: newPQTable[pqAddtocart](AddtocartsTable, lim, opts),
 		purchases:  newPQTable[pqPurchase](PurchasesTable, lim, opts),
+		ga4:        newPQTable[pqGA4Event](GA4EventsTable, lim, opts),
 		arena:      make([]byte, 0, lim.batchBytes+64<<10),
 		items:      make([]pqItem, 0, 256),
 		events:     make([]pqVisitEvent, 0, 256),
 		arenaBytes: lim.batchBytes,
 		emptyItems: []pqItem{},
 	}
-	w.tables = [5]pqFile{&w.visits, &w.sessions, &w.pageviews, &w.addtocarts, &w.purchases}
+	w.tables = [6]pqFile{&w.visits, &w.sessions, &w.pageviews, &w.addtocarts, &w.purchases, &w.ga4}
 	return w, nil
 }
 
@@ -179,13 +181,15 @@ type pqFile interface {
 	close() error
 }
 
-// start prepares for a call writing the tables to outs (indexed by outVisits..outPurchases).
+// start prepares for a call writing the tables to outs (indexed by
+// outVisits..outPurchases, and outGA4Events, nil for session input).
 func (w *pqWriter) start(outs *[nOut]io.Writer, object, runID string) {
 	w.visits.start(outs[outVisits])
 	w.sessions.start(outs[outSessions])
 	w.pageviews.start(outs[outPageviews])
 	w.addtocarts.start(outs[outAddtocarts])
 	w.purchases.start(outs[outPurchases])
+	w.ga4.start(outs[outGA4Events])
 	w.reuse()
 	w.object, w.runID = object, runID
 }
@@ -285,11 +289,13 @@ func (w *pqWriter) beginSession() {
 
 // eventID returns e's event_id, in the arena.
 func (w *pqWriter) eventID(e *event) string {
-	w.members = w.rw.eventMembers(w.members[:0], e)
-	w.rw.hashEvent(e.typ, w.members)
-	copy(e.id[:], w.rw.sum)
+	if !e.idSet {
+		w.members = w.rw.eventMembers(w.members[:0], e)
+		w.rw.hashEvent(e.typ, w.members)
+		copy(e.id[:], w.rw.sum)
+	}
 	start := len(w.arena)
-	w.arena = hex.AppendEncode(w.arena, w.rw.sum)
+	w.arena = hex.AppendEncode(w.arena, e.id[:])
 	return unsafe.String(&w.arena[start], len(w.arena)-start)
 }
 

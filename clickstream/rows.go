@@ -150,10 +150,12 @@ func (w *rowWriter) eventRow(dst []byte, e *event, line int64) []byte {
 	dst = append(dst, '{')
 	start := len(dst)
 	dst = w.eventMembers(dst, e)
-	w.hashEvent(e.typ, dst[start:])
-	copy(e.id[:], w.sum)
+	if !e.idSet {
+		w.hashEvent(e.typ, dst[start:])
+		copy(e.id[:], w.sum)
+	}
 	dst = append(dst, `,"event_id":"`...)
-	dst = hex.AppendEncode(dst, w.sum)
+	dst = hex.AppendEncode(dst, e.id[:])
 	dst = append(dst, '"')
 	return w.endRow(dst, line)
 }

@@ -16,6 +16,11 @@ const (
 	Record    FieldType = "RECORD"
 )
 
+// JSON is a column holding any JSON value (BigQuery's JSON, DuckDB's JSON).
+// Staged NDJSON holds the value itself; staged Parquet holds its text, as a
+// STRING column.
+const JSON FieldType = "JSON"
+
 // Mode is a column mode, named as BigQuery names it.
 type Mode string
 
@@ -73,6 +78,9 @@ const (
 	PageviewsTable  = "pageview_events"
 	AddtocartsTable = "addtocart_events"
 	PurchasesTable  = "purchase_events"
+	// GA4EventsTable is the lake table of GA4 input: every valid GA4 event,
+	// flattened (see GA4Input).
+	GA4EventsTable = "ga4_events"
 )
 
 // Lineage columns, carried by every table: where a row came from and which
@@ -118,8 +126,11 @@ func timestampField() Field {
 
 func monthly() *TimePartitioning { return &TimePartitioning{Type: "MONTH", Field: "timestamp"} }
 
-// Tables returns the five output tables in load order: the lake table, then
-// sessions, then the event tables.
+// Tables returns the output tables in load order: the lake table visits,
+// then sessions, the event tables and the lake table of GA4 input. The
+// warehouse tables derive from visits, which every input format fills (see
+// GA4Input), so it loads first; ga4_events derives nothing and loads with
+// them.
 func Tables() []Table {
 	return []Table{
 		{
@@ -206,6 +217,7 @@ func Tables() []Table {
 			Partitioning: monthly(),
 			Clustering:   []string{"session_key"},
 		},
+		ga4EventsTable(),
 	}
 }
 
@@ -230,4 +242,21 @@ func LookupTable(name string) (Table, bool) {
 		}
 	}
 	return Table{}, false
+}
+
+// TablesFor returns the tables a run of input format f loads, in load
+// order: every table but ga4_events for session input (which never fills
+// it), all of them for GA4 input.
+func TablesFor(f InputFormat) []Table {
+	all := Tables()
+	if f == GA4Input {
+		return all
+	}
+	out := all[:0]
+	for _, t := range all {
+		if t.Name != GA4EventsTable {
+			out = append(out, t)
+		}
+	}
+	return out
 }

@@ -181,12 +181,7 @@ func AppendTimestamp(dst []byte, micros int64) []byte {
 		sod += 86400
 		days--
 	}
-	y, m, d := civilFromDays(days)
-	dst = appendPad(dst, int64(y), 4)
-	dst = append(dst, '-')
-	dst = appendPad(dst, int64(m), 2)
-	dst = append(dst, '-')
-	dst = appendPad(dst, int64(d), 2)
+	dst = appendDate(dst, days)
 	dst = append(dst, 'T')
 	dst = appendPad(dst, sod/3600, 2)
 	dst = append(dst, ':')
@@ -196,6 +191,16 @@ func AppendTimestamp(dst []byte, micros int64) []byte {
 	dst = append(dst, '.')
 	dst = appendPad(dst, frac, 6)
 	return append(dst, 'Z')
+}
+
+// appendDate appends days since the epoch as YYYY-MM-DD.
+func appendDate(dst []byte, days int64) []byte {
+	y, m, d := civilFromDays(days)
+	dst = appendPad(dst, int64(y), 4)
+	dst = append(dst, '-')
+	dst = appendPad(dst, int64(m), 2)
+	dst = append(dst, '-')
+	return appendPad(dst, int64(d), 2)
 }
 
 func appendPad(dst []byte, v int64, width int) []byte {

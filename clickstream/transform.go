@@ -39,10 +39,14 @@ type Options struct {
 	// ParquetCompression is the codec of Parquet pages: "snappy", "zstd" or
 	// "none". Optional: default DefaultParquetCompression ("snappy").
 	ParquetCompression string
+	// Input is the shape of the input lines: SessionsInput or GA4Input.
+	// Optional: default SessionsInput.
+	Input InputFormat
 }
 
 // Outputs are where one object's staged rows and dead-letter records go.
-// Every writer is required. With NDJSON they may be shared between calls
+// Every writer is required, but GA4Events, which only GA4 input writes to
+// (and requires). With NDJSON they may be shared between calls
 // and objects. With Parquet each call of Transform or TransformPart writes
 // one complete Parquet file to each table output that gets at least one row
 // (and nothing to the others), so table outputs must not be shared between
@@ -50,6 +54,7 @@ type Options struct {
 type Outputs struct {
 	Visits, Sessions, Pageviews, Addtocarts, Purchases io.Writer
 	DeadLetter                                         io.Writer
+	GA4Events                                          io.Writer
 }
 
 // DeadLetter is one rejected line or event, as written to the dead letter.
@@ -78,6 +83,7 @@ type Transformer struct {
 	v     validator
 	w     *rowWriter
 	pq    *pqWriter   // nil unless the format is Parquet
+	ga4   *ga4        // nil unless the input is GA4's
 	lr    *lineReader // shared by the ObjectReaders, which are read one at a time
 	bufs  [nOut][]byte
 	outs  [nOut]io.Writer
@@ -94,6 +100,7 @@ const (
 	outAddtocarts
 	outPurchases
 	outDeadLetter
+	outGA4Events
 	nOut
 )
 
@@ -120,9 +127,18 @@ func NewTransformer(opts Options) (*Transformer, error) {
 	if _, err := parquetCodec(opts.ParquetCompression); err != nil {
 		return nil, fmt.Errorf("transformer: %w", err)
 	}
+	if opts.Input == "" {
+		opts.Input = SessionsInput
+	}
+	if _, err := ParseInputFormat(string(opts.Input)); err != nil {
+		return nil, fmt.Errorf("transformer: %w", err)
+	}
 	t := &Transformer{opts: opts, lr: newLineReader(opts.MaxLineBytes)}
 	t.v.p = &t.p
 	t.w = newRowWriter(&t.p, &t.v)
+	if opts.Input == GA4Input {
+		t.ga4 = newGA4(&t.p, &t.v, t.w)
+	}
 	if opts.Format == Parquet {
 		pq, err := newPQWriter(t.w, opts.ParquetCompression, defaultPQLimits)
 		if err != nil {
@@ -247,11 +263,14 @@ func (t *Transformer) TransformPart(ctx context.Context, o *ObjectReader, out Ou
 	if o.done {
 		return c, nil
 	}
-	t.outs = [nOut]io.Writer{out.Visits, out.Sessions, out.Pageviews, out.Addtocarts, out.Purchases, out.DeadLetter}
+	t.outs = [nOut]io.Writer{out.Visits, out.Sessions, out.Pageviews, out.Addtocarts, out.Purchases, out.DeadLetter, out.GA4Events}
 	for i, w := range t.outs {
-		if w == nil {
+		if w == nil && (i != outGA4Events || t.ga4 != nil) {
 			return c, fmt.Errorf("transform %s: output %d is nil", o.name, i)
 		}
+	}
+	if t.ga4 != nil {
+		c.Format = GA4Input
 	}
 	t.obj = appendJSONString(t.obj[:0], []byte(o.name))
 	t.w.setSource(o.name, t.opts.RunID)
@@ -274,7 +293,11 @@ func (t *Transformer) TransformPart(ctx context.Context, o *ObjectReader, out Ou
 		if lineNo == 1 {
 			ln.text = bytes.TrimPrefix(ln.text, utf8BOM)
 		}
-		t.line(ln, lineNo, &c)
+		if t.ga4 != nil {
+			t.ga4Line(ln, lineNo, &c)
+		} else {
+			t.line(ln, lineNo, &c)
+		}
 		o.cur = Cursor{Line: lineNo, Offset: base + lr.consumed}
 		if lineNo%1024 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -357,10 +380,7 @@ func (t *Transformer) line(ln line, lineNo int64, c *Counts) {
 	c.Lines++
 	if ln.tooLong {
 		c.SessionsRejected++
-		t.deadLetter(lineNo, -1, CodeLineTooLong,
-			fmt.Sprintf("line is %d bytes, longer than the maximum of %d (%s); only its first %d bytes are kept here",
-				ln.size, t.opts.MaxLineBytes, t.opts.MaxLineSetBy, len(ln.text)),
-			ln.text, ln.size)
+		t.lineTooLong(ln, lineNo)
 		return
 	}
 	text := ln.text
@@ -423,6 +443,14 @@ func (t *Transformer) line(ln line, lineNo int64, c *Counts) {
 	}
 	t.bufs[outVisits] = t.w.visitRow(t.bufs[outVisits], &s, lineNo)
 	t.bufs[outSessions] = t.w.sessionRow(t.bufs[outSessions], &s, lineNo)
+}
+
+// lineTooLong dead-letters a line longer than the maximum, with its start.
+func (t *Transformer) lineTooLong(ln line, lineNo int64) {
+	t.deadLetter(lineNo, -1, CodeLineTooLong,
+		fmt.Sprintf("line is %d bytes, longer than the maximum of %d (%s); only its first %d bytes are kept here",
+			ln.size, t.opts.MaxLineBytes, t.opts.MaxLineSetBy, len(ln.text)),
+		ln.text, ln.size)
 }
 
 // deadLetter appends one DeadLetter record; eventIndex < 0 means the whole line.

@@ -37,10 +37,16 @@ func transformOpts(t testing.TB, r io.Reader, opts clickstream.Options) result {
 		clickstream.AddtocartsTable, clickstream.PurchasesTable, deadLetterName} {
 		bufs[n] = &bytes.Buffer{}
 	}
+	var ga4 io.Writer
+	if opts.Input == clickstream.GA4Input {
+		bufs[clickstream.GA4EventsTable] = &bytes.Buffer{}
+		ga4 = bufs[clickstream.GA4EventsTable]
+	}
 	out := clickstream.Outputs{
 		Visits: bufs[clickstream.VisitsTable], Sessions: bufs[clickstream.SessionsTable],
 		Pageviews: bufs[clickstream.PageviewsTable], Addtocarts: bufs[clickstream.AddtocartsTable],
 		Purchases: bufs[clickstream.PurchasesTable], DeadLetter: bufs[deadLetterName],
+		GA4Events: ga4,
 	}
 	res := result{raw: map[string][]byte{}, rows: map[string][]map[string]any{}}
 	res.counts, res.err = tr.Transform(context.Background(), r, "dt=2024-01-30/part-0.jsonl", out)

@@ -112,8 +112,10 @@ type event struct {
 	node int32 // the element of the events array
 	d    details
 	// id is the event's event_id, set once its row is written: the lake
-	// row, written after, carries it too.
-	id [sha256.Size]byte
+	// row, written after, carries it too. With idSet it is given before
+	// (GA4 input's ids hash the GA4 event, not the staged row).
+	id    [sha256.Size]byte
+	idSet bool
 }
 
 // validator applies SPEC.md's validation to the tape of one line.

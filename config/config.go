@@ -110,6 +110,8 @@ type Pipeline struct {
 // Source is where input objects are read from.
 type Source struct {
 	URI string `mapstructure:"uri"`
+	// Format is a clickstream.InputFormat.
+	Format string `mapstructure:"format"`
 }
 
 // Staging is where staged per-table files are written.

@@ -18,7 +18,12 @@ var keys = []Key{
 	{
 		Name:    "source.uri",
 		Default: "data/source",
-		Doc:     "Where input JSONL objects are read from, at any depth: a local folder, gs://bucket/prefix, or bq://project.dataset.table[?from=YYYY-MM-DD&to=YYYY-MM-DD] to rebuild from a lake visits table (sessions with an event in the date range).",
+		Doc:     "Where input JSONL objects are read from, at any depth: a local folder, gs://bucket/prefix, bq://project.dataset.table[?from=YYYY-MM-DD&to=YYYY-MM-DD] to rebuild from a lake visits table (sessions with an event in the date range), or bq://project.dataset.events_*[?from=YYYY-MM-DD&to=YYYY-MM-DD&limit=N&intraday=true] for a GA4 property's export (with source.format ga4).",
+	},
+	{
+		Name:    "source.format",
+		Default: "sessions",
+		Doc:     "Shape of the source's lines: sessions (one session with its events a line) or ga4 (one event of Google Analytics 4's BigQuery export a line, mapped into the same tables plus the lake's ga4_events). A run may set its own (format in its input, starter run --format); a run reads one format throughout.",
 	},
 	{
 		Name:    "staging.uri",

@@ -37,7 +37,7 @@ func TestDefaultIsValid(t *testing.T) {
 		t.Fatalf("Default().Validate() = %v", err)
 	}
 	want := Config{
-		Source:     Source{URI: "data/source"},
+		Source:     Source{URI: "data/source", Format: "sessions"},
 		Staging:    Staging{URI: "data/staging"},
 		DeadLetter: DeadLetter{URI: "data/deadletter"},
 		Warehouse: Warehouse{Kind: "duckdb", DuckDB: DuckDB{Path: "data/warehouse.duckdb"}, BigQuery: BigQuery{Location: "US", MaxBytesBilled: TiB},

@@ -83,6 +83,9 @@ func (c Config) Validate() error {
 	if c.Pipeline.Mode != "replace" && c.Pipeline.Mode != "merge" {
 		check("pipeline.mode", fmt.Errorf("must be replace or merge, got %q", c.Pipeline.Mode))
 	}
+	if f := c.Source.Format; f != "sessions" && f != "ga4" {
+		check("source.format", fmt.Errorf("must be sessions or ga4, got %q", f))
+	}
 	if f := c.Pipeline.StagingFormat; f != "parquet" && f != "ndjson" {
 		check("pipeline.staging_format", fmt.Errorf("must be parquet or ndjson, got %q", f))
 	}

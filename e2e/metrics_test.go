@@ -63,7 +63,7 @@ func TestWorkerMetrics(t *testing.T) {
 		"clickstream_rejects_total":                          float64(a.SessionsRejected + a.EventsRejected),
 		"clickstream_batch_transform_duration_seconds_count": float64(res.Batches),
 	}
-	for _, table := range clickstream.Tables() {
+	for _, table := range clickstream.TablesFor(clickstream.SessionsInput) {
 		want[`clickstream_rows_staged_total{table="`+table.Name+`"}`] = float64(a.TableRows(table.Name))
 		want[`clickstream_load_rows_added_total{table="`+table.Name+`"}`] = float64(res.RowsAdded[table.Name])
 		want[`clickstream_load_rows_removed_total{table="`+table.Name+`"}`] = 0
@@ -77,7 +77,7 @@ func TestWorkerMetrics(t *testing.T) {
 		`temporal_workflow_completed_total{workflow_type="PipelineWorkflow"}`:          1,
 		`temporal_workflow_completed_total{workflow_type="BatchWorkflow"}`:             float64(res.Batches),
 		`temporal_activity_execution_latency_seconds_count{activity_type="Transform"}`: float64(res.Batches),
-		`temporal_activity_execution_latency_seconds_count{activity_type="Load"}`:      float64(len(clickstream.Tables())),
+		`temporal_activity_execution_latency_seconds_count{activity_type="Load"}`:      float64(len(clickstream.TablesFor(clickstream.SessionsInput))),
 	}
 	// Both families reach /metrics at the worker's next report: the
 	// workflow's completion, counted after the activities', may come a

@@ -265,6 +265,18 @@ func (e *Env) digests(tables []clickstream.Table, exclude []string) map[string]s
 		ex = " EXCLUDE (" + strings.Join(exclude, ", ") + ")"
 	}
 	for _, t := range tables {
+		// ga4_events exists once a GA4 run has loaded it (or recreate made
+		// it): missing, it digests as empty.
+		if t.Name == clickstream.GA4EventsTable {
+			_, rows, err := d.Query(context.Background(), "SELECT count(*) FROM duckdb_tables() WHERE table_name = '"+t.Name+"'")
+			if err != nil {
+				e.T.Fatal(err)
+			}
+			if fmt.Sprint(rows) == "[[0]]" {
+				out[t.Name] = "[[0 <nil>]]"
+				continue
+			}
+		}
 		_, rows, err := d.Query(context.Background(), fmt.Sprintf(
 			"SELECT count(*), sum(hash(r)) FROM (SELECT *%s FROM %s) r", ex, d.TableName(t.Name)))
 		if err != nil {

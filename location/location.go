@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -22,7 +23,7 @@ const (
 )
 
 // forms is what Parse accepts, for error messages.
-const forms = "a local folder path, file:///abs/path, gs://bucket[/prefix] or bq://project.dataset.table"
+const forms = "a local folder path, file:///abs/path, gs://bucket[/prefix], bq://project.dataset.table or bq://project.dataset.events_*"
 
 // Location is a parsed location.
 type Location struct {
@@ -44,13 +45,27 @@ type Table struct {
 	// From and To are the first and last day (YYYY-MM-DD) of the rows to
 	// export; "" leaves that end open.
 	From, To string
+	// Limit caps the rows exported; 0 exports them all. GA4 exports only.
+	Limit int64
+	// Intraday adds a GA4 property's intraday tables (events_intraday_*)
+	// to its daily ones. GA4 exports only.
+	Intraday bool
 }
+
+// GA4 reports whether the table is a GA4 property's export: the wildcard
+// events_* over its daily tables events_YYYYMMDD.
+func (t Table) GA4() bool { return t.Table == GA4Tables }
+
+// GA4Tables is the table name of a GA4 export's daily tables, as a
+// wildcard.
+const GA4Tables = "events_*"
 
 // ID is the table as BigQuery SQL names it: project.dataset.table.
 func (t Table) ID() string { return t.Project + "." + t.Dataset + "." + t.Table }
 
 // String is the location as a URI Parse reads back: the Folder's path,
-// gs://bucket[/prefix], or bq://project.dataset.table[?from=...&to=...].
+// gs://bucket[/prefix], or bq://project.dataset.table[?from=...&to=...]
+// (and limit and intraday for events_*).
 func (l Location) String() string {
 	switch l.Scheme {
 	case GCS:
@@ -66,6 +81,12 @@ func (l Location) String() string {
 		}
 		if l.Table.To != "" {
 			q.Set("to", l.Table.To)
+		}
+		if l.Table.Limit > 0 {
+			q.Set("limit", strconv.FormatInt(l.Table.Limit, 10))
+		}
+		if l.Table.Intraday {
+			q.Set("intraday", "true")
 		}
 		if len(q) > 0 {
 			s += "?" + q.Encode()
@@ -166,15 +187,41 @@ func parseBigQuery(s string) (Location, error) {
 		return Location{}, fmt.Errorf("%q: want bq://project.dataset.table, three names separated by dots", s)
 	}
 	t := Table{Project: parts[0], Dataset: parts[1], Table: parts[2]}
+	if strings.Contains(t.Table, "*") && !t.GA4() {
+		return Location{}, fmt.Errorf("%q: the one wildcard table is a GA4 export's %s", s, GA4Tables)
+	}
 	for key, vals := range u.Query() {
-		if key != "from" && key != "to" {
+		switch {
+		case key == "from" || key == "to":
+		case (key == "limit" || key == "intraday") && t.GA4():
+		case key == "limit" || key == "intraday":
+			return Location{}, fmt.Errorf("%q: %s applies to a GA4 export, bq://project.dataset.%s", s, key, GA4Tables)
+		case t.GA4():
+			return Location{}, fmt.Errorf("%q: unknown parameter %q, want from, to, limit and intraday", s, key)
+		default:
 			return Location{}, fmt.Errorf("%q: unknown parameter %q, want from and to", s, key)
 		}
 		if len(vals) != 1 {
 			return Location{}, fmt.Errorf("%q: %s given %d times", s, key, len(vals))
 		}
-		if _, err := time.Parse(time.DateOnly, vals[0]); err != nil {
-			return Location{}, fmt.Errorf("%q: %s=%q is not a date YYYY-MM-DD", s, key, vals[0])
+		v := vals[0]
+		switch key {
+		case "limit":
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n < 1 {
+				return Location{}, fmt.Errorf("%q: limit=%q is not a positive number of rows", s, v)
+			}
+			t.Limit = n
+		case "intraday":
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return Location{}, fmt.Errorf("%q: intraday=%q is not true or false", s, v)
+			}
+			t.Intraday = b
+		default:
+			if _, err := time.Parse(time.DateOnly, v); err != nil {
+				return Location{}, fmt.Errorf("%q: %s=%q is not a date YYYY-MM-DD", s, key, v)
+			}
 		}
 	}
 	t.From, t.To = u.Query().Get("from"), u.Query().Get("to")

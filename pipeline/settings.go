@@ -23,6 +23,9 @@ type Settings struct {
 	// (pipeline.staging_format). A run fixes one, so that each table's load
 	// reads one format whichever workers transformed its batches.
 	StagingFormat string `json:"staging_format,omitempty"`
+	// Format is the shape of the source's lines, sessions or ga4
+	// (source.format). A run fixes one for all its batches.
+	Format string `json:"format,omitempty"`
 	// From and To (YYYY-MM-DD) select the source's dt=YYYY-MM-DD/ folders
 	// of these days, both included; To defaults to From. Empty: the whole
 	// source.
@@ -43,8 +46,8 @@ func (s Settings) WithDefaults(d Settings) Settings {
 		Source: cmp.Or(s.Source, d.Source), Mode: cmp.Or(s.Mode, d.Mode),
 		BatchObjects: cmp.Or(s.BatchObjects, d.BatchObjects), BatchBytes: cmp.Or(s.BatchBytes, d.BatchBytes),
 		Window: cmp.Or(s.Window, d.Window), PageSize: cmp.Or(s.PageSize, d.PageSize), PagesPerRun: cmp.Or(s.PagesPerRun, d.PagesPerRun),
-		StagingFormat: cmp.Or(s.StagingFormat, d.StagingFormat),
-		From:          s.From, To: cmp.Or(s.To, s.From),
+		StagingFormat: cmp.Or(s.StagingFormat, d.StagingFormat), Format: cmp.Or(s.Format, d.Format),
+		From: s.From, To: cmp.Or(s.To, s.From),
 		OnlyNew: s.OnlyNew,
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/clickstream-platform/clickstream/clickstream"
 	"github.com/clickstream-platform/clickstream/pipeline"
 	"github.com/clickstream-platform/clickstream/sampledata"
 	"github.com/clickstream-platform/clickstream/workflows"
@@ -31,7 +32,7 @@ func TestHarness(t *testing.T) {
 			t.Errorf("batch %s: %v", id, ev)
 		}
 	}
-	if d := e.Digests("run_id"); len(d) != 5 {
+	if d := e.Digests("run_id"); len(d) != len(clickstream.Tables()) {
 		t.Errorf("digests %v", d)
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/clickstream-platform/clickstream/clickstream"
 )
 
 // defaultStart is the first day when Options.Start is zero: three days from it
@@ -17,8 +19,13 @@ type Options struct {
 	Files int
 	// Sessions is the number of session lines across all files (not per file):
 	// fresh valid sessions, duplicates and invalid lines. Blank lines come on top.
+	// With Format GA4Input, the number of GA4 sessions, each written as its
+	// events, one a line, with invalid lines and duplicates on top.
 	// Optional: default 0, which writes empty objects.
 	Sessions int
+	// Format is the input shape written: clickstream.SessionsInput or
+	// clickstream.GA4Input. Optional: default SessionsInput.
+	Format clickstream.InputFormat
 	// Days is the number of dt= days the files are spread over.
 	// Optional: default 1.
 	Days int
@@ -62,6 +69,11 @@ func (o Options) Validate() error {
 	} else if o.InvalidRate >= 0 && o.InvalidRate+o.DuplicateRate > 1 {
 		errs = append(errs, fmt.Errorf("duplicate-rate: invalid-rate + duplicate-rate must be <= 1, got %v + %v",
 			o.InvalidRate, o.DuplicateRate))
+	}
+	if o.Format != "" {
+		if _, err := clickstream.ParseInputFormat(string(o.Format)); err != nil {
+			errs = append(errs, fmt.Errorf("format: %w", err))
+		}
 	}
 	if o.Days >= 0 && o.Days <= maxDays {
 		first, last := o.withDefaults().firstDay(), o.withDefaults().lastDay()

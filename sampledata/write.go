@@ -45,21 +45,29 @@ type Distinct struct {
 	Pageviews  int64 `json:"pageviews"`
 	Addtocarts int64 `json:"addtocarts"`
 	Purchases  int64 `json:"purchases"`
+	// GA4Events are the valid GA4 lines (GA4 input only): the lake keeps
+	// every copy.
+	GA4Events int64 `json:"ga4_events,omitempty"`
 }
 
 // Distinct returns the summary's distinct rows.
 func (s Summary) Distinct() Distinct {
-	return Distinct{s.Expected.SessionsValid, s.DistinctSessions, s.DistinctPageviews, s.DistinctAddtocarts, s.DistinctPurchases}
+	return Distinct{s.Expected.SessionsValid, s.DistinctSessions, s.DistinctPageviews, s.DistinctAddtocarts, s.DistinctPurchases,
+		s.Expected.EventsValid}
 }
 
 // Rows returns the rows each table holds after dedup, by table name: the
 // lake's visits hold every valid line, the others one row per key.
 func (d Distinct) Rows() map[string]int64 {
-	return map[string]int64{
+	rows := map[string]int64{
 		clickstream.VisitsTable: d.Visits, clickstream.SessionsTable: d.Sessions,
 		clickstream.PageviewsTable: d.Pageviews, clickstream.AddtocartsTable: d.Addtocarts,
 		clickstream.PurchasesTable: d.Purchases,
 	}
+	if d.GA4Events > 0 {
+		rows[clickstream.GA4EventsTable] = d.GA4Events
+	}
+	return rows
 }
 
 // WriteObjects generates every object: for each object name, in order, it calls
@@ -69,7 +77,12 @@ func WriteObjects(opts Options, create func(name string) (io.WriteCloser, error)
 		return Summary{}, err
 	}
 	o := opts.withDefaults()
-	g := newGenerator(o)
+	var g objectWriter
+	if o.Format == clickstream.GA4Input {
+		g = newGA4Gen(o)
+	} else {
+		g = newGenerator(o)
+	}
 	var (
 		sum Summary
 		bw  = bufio.NewWriterSize(nil, 256<<10)
@@ -77,7 +90,7 @@ func WriteObjects(opts Options, create func(name string) (io.WriteCloser, error)
 	)
 	for i := 0; i < o.Files; i++ {
 		day := o.fileDay(i)
-		name := objectName(day, i, o.Gzip)
+		name := o.objectName(day, i)
 		n := o.Sessions / o.Files
 		if i < o.Sessions%o.Files {
 			n++
@@ -90,10 +103,7 @@ func WriteObjects(opts Options, create func(name string) (io.WriteCloser, error)
 		sum.Expected.Add(obj.Expected)
 		sum.Bytes += obj.Bytes
 	}
-	sum.DistinctSessions = g.sessions
-	sum.DistinctPageviews = g.distinct.pageviews
-	sum.DistinctAddtocarts = g.distinct.addtocarts
-	sum.DistinctPurchases = g.distinct.purchases
+	g.distinctInto(&sum)
 	return sum, nil
 }
 
@@ -102,7 +112,7 @@ func (o Options) ObjectNames() []string {
 	o = o.withDefaults()
 	names := make([]string, 0, max(o.Files, 0))
 	for i := 0; i < o.Files; i++ {
-		names = append(names, objectName(o.fileDay(i), i, o.Gzip))
+		names = append(names, o.objectName(o.fileDay(i), i))
 	}
 	return names
 }
@@ -112,15 +122,45 @@ func (o Options) fileDay(i int) time.Time {
 	return o.firstDay().AddDate(0, 0, int(int64(i)*int64(o.Days)/int64(o.Files)))
 }
 
-func objectName(day time.Time, i int, gz bool) string {
-	name := fmt.Sprintf("dt=%s/sessions-%05d.jsonl", day.Format(time.DateOnly), i)
-	if gz {
+func (o Options) objectName(day time.Time, i int) string {
+	kind := "sessions"
+	if o.Format == clickstream.GA4Input {
+		kind = "events"
+	}
+	name := fmt.Sprintf("dt=%s/%s-%05d.jsonl", day.Format(time.DateOnly), kind, i)
+	if o.Gzip {
 		name += ".gz"
 	}
 	return name
 }
 
-func writeObject(g *generator, create func(string) (io.WriteCloser, error), name string,
+// objectWriter writes one object's lines in one input format and knows the
+// distinct rows of what it wrote.
+type objectWriter interface {
+	writeObject(w *bufio.Writer, day int64, n int) (clickstream.Counts, error)
+	distinctInto(s *Summary)
+	gzip() bool
+}
+
+func (g *generator) distinctInto(s *Summary) {
+	s.DistinctSessions = g.sessions
+	s.DistinctPageviews = g.distinct.pageviews
+	s.DistinctAddtocarts = g.distinct.addtocarts
+	s.DistinctPurchases = g.distinct.purchases
+}
+
+func (g *generator) gzip() bool { return g.o.Gzip }
+
+func (g *ga4Gen) distinctInto(s *Summary) {
+	s.DistinctSessions = g.distinct.sessions
+	s.DistinctPageviews = g.distinct.pageviews
+	s.DistinctAddtocarts = g.distinct.addtocartRows
+	s.DistinctPurchases = g.distinct.purchases
+}
+
+func (g *ga4Gen) gzip() bool { return g.o.Gzip }
+
+func writeObject(g objectWriter, create func(string) (io.WriteCloser, error), name string,
 	day int64, n int, bw *bufio.Writer, gz **gzip.Writer) (Object, error) {
 	obj := Object{Name: name}
 	wc, err := create(name)
@@ -129,7 +169,7 @@ func writeObject(g *generator, create func(string) (io.WriteCloser, error), name
 	}
 	cw := &countingWriter{w: wc}
 	var zw *gzip.Writer
-	if g.o.Gzip {
+	if g.gzip() {
 		if *gz == nil {
 			*gz, _ = gzip.NewWriterLevel(cw, gzip.BestSpeed) // the level is valid
 		} else {

@@ -14,14 +14,14 @@ import (
 // arrives, so that an empty part leaves no empty files. Nothing of it is
 // visible until Commit; Abort leaves no trace.
 type Part struct {
-	files [6]lazyFile
+	files [7]lazyFile
 }
 
 // partTables are the tables of a part's files, in clickstream.Outputs'
 // order; "" is the dead letter.
-var partTables = [6]string{
+var partTables = [7]string{
 	clickstream.VisitsTable, clickstream.SessionsTable, clickstream.PageviewsTable,
-	clickstream.AddtocartsTable, clickstream.PurchasesTable, "",
+	clickstream.AddtocartsTable, clickstream.PurchasesTable, "", clickstream.GA4EventsTable,
 }
 
 // NewPart starts part partID of run runID, its rows staged in format.
@@ -40,7 +40,8 @@ func (a Area) NewPart(ctx context.Context, runID, partID string, format clickstr
 // Outputs are the writers the transform writes the part to.
 func (p *Part) Outputs() clickstream.Outputs {
 	f := &p.files
-	return clickstream.Outputs{Visits: &f[0], Sessions: &f[1], Pageviews: &f[2], Addtocarts: &f[3], Purchases: &f[4], DeadLetter: &f[5]}
+	return clickstream.Outputs{Visits: &f[0], Sessions: &f[1], Pageviews: &f[2], Addtocarts: &f[3], Purchases: &f[4], DeadLetter: &f[5],
+		GA4Events: &f[6]}
 }
 
 // Commit makes the part's files visible and records their full names in m.

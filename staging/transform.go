@@ -25,6 +25,9 @@ type Batch struct {
 	Range *Range
 	// Format is the staged rows' format. Optional: default NDJSON.
 	Format clickstream.Format
+	// Input is the shape of the objects' lines. Optional: default
+	// clickstream.SessionsInput.
+	Input clickstream.InputFormat
 	// MaxLineBytes is the longest line read. Optional: default
 	// clickstream.DefaultMaxLineBytes.
 	MaxLineBytes int
@@ -61,7 +64,7 @@ type Checkpoint struct {
 // wrapping clickstream.ErrCorruptObject.
 func (a Area) Transform(ctx context.Context, b Batch, cp Checkpoint, checkpoint func(Checkpoint) error) (Manifest, error) {
 	tr, err := clickstream.NewTransformer(clickstream.Options{RunID: b.RunID, MaxLineBytes: b.MaxLineBytes, MaxLineSetBy: b.MaxLineSetBy,
-		Format: b.Format})
+		Format: b.Format, Input: b.Input})
 	if err != nil {
 		return Manifest{}, err
 	}

@@ -45,7 +45,7 @@ func TestConfigCmd(t *testing.T) {
 		{
 			name: "defaults",
 			args: []string{"config"},
-			contains: []string{"source:\n  uri: data/source\n", "staging:\n  uri: data/staging\n",
+			contains: []string{"source:\n  format: sessions\n  uri: data/source\n", "staging:\n  uri: data/staging\n",
 				"  max_line_bytes: 16MiB\n", "pipeline:\n  batch_bytes: 64MiB\n"},
 		},
 		{
@@ -53,7 +53,7 @@ func TestConfigCmd(t *testing.T) {
 			files: map[string]string{"clickstream.yaml": "source:\n  uri: from-file\nstaging:\n  uri: from-file\ntransform:\n  max_line_bytes: 1MiB\n"},
 			env:   map[string]string{"CLICKSTREAM_STAGING_URI": "gs://from-env/staging", "CLICKSTREAM_TRANSFORM_MAX_LINE_BYTES": "4MiB"},
 			args:  []string{"config", "--transform-max-line-bytes", "64kB"},
-			contains: []string{"source:\n  uri: from-file\n", "staging:\n  uri: gs://from-env/staging\n",
+			contains: []string{"source:\n  format: sessions\n  uri: from-file\n", "staging:\n  uri: gs://from-env/staging\n",
 				"  max_line_bytes: 64000\n"},
 		},
 		{
@@ -76,7 +76,7 @@ func TestConfigCmd(t *testing.T) {
 		{
 			name:        "invalid flag value names the key and flag",
 			args:        []string{"config", "--source-uri", "s3://b/x"},
-			errContains: `source.uri: unsupported scheme "s3" in "s3://b/x": want a local folder path, file:///abs/path, gs://bucket[/prefix] or bq://project.dataset.table (set by --source-uri)`,
+			errContains: `source.uri: unsupported scheme "s3" in "s3://b/x": want a local folder path, file:///abs/path, gs://bucket[/prefix], bq://project.dataset.table or bq://project.dataset.events_* (set by --source-uri)`,
 		},
 		{
 			name:     "keys",

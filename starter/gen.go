@@ -21,7 +21,7 @@ import (
 type genFlags struct {
 	out                        string
 	files, sessions, days      int
-	start                      string
+	start, format              string
 	seed                       uint64
 	gzip, json                 bool
 	invalidRate, duplicateRate float64
@@ -42,9 +42,18 @@ and the rows each table holds after dedup.
 the share of lines SPEC.md rejects and the share of rejected events inside
 valid sessions (a few blank lines come with it); --duplicate-rate is the share
 of lines repeating an earlier session. The same flags give byte-identical files;
-runs with another --seed or --start can be added to the same folder.`,
+runs with another --seed or --start can be added to the same folder.
+
+--format ga4 writes GA4 BigQuery export rows instead (dt=YYYY-MM-DD/events-NNNNN.jsonl):
+one event a line with the export's full schema, INT64 values as strings, the event mix
+of GA4's public e-commerce sample (page_view, session_start, first_visit,
+user_engagement, scroll, view_item, add_to_cart, begin_checkout, purchase, ...).
+--sessions is then the number of GA4 sessions; --invalid-rate the share of lines
+rejected whole and of page views, add-to-carts and purchases whose mapping is
+rejected; --duplicate-rate the share of lines repeated byte for byte.`,
 		Example: `  starter gen --out data/source
-  starter gen --out /tmp/bench --files 64 --sessions 500000 --gzip --json | jq .expected`,
+  starter gen --out /tmp/bench --files 64 --sessions 500000 --gzip --json | jq .expected
+  starter gen --out data/ga4 --format ga4 --sessions 500`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := loadConfig(cmd, map[string]string{"out": "source.uri"})
@@ -90,6 +99,7 @@ runs with another --seed or --start can be added to the same folder.`,
 	f.Float64Var(&fl.invalidRate, "invalid-rate", 0.02, "share of invalid lines, and of invalid events in valid sessions, 0 to 1")
 	f.Float64Var(&fl.duplicateRate, "duplicate-rate", 0.05, "share of lines that repeat an earlier session, 0 to 1")
 	f.BoolVar(&fl.json, "json", false, "print the summary as one JSON object")
+	f.StringVar(&fl.format, "format", "sessions", "input shape to write: sessions, or ga4 (GA4 BigQuery export rows)")
 	return cmd
 }
 
@@ -109,6 +119,7 @@ func (fl genFlags) options() (sampledata.Options, error) {
 		Gzip:          fl.gzip,
 		InvalidRate:   fl.invalidRate,
 		DuplicateRate: fl.duplicateRate,
+		Format:        clickstream.InputFormat(fl.format),
 	}
 	if err := opts.Validate(); err != nil {
 		return opts, fmt.Errorf("invalid flags: %w", err)
@@ -179,6 +190,9 @@ func newGenReport(sum sampledata.Summary) genReport {
 
 func printGenSummary(w io.Writer, dir string, sum sampledata.Summary) error {
 	e := sum.Expected
+	if e.Format == clickstream.GA4Input {
+		return printGA4GenSummary(w, dir, sum)
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "wrote %d objects, %s, %d sessions in %d lines, to %s\n",
 		len(sum.Objects), config.ByteSize(sum.Bytes).Decimal(), e.SessionsValid+e.SessionsRejected, e.Lines, dir)
@@ -197,5 +211,30 @@ rows after dedup:
 		e.Lines, e.Blank, e.SessionsValid, e.SessionsRejected,
 		e.EventsSeen, e.Pageviews, e.Addtocarts, e.Purchases, e.EventsRejected,
 		sum.DistinctSessions, sum.DistinctPageviews, sum.DistinctAddtocarts, sum.DistinctPurchases)
+	return err
+}
+
+func printGA4GenSummary(w io.Writer, dir string, sum sampledata.Summary) error {
+	e := sum.Expected
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "wrote %d objects, %s, %d GA4 events in %d lines, to %s\n",
+		len(sum.Objects), config.ByteSize(sum.Bytes).Decimal(), e.EventsValid+e.EventsRejected, e.Lines, dir)
+	for _, o := range sum.Objects {
+		fmt.Fprintf(tw, "  %s\t%s\t%d lines\t\n", o.Name, config.ByteSize(o.Bytes).Decimal(), o.Expected.Lines)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(w, `expected accounting (what a transform of these objects must report, with --format ga4):
+  lines %d = blank %d + events_valid %d + events_rejected %d
+  events_valid %d = pageviews %d + addtocarts %d + purchases %d + events_other %d + events_mapping_rejected %d
+  addtocart_rows %d, sessions_valid %d
+rows after dedup:
+  ga4_events %d, sessions %d, pageview_events %d, addtocart_events %d, purchase_events %d
+`,
+		e.Lines, e.Blank, e.EventsValid, e.EventsRejected,
+		e.EventsValid, e.Pageviews, e.Addtocarts, e.Purchases, e.EventsOther, e.EventsMappingRejected,
+		e.AddtocartRows, e.SessionsValid,
+		e.EventsValid, sum.DistinctSessions, sum.DistinctPageviews, sum.DistinctAddtocarts, sum.DistinctPurchases)
 	return err
 }

@@ -63,7 +63,7 @@ default source folder (data/source) holds no input. On a terminal the server and
   starter run --detach --id nightly-2024-01-30 --json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := loadConfig(cmd, map[string]string{"source": "source.uri", "mode": "pipeline.mode"})
+			cfg, err := loadConfig(cmd, map[string]string{"source": "source.uri", "mode": "pipeline.mode", "format": "source.format"})
 			if err != nil {
 				return err
 			}
@@ -113,6 +113,7 @@ default source folder (data/source) holds no input. On a terminal the server and
 	f := cmd.Flags()
 	f.String("source", "", "folder or gs://bucket/prefix to read (config source.uri)")
 	f.String("mode", "", "load mode, replace or merge (config pipeline.mode)")
+	f.String("format", "", "shape of the source's lines, sessions or ga4 (config source.format)")
 	f.BoolVar(&fl.recreate, "recreate", false, "drop and create the tables first (schema, partitioning or clustering changes)")
 	f.StringVar(&fl.from, "from", "", "read only the source's dt=YYYY-MM-DD/ folders from this day")
 	f.StringVar(&fl.to, "to", "", "... to this day, included (default --from)")
@@ -124,6 +125,16 @@ default source folder (data/source) holds no input. On a terminal the server and
 	f.BoolVar(&fl.json, "json", false, "print the result as one JSON object")
 	f.BoolVar(&fl.dev, "dev", false, "start the embedded Temporal dev server if needed and run a worker in this process")
 	return cmd
+}
+
+// runFormat is the input format a run asks for: --format, or the starter's
+// source.format when it is not the default; "" leaves it to the workers'
+// configuration.
+func runFormat(cmd *cobra.Command, cfg config.Config) string {
+	if cmd.Flags().Changed("format") || cfg.Source.Format != config.Default().Source.Format {
+		return cfg.Source.Format
+	}
+	return ""
 }
 
 // WorkflowID is the id a run of source in mode gets unless one is given:
@@ -284,7 +295,7 @@ func runPipeline(ctx context.Context, cmd *cobra.Command, c client.Client, cfg c
 	var res workflows.PipelineResult
 	l := launchSpec{
 		kind: "run", id: id, workflow: workflows.PipelineWorkflow,
-		input:  workflows.PipelineInput{Settings: pipeline.Settings{Source: cfg.Source.URI, Mode: cfg.Pipeline.Mode, From: fl.from, To: fl.to, OnlyNew: fl.onlyNew, Overrides: fl.overrides}, Recreate: fl.recreate},
+		input:  workflows.PipelineInput{Settings: pipeline.Settings{Source: cfg.Source.URI, Mode: cfg.Pipeline.Mode, From: fl.from, To: fl.to, OnlyNew: fl.onlyNew, Overrides: fl.overrides, Format: runFormat(cmd, cfg)}, Recreate: fl.recreate},
 		detach: fl.detach, json: fl.json, ui: ui, render: pipelineProgress,
 		banner: fmt.Sprintf("Running %s: %s of %s", id, cfg.Pipeline.Mode, cfg.Source.URI),
 	}

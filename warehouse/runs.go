@@ -159,6 +159,27 @@ func runColumns() []runColumn {
 			func(r *RunRecord) time.Time { return r.ModelsDone }),
 		millis("models_ms", "models_done_at - load_done_at: the models step and its data tests, in milliseconds.", loaded,
 			func(r *RunRecord) time.Time { return r.ModelsDone }),
+		{clickstream.Field{Name: "format", Type: clickstream.String, Mode: clickstream.Nullable,
+			Description: "Shape of the input lines: sessions or ga4; NULL in runs recorded before GA4 input, which read sessions."},
+			func(r *RunRecord) any { return nullString(string(r.Accounting.Format)) }},
+	}
+	// GA4 input's counters: NULL for session input, which has none.
+	for _, c := range []struct {
+		name, desc string
+		v          func(c *clickstream.Counts) int64
+	}{
+		{"events_valid", "GA4 input: valid event lines (pageviews + addtocarts + purchases + events_other + events_mapping_rejected).", func(c *clickstream.Counts) int64 { return c.EventsValid }},
+		{"events_other", "GA4 input: valid events of other names (session_start, scroll, ...), in ga4_events only.", func(c *clickstream.Counts) int64 { return c.EventsOther }},
+		{"events_mapping_rejected", "GA4 input: valid events whose star-schema mapping was rejected (kept in ga4_events, dead-lettered).", func(c *clickstream.Counts) int64 { return c.EventsMappingRejected }},
+		{"addtocart_rows", "GA4 input: addtocart_events rows staged, one per item of the add_to_cart events.", func(c *clickstream.Counts) int64 { return c.AddtocartRows }},
+	} {
+		cols = append(cols, runColumn{clickstream.Field{Name: c.name, Type: clickstream.Integer, Mode: clickstream.Nullable, Description: c.desc},
+			func(r *RunRecord) any {
+				if r.Accounting.Format != clickstream.GA4Input {
+					return nil
+				}
+				return c.v(&r.Accounting)
+			}})
 	}
 	for _, t := range clickstream.Tables() {
 		name := t.Name

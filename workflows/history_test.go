@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/mock"
@@ -29,6 +30,7 @@ func TestPipelineBatchesPerExecution(t *testing.T) {
 	in := workflows.PipelineInput{}
 	var res workflows.PipelineResult
 	var batched []string
+	var mu sync.Mutex // the test environment runs a window of activities at once
 	executions := 0
 	for {
 		executions++
@@ -44,10 +46,12 @@ func TestPipelineBatchesPerExecution(t *testing.T) {
 		})
 		started := 0
 		env.OnActivity(a.Transform, mock.Anything, mock.Anything).Return(func(ctx context.Context, tin activities.TransformInput) (activities.TransformResult, error) {
+			mu.Lock()
 			started++
 			for _, o := range tin.Objects {
 				batched = append(batched, o.Name)
 			}
+			mu.Unlock()
 			return f.transform(tin)
 		})
 		env.ExecuteWorkflow(workflows.PipelineWorkflow, in)

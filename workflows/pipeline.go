@@ -486,6 +486,7 @@ func (r *pipelineRun) startBatch(ctx workflow.Context, sel workflow.Selector, ob
 	f := workflow.ExecuteChildWorkflow(cctx, BatchWorkflow, activities.TransformInput{
 		RunID: r.cp.RunID, BatchID: id, Source: r.cp.Plan.Source, Objects: objs,
 		SplitBytes: r.cp.Plan.BatchBytes, Window: r.cp.Plan.Window, Format: r.cp.Plan.StagingFormat,
+		Input: r.cp.Plan.Format,
 	})
 	*pending++
 	r.progress.BatchesRunning = *pending
@@ -518,7 +519,7 @@ func (r *pipelineRun) syncProgress() {
 	p.ObjectsListed, p.BytesListed = r.cp.Listed, r.cp.ListedBytes
 	p.ObjectsDone, p.BytesDone, p.BatchesDone = r.cp.Objects, r.cp.Bytes, r.cp.Batches
 	p.Accounting = c
-	p.Rejects = c.SessionsRejected + c.EventsRejected
+	p.Rejects = c.DeadLetters()
 	for _, t := range clickstream.Tables() {
 		p.Rows[t.Name] = c.TableRows(t.Name)
 	}
@@ -530,7 +531,13 @@ func (r *pipelineRun) syncProgress() {
 func (r *pipelineRun) load(ctx workflow.Context) ([]activities.LoadResult, error) {
 	var a *activities.Activities
 	manifests := slices.Sorted(slices.Values(r.cp.Manifests))
-	tables := clickstream.Tables()
+	tables := clickstream.TablesFor(clickstream.SessionsInput)
+	// Only GA4 runs load ga4_events: session runs keep the commands of the
+	// runs recorded before it existed.
+	if r.cp.Plan.Format == string(clickstream.GA4Input) &&
+		workflow.GetVersion(ctx, "ga4-events", workflow.DefaultVersion, 1) >= 1 {
+		tables = clickstream.TablesFor(clickstream.GA4Input)
+	}
 	start := func(t clickstream.Table) workflow.Future {
 		return workflow.ExecuteActivity(withLongOptions(ctx), a.Load, activities.LoadInput{
 			RunID: r.cp.RunID, Table: t.Name, Mode: r.cp.Plan.Mode, Manifests: manifests, Slice: r.cp.Plan.Slice,

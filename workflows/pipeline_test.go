@@ -39,10 +39,11 @@ type fakeSource struct {
 	listed     []string       // tokens asked for
 	formats    map[string]int // TransformInput.Format -> Transform calls
 	models     []string       // ModelsInput.RunID, with the tables loaded before each
+	inputs     map[string]int // TransformInput.Input -> Transform calls
 }
 
 func newFakeSource(n int) *fakeSource {
-	f := &fakeSource{transforms: map[string]int{}, loads: map[string]int{}, formats: map[string]int{}}
+	f := &fakeSource{transforms: map[string]int{}, loads: map[string]int{}, formats: map[string]int{}, inputs: map[string]int{}}
 	for i := range n {
 		f.objects = append(f.objects, blob.Object{Name: fmt.Sprintf("dt=2024-01-30/%05d.jsonl", i), Size: 100, Generation: 1})
 	}
@@ -64,6 +65,7 @@ func (f *fakeSource) plan(in activities.PlanInput) activities.Plan {
 		p.Window = in.Window
 	}
 	p.StagingFormat = "parquet" // the workers' configuration
+	p.Format = in.Format
 	if in.StagingFormat != "" {
 		p.StagingFormat = in.StagingFormat
 	}
@@ -90,6 +92,7 @@ func (f *fakeSource) transform(in activities.TransformInput) (activities.Transfo
 	f.mu.Lock()
 	f.transforms[in.BatchID]++
 	f.formats[in.Format]++
+	f.inputs[in.Input]++
 	f.mu.Unlock()
 	var c clickstream.Counts
 	for range in.Objects {
@@ -168,6 +171,28 @@ func (f *fakeSource) env(t *testing.T, own ...string) *testsuite.TestWorkflowEnv
 	return env
 }
 
+// TestPipelineGA4 runs a GA4 run: every batch reads GA4 input, and
+// ga4_events is loaded besides the tables of session input.
+func TestPipelineGA4(t *testing.T) {
+	f := newFakeSource(7)
+	env := f.env(t)
+	env.ExecuteWorkflow(workflows.PipelineWorkflow, workflows.PipelineInput{Settings: pipeline.Settings{Format: "ga4"}})
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	if len(f.inputs) != 1 || f.inputs["ga4"] != len(f.transforms) {
+		t.Errorf("transform inputs %v, want ga4 for each of the %d batches", f.inputs, len(f.transforms))
+	}
+	for _, table := range clickstream.TablesFor(clickstream.GA4Input) {
+		if f.loads[table.Name] != 1 {
+			t.Errorf("%s loaded %d times, want once", table.Name, f.loads[table.Name])
+		}
+	}
+	if f.loads[clickstream.GA4EventsTable] != 1 {
+		t.Errorf("ga4_events not loaded")
+	}
+}
+
 func TestPipelineEmptyInputUsesDefaults(t *testing.T) {
 	f := newFakeSource(25)
 	env := f.env(t)
@@ -191,7 +216,7 @@ func TestPipelineEmptyInputUsesDefaults(t *testing.T) {
 	if len(f.transforms) != 10 {
 		t.Errorf("%d batches transformed, want 10 (25 objects, 3 per batch, pages of 10)", len(f.transforms))
 	}
-	for _, table := range clickstream.Tables() {
+	for _, table := range clickstream.TablesFor(clickstream.SessionsInput) {
 		if f.loads[table.Name] != 1 {
 			t.Errorf("%s loaded %d times, want once", table.Name, f.loads[table.Name])
 		}
@@ -310,7 +335,7 @@ func TestPipelineContinueAsNew(t *testing.T) {
 		res.StorageRetries != 35 {
 		t.Errorf("result = %+v", res)
 	}
-	for _, table := range clickstream.Tables() {
+	for _, table := range clickstream.TablesFor(clickstream.SessionsInput) {
 		if f.loads[table.Name] != 1 {
 			t.Errorf("%s loaded %d times, want once", table.Name, f.loads[table.Name])
 		}
@@ -575,7 +600,7 @@ func TestPipelineLoadsTheLakeFirst(t *testing.T) {
 	if len(early) > 0 {
 		t.Errorf("%v loaded before the lake had", early)
 	}
-	if len(gotSlices) != len(clickstream.Tables()) {
+	if len(gotSlices) != len(clickstream.TablesFor(clickstream.SessionsInput)) {
 		t.Fatalf("%d loads, want one a table", len(gotSlices))
 	}
 	for _, s := range gotSlices {

@@ -301,7 +301,7 @@ func TestBigQueryRecreateTables(t *testing.T) {
 func TestBigQueryCounts(t *testing.T) {
 	f := newFakeBigQuery(t)
 	b := openFake(t, f, bigquery.Options{Location: "EU"})
-	want := map[string]int64{"visits": 10, "sessions": 9, "pageview_events": 30, "addtocart_events": 7, "purchase_events": 2}
+	want := map[string]int64{"visits": 10, "sessions": 9, "pageview_events": 30, "addtocart_events": 7, "purchase_events": 2, "ga4_events": 40}
 	f.answer = func(sql string) ([]string, [][]any) {
 		var rows [][]any
 		for _, tbl := range clickstream.Tables() {
@@ -330,6 +330,9 @@ func TestBigQueryCounts(t *testing.T) {
 			ds = "clickstream_lake"
 		}
 		want := fmt.Sprintf("SELECT '%s' AS table_name, COUNT(*) AS row_count FROM `test-proj`.`%s`.`%s`", tbl.Name, ds, tbl.Name)
+		if tbl.Name == clickstream.GA4EventsTable { // missing until a GA4 run loads it: counted from the metadata
+			want = "SELECT 'ga4_events' AS table_name, COALESCE(SUM(row_count), 0) AS row_count FROM `test-proj`.`clickstream_lake`.`__TABLES__` WHERE table_id = 'ga4_events'"
+		}
 		if parts[i] != want {
 			t.Errorf("part %d of the query is %q, want %q", i, parts[i], want)
 		}

@@ -211,3 +211,74 @@ func TestExtractDaysWhere(t *testing.T) {
 		}
 	}
 }
+
+// TestBigQueryExportGA4 checks the GA4 export's statement where the real
+// client sends it: the daily tables of the days by _TABLE_SUFFIX, intraday
+// tables left out unless asked for, the limit after an order, JSON to the
+// run's folder, a deterministic job that re-attaches.
+func TestBigQueryExportGA4(t *testing.T) {
+	f := newFakeBigQuery(t)
+	f.exported = bqapi.ExportDataStatistics{FileCount: 2, RowCount: 1000}
+	b := openFake(t, f, bigquery.Options{})
+	req := bigquery.GA4ExportRequest{Tables: "ga4-proj.analytics_123456.events_*", From: "2021-01-01", To: "2021-01-31",
+		Limit: 1000, DestinationURI: "gs://bucket/staging/run-9/export", JobID: "run-9", Attempt: 2}
+	res, err := b.ExportGA4(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.URI != "gs://bucket/staging/run-9/export/a2/" || res.Pattern != "gs://bucket/staging/run-9/export/a2/part-*.json" ||
+		res.Files != 2 || res.Rows != 1000 || !regexp.MustCompile(`^clickstream_export_run-9_a2_[0-9a-f]{12}$`).MatchString(res.JobID) {
+		t.Errorf("ExportGA4: %+v", res)
+	}
+	jobs := f.InsertedJobs()
+	if len(jobs) != 1 || jobs[0].Configuration.Query == nil || jobs[0].JobReference.JobId != res.JobID {
+		t.Fatalf("jobs %v, want the one query job %s", jobs, res.JobID)
+	}
+	want := "EXPORT DATA OPTIONS (uri = 'gs://bucket/staging/run-9/export/a2/part-*.json', format = 'JSON', overwrite = true) AS\n" +
+		"SELECT *\nFROM `ga4-proj.analytics_123456.events_*`\n" +
+		"WHERE REGEXP_CONTAINS(_TABLE_SUFFIX, r'^[0-9]{8}$') AND _TABLE_SUFFIX >= '20210101' AND _TABLE_SUFFIX <= '20210131'\n" +
+		"ORDER BY event_timestamp, user_pseudo_id, event_name\nLIMIT 1000"
+	if got := jobs[0].Configuration.Query.Query; got != want {
+		t.Errorf("export statement:\n%s\nwant\n%s", got, want)
+	}
+	if q := jobs[0].Configuration.Query; q.UseLegacySql != nil && *q.UseLegacySql {
+		t.Errorf("export runs as legacy SQL")
+	}
+
+	again, err := b.ExportGA4(context.Background(), req)
+	if err != nil || again != res {
+		t.Errorf("ExportGA4 again: %+v, %v; want %+v", again, err, res)
+	}
+
+	req.Intraday, req.Limit, req.To = true, 0, ""
+	other, err := b.ExportGA4(context.Background(), req)
+	if err != nil || other.JobID == res.JobID {
+		t.Fatalf("ExportGA4 with intraday: %+v, %v; want another job", other, err)
+	}
+	sql := f.Job(other.JobID).Configuration.Query.Query
+	for _, s := range []string{"REGEXP_CONTAINS(_TABLE_SUFFIX, r'^(intraday_)?[0-9]{8}$')", "RIGHT(_TABLE_SUFFIX, 8) >= '20210101'"} {
+		if !strings.Contains(sql, s) {
+			t.Errorf("intraday export statement lacks %q:\n%s", s, sql)
+		}
+	}
+	for _, s := range []string{"LIMIT", "<= '"} {
+		if strings.Contains(sql, s) {
+			t.Errorf("export without limit or end day has %q:\n%s", s, sql)
+		}
+	}
+
+	for _, bad := range []bigquery.GA4ExportRequest{
+		{Tables: "p.d.visits", DestinationURI: "gs://bkt/x/", JobID: "j"},
+		{Tables: "p.d.events_*", DestinationURI: "/tmp/x", JobID: "j"},
+		{Tables: "p.d.events_*", DestinationURI: "gs://bkt/x/", JobID: "j", From: "2021-1-1"},
+		{Tables: "p.d.events_*", DestinationURI: "gs://bkt/x/"},
+	} {
+		n := len(f.Requests())
+		if _, err := b.ExportGA4(context.Background(), bad); err == nil {
+			t.Errorf("ExportGA4(%+v) succeeded", bad)
+		}
+		if len(f.Requests()) != n {
+			t.Errorf("ExportGA4(%+v) sent requests", bad)
+		}
+	}
+}

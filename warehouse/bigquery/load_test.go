@@ -36,7 +36,7 @@ func bqRequest(table string, mode warehouse.Mode) warehouse.LoadRequest {
 }
 
 // jobIDRE splits a load's job id: run, table, step, attempt, digest.
-var jobIDRE = regexp.MustCompile(`^clickstream_([A-Za-z0-9_-]+)_(visits|sessions|pageview_events|addtocart_events|purchase_events)_(load|load-\d+|count-before|write|write-r\d+|count-after)_a(-?\d+)_([0-9a-f]{12})$`)
+var jobIDRE = regexp.MustCompile(`^clickstream_([A-Za-z0-9_-]+)_(visits|sessions|pageview_events|addtocart_events|purchase_events|ga4_events)_(load|load-\d+|count-before|write|write-r\d+|count-after)_a(-?\d+)_([0-9a-f]{12})$`)
 
 // step returns the step a job id names, failing the test if the id is not
 // one of a load's.

@@ -192,6 +192,23 @@ func (l *bqLoad) lakeStatements() []stmt {
 			plain(l.logRemovedSQL(where)),
 			plain(fmt.Sprintf("DELETE FROM %s AS t WHERE %s", l.target, where)))
 	}
+	if l.t.Name != clickstream.VisitsTable {
+		// ga4_events: the ledger and the models' changes follow visits,
+		// which loads first, so the ledger already holds the generations
+		// read; the rows of every object read give way to the run's.
+		where := inSliceSQL("t." + obj)
+		if l.mode == warehouse.Merge {
+			where = fmt.Sprintf("t.%s IN (SELECT o.uri FROM UNNEST(@%s) AS o)", obj, paramObjects)
+		}
+		if l.mode == warehouse.Replace || len(l.objects) > 0 {
+			stmts = append(stmts, ifThen(fmt.Sprintf("EXISTS(SELECT 1 FROM %s AS t WHERE %s)", l.target, where),
+				plain(fmt.Sprintf("DELETE FROM %s AS t WHERE %s", l.target, where))))
+		}
+		if len(l.uris) > 0 {
+			stmts = append(stmts, plain(l.mergeSQL("", false)))
+		}
+		return stmts
+	}
 	switch {
 	case l.mode == warehouse.Replace:
 		stmts = append(stmts, deleteIfAny(inSliceSQL("t."+obj)),

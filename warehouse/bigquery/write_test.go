@@ -96,6 +96,22 @@ func wantMerge(tbl clickstream.Table, staging, on string, supersede bool) string
 func wantWrite(tbl clickstream.Table, req warehouse.LoadRequest, staging string) []string {
 	target := sqlName(tbl)
 	var stmts []string
+	if tbl.Key == "" && tbl.Name != clickstream.VisitsTable {
+		// ga4_events: no ledger, no changes; the rows of every object a
+		// merge read give way to the run's.
+		stmts = append(stmts, "BEGIN TRANSACTION")
+		where := inSlice("t.`source_object`")
+		if req.Mode == warehouse.Merge {
+			where = "t.`source_object` IN (SELECT o.uri FROM UNNEST(@objects) AS o)"
+		}
+		if req.Mode == warehouse.Replace || len(req.Objects) > 0 {
+			stmts = append(stmts, "IF EXISTS(SELECT 1 FROM "+target+" AS t WHERE "+where+") THEN\nDELETE FROM "+target+" AS t WHERE "+where, "END IF")
+		}
+		if staging != "" {
+			stmts = append(stmts, wantMerge(tbl, staging, "T.`source_object` = S.`source_object` AND T.`source_line` = S.`source_line`", false))
+		}
+		return append(stmts, "COMMIT TRANSACTION")
+	}
 	if tbl.Key == "" {
 		ledger := "`test-proj`.`clickstream_lake`.`loaded_objects`"
 		stmts = append(stmts, "BEGIN TRANSACTION")

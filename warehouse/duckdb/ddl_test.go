@@ -73,7 +73,7 @@ func TestRunsTableDDL(t *testing.T) {
 	for _, want := range []string{
 		`CREATE TABLE IF NOT EXISTS "clickstream_dw"."pipeline_runs" (`,
 		`"run_id" VARCHAR NOT NULL,`, `"from_date" DATE,`, `"finished_at" TIMESTAMPTZ NOT NULL,`,
-		`"duration_ms" BIGINT,`, `"purchase_events_rows" BIGINT,`, `"purchase_events_bytes_processed" BIGINT` + "\n);",
+		`"duration_ms" BIGINT,`, `"purchase_events_rows" BIGINT,`, `"purchase_events_bytes_processed" BIGINT,`, `"ga4_events_bytes_processed" BIGINT` + "\n);",
 		`COMMENT ON TABLE "clickstream_dw"."pipeline_runs" IS 'clickstream audit table pipeline_runs: one row per run_id`,
 	} {
 		if !strings.Contains(ddl, want) {
@@ -88,7 +88,7 @@ func duckdbName(f clickstream.Field) string {
 	names := map[clickstream.FieldType]string{
 		clickstream.String: "VARCHAR", clickstream.Integer: "BIGINT",
 		clickstream.Float: "DOUBLE", clickstream.Timestamp: "TIMESTAMP WITH TIME ZONE",
-		"DATE": "DATE",
+		"DATE": "DATE", clickstream.JSON: "JSON",
 	}
 	s := names[f.Type]
 	if f.Type == clickstream.Record {
@@ -156,9 +156,9 @@ func TestDatasetNames(t *testing.T) {
 	}
 	got := fmt.Sprint(query(t, d, `SELECT schema_name, table_name FROM duckdb_tables() ORDER BY ALL`))
 	// The five tables, the audit table and the derived tables in the dw
-	// dataset, the ledger and the models' changes in the lake's.
+	// dataset, the ledger, the models' changes and ga4_events in the lake's.
 	if want := "[[dw addtocart_events] [dw pageview_events] [dw pipeline_runs] [dw purchase_events] [dw report_daily_events] [dw report_funnel_daily] " +
-		"[dw report_revenue_daily] [dw report_sessions_per_object] [dw report_top_users] [dw sessions] [dw user_sessions] [lake loaded_objects] [lake model_changes] [lake visits]]"; got != want {
+		"[dw report_revenue_daily] [dw report_sessions_per_object] [dw report_top_users] [dw sessions] [dw user_sessions] [lake ga4_events] [lake loaded_objects] [lake model_changes] [lake visits]]"; got != want {
 		t.Errorf("tables %s, want %s", got, want)
 	}
 	if got := d.TableName(clickstream.VisitsTable); got != "lake.visits" {

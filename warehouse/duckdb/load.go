@@ -133,8 +133,11 @@ func (d *Warehouse) load(ctx context.Context, tx *sql.Tx, t clickstream.Table, f
 	if err != nil {
 		return res, err
 	}
+	// visits is the lake table the ledger and the models' changes follow;
+	// ga4_events, loaded after it, keeps the rows of the objects read.
+	primary := t.Name == clickstream.VisitsTable
 	if t.Key == "" {
-		err = d.replaceLakeSlice(ctx, tx, target, req, inSlice)
+		err = d.replaceLakeSlice(ctx, tx, target, req, inSlice, primary)
 	} else {
 		err = d.rederive(ctx, tx, t, target, inSlice)
 	}
@@ -154,7 +157,7 @@ func (d *Warehouse) load(ctx context.Context, tx *sql.Tx, t clickstream.Table, f
 			return res, fmt.Errorf("dropping the staged rows: %w", err)
 		}
 	}
-	if t.Key == "" {
+	if primary {
 		if err := d.recordObjects(ctx, tx, req.RunID); err != nil {
 			return res, err
 		}

@@ -94,6 +94,9 @@ func testParquetAsNDJSON(t *testing.T, nd, pq warehousetest.Staged) {
 			t.Errorf("tables differ from NDJSON's")
 		}
 		for name, r := range res {
+			if name == clickstream.GA4EventsTable { // session input: empty before and after
+				continue
+			}
 			if r.Before != resN[name].After || r.After != r.Distinct || r.Added >= 0 {
 				t.Errorf("%s: %+v, want it to shrink to its %d distinct rows", name, r, r.Distinct)
 			}

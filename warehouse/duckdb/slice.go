@@ -63,9 +63,11 @@ func fillTemp(ctx context.Context, tx *sql.Tx, name, cols string, n int, row fun
 // replaces, before the staged rows go in: in Replace mode the rows of the
 // slice (inSlice) and their ledger entries; in Merge mode the rows of the
 // objects read whose generation differs from the ledger's (rewritten since
-// they were loaded, or loaded before the ledger kept them). It fills
-// objectsTable with the objects read.
-func (d *Warehouse) replaceLakeSlice(ctx context.Context, tx *sql.Tx, target string, req warehouse.LoadRequest, inSlice string) error {
+// they were loaded, or loaded before the ledger kept them), and records
+// what they held in the models' changes. A lake table other than the
+// primary one (visits) has no ledger entries or changes of its own. It
+// fills objectsTable with the objects read.
+func (d *Warehouse) replaceLakeSlice(ctx context.Context, tx *sql.Tx, target string, req warehouse.LoadRequest, inSlice string, primary bool) error {
 	objs := req.Objects
 	err := fillTemp(ctx, tx, objectsTable, "uri VARCHAR, generation BIGINT, size BIGINT", len(objs), func(i int) string {
 		return quoteString(objs[i].URI) + ", " + strconv.FormatInt(objs[i].Generation, 10) + ", " + strconv.FormatInt(objs[i].Size, 10)
@@ -77,6 +79,18 @@ func (d *Warehouse) replaceLakeSlice(ctx context.Context, tx *sql.Tx, target str
 	led := d.ident(ledger())
 	var stmts []string
 	removed := inSlice
+	if !primary {
+		// ga4_events: the ledger already holds the generations read (visits
+		// loads first), so a merge cannot tell a rewritten object from
+		// another; the rows of every object read give way to the run's.
+		if req.Mode == warehouse.Merge {
+			removed = fmt.Sprintf("%s IN (SELECT uri FROM %s)", obj, objectsTable)
+		}
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf("DELETE FROM %s WHERE %s", target, removed)); err != nil {
+			return fmt.Errorf("removing the rows replaced: %w", err)
+		}
+		return nil
+	}
 	if req.Mode == warehouse.Replace {
 		stmts = []string{
 			fmt.Sprintf("DELETE FROM %s WHERE %s", target, inSlice),

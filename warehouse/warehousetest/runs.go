@@ -61,6 +61,12 @@ func RunRow(r warehouse.RunRecord) map[string]any {
 		"events_rejected": c.EventsRejected, "unchanged": int64(r.Unchanged),
 		"error_type": orNil(r.ErrorType), "error_message": orNil(r.Error), "warnings": orNil(strings.Join(r.Warnings, "\n")),
 		"models_done_at": at(r.ModelsDone), "models_ms": ms(r.LoadDone, r.ModelsDone),
+		"format":       orNil(string(c.Format)),
+		"events_valid": nil, "events_other": nil, "events_mapping_rejected": nil, "addtocart_rows": nil,
+	}
+	if c.Format == clickstream.GA4Input {
+		row["events_valid"], row["events_other"] = c.EventsValid, c.EventsOther
+		row["events_mapping_rejected"], row["addtocart_rows"] = c.EventsMappingRejected, c.AddtocartRows
 	}
 	for _, t := range clickstream.Tables() {
 		row[t.Name+"_added"], row[t.Name+"_rows"] = nil, nil

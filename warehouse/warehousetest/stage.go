@@ -40,6 +40,7 @@ func (s Staged) Distinct() map[string]int64 {
 		clickstream.PageviewsTable:  s.Sum.DistinctPageviews,
 		clickstream.AddtocartsTable: s.Sum.DistinctAddtocarts,
 		clickstream.PurchasesTable:  s.Sum.DistinctPurchases,
+		clickstream.GA4EventsTable:  s.Sum.Expected.EventsValid, // 0: session input
 	}
 }
 
@@ -51,6 +52,7 @@ func StagedRows(c clickstream.Counts) map[string]int64 {
 		clickstream.PageviewsTable:  c.Pageviews,
 		clickstream.AddtocartsTable: c.Addtocarts,
 		clickstream.PurchasesTable:  c.Purchases,
+		clickstream.GA4EventsTable:  c.EventsValid,
 	}
 }
 

@@ -166,7 +166,13 @@ func transformLines(tb testing.TB, dir, object string, lines ...string) map[stri
 // transformLinesAs is transformLines with the rows' run_id.
 func transformLinesAs(tb testing.TB, dir, object, runID string, lines ...string) map[string]string {
 	tb.Helper()
-	tr, err := clickstream.NewTransformer(clickstream.Options{RunID: runID})
+	return transformInput(tb, dir, object, runID, clickstream.SessionsInput, lines...)
+}
+
+// transformInput is transformLinesAs for lines of either input format.
+func transformInput(tb testing.TB, dir, object, runID string, input clickstream.InputFormat, lines ...string) map[string]string {
+	tb.Helper()
+	tr, err := clickstream.NewTransformer(clickstream.Options{RunID: runID, Input: input})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -176,7 +182,7 @@ func transformLinesAs(tb testing.TB, dir, object, runID string, lines ...string)
 	}
 	out := clickstream.Outputs{Visits: bufs[clickstream.VisitsTable], Sessions: bufs[clickstream.SessionsTable],
 		Pageviews: bufs[clickstream.PageviewsTable], Addtocarts: bufs[clickstream.AddtocartsTable],
-		Purchases: bufs[clickstream.PurchasesTable], DeadLetter: io.Discard}
+		Purchases: bufs[clickstream.PurchasesTable], DeadLetter: io.Discard, GA4Events: bufs[clickstream.GA4EventsTable]}
 	in := strings.Join(lines, "\n") + "\n"
 	if _, err := tr.Transform(context.Background(), strings.NewReader(in), object, out); err != nil {
 		tb.Fatal(err)

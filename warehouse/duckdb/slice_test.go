@@ -332,3 +332,40 @@ func BenchmarkSliceLoads(b *testing.B) {
 		}
 	})
 }
+
+// TestGA4EventsRewrittenObject: a GA4 object rewritten since it was merged
+// replaces its rows of ga4_events too, though visits, loaded first, has
+// already recorded the new generation in the ledger.
+func TestGA4EventsRewrittenObject(t *testing.T) {
+	dir := t.TempDir()
+	bufs := map[string]*bytes.Buffer{}
+	_, err := sampledata.WriteObjects(sampledata.Options{Format: clickstream.GA4Input, Files: 1, Sessions: 20, Days: 1, Seed: 9}, func(name string) (io.WriteCloser, error) {
+		b := new(bytes.Buffer)
+		bufs[name] = b
+		return nopCloser{b}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for _, b := range bufs {
+		lines = strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
+	}
+	name := "src/dt=2024-01-30/ga4.jsonl"
+	v1 := object{name: name, gen: 1, files: transformInput(t, dir, name, "run-1", clickstream.GA4Input, lines...)}
+	v2 := object{name: name, gen: 2, files: transformInput(t, dir, name, "run-2", clickstream.GA4Input, lines[:len(lines)/2]...)}
+	d := openTemp(t)
+	count := func() int64 {
+		return query(t, d, "SELECT count(*) FROM clickstream_lake.ga4_events")[0][0].(int64)
+	}
+	loadObjects(t, d, warehouse.Merge, warehouse.Slice{}, v1)
+	before := count()
+	loadObjects(t, d, warehouse.Merge, warehouse.Slice{}, v2)
+	after := count()
+	if before == 0 || after >= before {
+		t.Errorf("ga4_events held %d rows, then %d after the object was rewritten with half its lines: want fewer", before, after)
+	}
+	if n := query(t, d, "SELECT count(*) FROM clickstream_lake.ga4_events WHERE run_id <> 'run-2'")[0][0].(int64); n != 0 {
+		t.Errorf("%d rows of the first version left in ga4_events", n)
+	}
+}

@@ -5,8 +5,6 @@ import (
 	"time"
 
 	"github.com/clickstream-platform/clickstream/clickstream"
-
-	"github.com/clickstream-platform/clickstream/warehouse"
 )
 
 // Statement is one SQL statement of a build, and what it does.
@@ -63,8 +61,7 @@ func Rebuild(d Dialect, gap time.Duration) []Statement {
 // and those of runs that failed or were cancelled after their lake load
 // (their own models step never ran).
 func pendingSQL(d Dialect, runID string) string {
-	return fmt.Sprintf("run_id = %s OR run_id IN (SELECT run_id FROM %s WHERE status IN (%s, %s))",
-		d.String(runID), d.Table(warehouse.RunsTable), d.String(warehouse.RunFailed), d.String(warehouse.RunCancelled))
+	return fmt.Sprintf("run_id = %s OR run_id IN (%s)", d.String(runID), d.FailedRuns())
 }
 
 // Incremental is the build of what run runID changed (ChangesTable): per

@@ -20,6 +20,7 @@ func (plain) Table(name string) string                            { return name 
 func (plain) String(s string) string                              { return "'" + s + "'" }
 func (plain) Float() string                                       { return "FLOAT" }
 func (plain) Decimal() string                                     { return "DECIMAL" }
+func (plain) FailedRuns() string                                  { return "FAILED" }
 func (plain) FirstBy(v string, last bool, order ...string) string { return "FIRST(" + v + ")" }
 func (plain) SHA256Hex(e string) string                           { return "H(" + e + ")" }
 func (plain) RFC3339Micro(e string) string                        { return "R(" + e + ")" }

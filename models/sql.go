@@ -23,6 +23,9 @@ type Dialect interface {
 	// group ordered by the expressions order (the last with last). Only page
 	// views have a page_url, so entry and exit pages need no window.
 	FirstBy(v string, last bool, order ...string) string
+	// FailedRuns is a query of the run_id of the runs on record as failed or
+	// cancelled (the warehouse's audit table).
+	FailedRuns() string
 	// Decimal is an exact decimal type of at least 9 fraction digits: amounts
 	// are summed in it, so that a sum does not depend on the order of its
 	// terms (floating point addition does), and a day's revenue rebuilt

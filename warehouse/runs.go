@@ -326,3 +326,10 @@ func CompareRunsColumns(table string, have, want []ColumnSpec) (missing []int, e
 	}
 	return missing, nil
 }
+
+// FailedRunsSQL is a query of the run_id of the runs of table (RunsTable, as
+// the warehouse names it) that failed or were cancelled, quote spelling a
+// string literal.
+func FailedRunsSQL(table string, quote func(string) string) string {
+	return fmt.Sprintf("SELECT run_id FROM %s WHERE status IN (%s, %s)", table, quote(RunFailed), quote(RunCancelled))
+}

@@ -20,6 +20,9 @@ type dialect struct{ b *Warehouse }
 
 var _ models.Dialect = dialect{}
 
+func (x dialect) FailedRuns() string {
+	return warehouse.FailedRunsSQL(x.Table(warehouse.RunsTable), x.String)
+}
 func (x dialect) Table(name string) string {
 	if t, ok := models.Lookup(name); ok {
 		return x.b.sqlName(t)

@@ -55,6 +55,7 @@ func (anyDialect) Table(name string) string                            { return 
 func (anyDialect) String(s string) string                              { return "'" + s + "'" }
 func (anyDialect) Float() string                                       { return "F" }
 func (anyDialect) Decimal() string                                     { return "D" }
+func (anyDialect) FailedRuns() string                                  { return "SELECT run_id FROM runs" }
 func (anyDialect) FirstBy(v string, last bool, order ...string) string { return "FIRST(" + v + ")" }
 func (anyDialect) SHA256Hex(e string) string                           { return e }
 func (anyDialect) RFC3339Micro(e string) string                        { return e }

@@ -242,3 +242,31 @@ func TestPurchaseWithoutCurrency(t *testing.T) {
 		t.Errorf("revenue rows %v, want EUR 1 7 and NULL 1 5", got)
 	}
 }
+
+// TestModelsPickUpFailedRuns: the changes of a run that failed after its
+// lake load are rebuilt by the next run's models step; a run still going
+// keeps its own.
+func TestModelsPickUpFailedRuns(t *testing.T) {
+	dir := t.TempDir()
+	a := stageObject(t, dir, "src/dt=2024-01-30/a.jsonl", 1, sessionEvent("ua", "a1", "mobile", pageview("2024-01-30T10:00:00Z", "/a")))
+	b := stageObject(t, dir, "src/dt=2024-01-30/b.jsonl", 1, sessionEvent("ub", "b1", "mobile", pageview("2024-01-30T11:00:00Z", "/b")))
+	d := openTemp(t)
+	loadObjects(t, d, warehouse.Merge, warehouse.Slice{}, a)
+	buildModels(t, d, false) // "run": builds and forgets its changes
+	loadObjects(t, d, warehouse.Merge, warehouse.Slice{}, b)
+	query(t, d, "UPDATE clickstream_lake.model_changes SET run_id = 'failed-run'")
+	ctx := context.Background()
+	res, err := d.BuildModels(ctx, warehouse.ModelsRequest{RunID: "next"})
+	if err != nil || res.Changes != 0 {
+		t.Fatalf("before the run is on record as failed: %+v, %v; want its changes left to it", res, err)
+	}
+	if err := d.RecordRun(ctx, warehouse.RunRecord{RunID: "failed-run", WorkflowID: "w", Source: "src", Mode: "merge", Status: warehouse.RunFailed}); err != nil {
+		t.Fatal(err)
+	}
+	if res, err = d.BuildModels(ctx, warehouse.ModelsRequest{RunID: "next"}); err != nil || res.Changes == 0 || res.Rows[models.UserSessions] != 2 {
+		t.Errorf("after it failed: %+v, %v; want its changes rebuilt, two user sessions", res, err)
+	}
+	if n := query(t, d, "SELECT count(*) FROM clickstream_lake.model_changes")[0][0]; n != int64(0) {
+		t.Errorf("%v changes left", n)
+	}
+}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -32,7 +33,9 @@ type benchFlags struct {
 	size, data, worker         string
 	stagingFormat              string
 	gzip, json, scaling        bool
+	sizeSet                    bool // --size was given
 	files, pairs               int
+	sessionsPerObject, days    int
 	seed                       uint64
 	invalidRate, duplicateRate float64
 }
@@ -42,23 +45,41 @@ const benchMinSize = 100_000
 
 // spec checks the flags and says what data set they ask for.
 func (fl benchFlags) spec() (benchDataSpec, error) {
-	size, err := config.ParseByteSize(fl.size)
-	if err != nil {
-		return benchDataSpec{}, fmt.Errorf("--size: %w", err)
-	}
-	if size < benchMinSize {
-		return benchDataSpec{}, fmt.Errorf("--size must be at least %s, got %s", config.ByteSize(benchMinSize).Decimal(), fl.size)
-	}
 	if fl.pairs < 1 {
 		return benchDataSpec{}, fmt.Errorf("--pairs must be at least 1, got %d", fl.pairs)
 	}
 	if fl.files < 0 {
-		return benchDataSpec{}, fmt.Errorf("--files must be at least 1 (or 0 for the default), got %d", fl.files)
+		return benchDataSpec{}, fmt.Errorf("--objects must be at least 1 (or 0 for the default), got %d", fl.files)
 	}
-	spec := benchDataSpec{Size: int64(size), Files: fl.files, Gen: benchGenOptions{
-		Days: 3, Start: "2024-01-30", Seed: fl.seed, Gzip: fl.gzip, InvalidRate: fl.invalidRate, DuplicateRate: fl.duplicateRate,
+	if fl.days < 1 {
+		return benchDataSpec{}, fmt.Errorf("--days must be at least 1, got %d", fl.days)
+	}
+	spec := benchDataSpec{Files: fl.files, Gen: benchGenOptions{
+		Days: fl.days, Start: "2024-01-30", Seed: fl.seed, Gzip: fl.gzip, InvalidRate: fl.invalidRate, DuplicateRate: fl.duplicateRate,
 		Files: max(fl.files, 1),
 	}}
+	switch {
+	case fl.sessionsPerObject < 0:
+		return spec, fmt.Errorf("--sessions-per-object must be at least 1, got %d", fl.sessionsPerObject)
+	case fl.sessionsPerObject > 0:
+		// Many small objects: the shape is given, not a size.
+		if fl.files == 0 {
+			return spec, errors.New("--sessions-per-object needs --objects")
+		}
+		if fl.sizeSet {
+			return spec, errors.New("--sessions-per-object and --size both set the data set's size: give one")
+		}
+		spec.Gen.Sessions = fl.files * fl.sessionsPerObject
+	default:
+		size, err := config.ParseByteSize(fl.size)
+		if err != nil {
+			return benchDataSpec{}, fmt.Errorf("--size: %w", err)
+		}
+		if size < benchMinSize {
+			return benchDataSpec{}, fmt.Errorf("--size must be at least %s, got %s", config.ByteSize(benchMinSize).Decimal(), fl.size)
+		}
+		spec.Size = int64(size)
+	}
 	if err := spec.Gen.sampledata().Validate(); err != nil {
 		return spec, fmt.Errorf("invalid flags: %w", err)
 	}
@@ -73,6 +94,7 @@ type bench struct {
 	queue   string
 	scratch string
 	exe     string // this executable, which runs the reference
+	gap     time.Duration
 	seq     int
 }
 
@@ -93,7 +115,8 @@ func runBench(cmd *cobra.Command, cfg config.Config, fl benchFlags, spec benchDa
 		if s.Files > 0 {
 			s.Files *= 4
 		}
-		if scaled, err = prepareBenchData(scaledBenchDir(dir, s.Size, s.Gen.Gzip, fl.data != ""), s, log); err != nil {
+		s.Gen.Sessions *= 4 // set only with --sessions-per-object
+		if scaled, err = prepareBenchData(scaledBenchDir(dir, s, fl.data != ""), s, log); err != nil {
 			return err
 		}
 	}
@@ -103,7 +126,7 @@ func runBench(cmd *cobra.Command, cfg config.Config, fl benchFlags, spec benchDa
 		return err
 	}
 	defer os.RemoveAll(scratch)
-	b := &bench{log: log, scratch: scratch, queue: fmt.Sprintf("bench-%d-%d", os.Getpid(), time.Now().UnixNano())}
+	b := &bench{log: log, scratch: scratch, gap: cfg.Models.SessionGap, queue: fmt.Sprintf("bench-%d-%d", os.Getpid(), time.Now().UnixNano())}
 	if b.exe, err = os.Executable(); err != nil {
 		return fmt.Errorf("finding this executable, which runs the reference: %w", err)
 	}
@@ -138,13 +161,26 @@ func runBench(cmd *cobra.Command, cfg config.Config, fl benchFlags, spec benchDa
 		}
 		rep.Reference.Runs = append(rep.Reference.Runs, ref)
 		rep.Setup.DuckDB, rep.Setup.Threads = rr.DuckDB, rr.Threads
+		if err := b.emptyTables(ctx, fmt.Sprintf("pair-%d", pair)); err != nil {
+			return err
+		}
 		pipe, err := b.pipeline(ctx, data, pair)
 		if err != nil {
 			return err
 		}
 		rep.Pipeline.Runs = append(rep.Pipeline.Runs, pipe)
-		fmt.Fprintf(log, "bench: pair %d/%d: reference %.2f s, pipeline %.2f s (ratio %.2f; worker peak RSS %.0f MB)\n",
-			pair, fl.pairs, ref.WallS, pipe.WallS, pipe.WallS/ref.WallS, pipe.PeakRSSMB)
+		floor, err := runFloor(ctx, b.exe, b.warehouse(), filepath.Join(b.scratch, fmt.Sprintf("floor-%d.duckdb", pair)))
+		if err != nil {
+			return fmt.Errorf("floor %d: %w", pair, err)
+		}
+		rep.Floor = append(rep.Floor, floor)
+		again, err := b.pipeline(ctx, data, pair)
+		if err != nil {
+			return err
+		}
+		rep.Populated.Runs = append(rep.Populated.Runs, again)
+		fmt.Fprintf(log, "bench: pair %d/%d: reference %.2f s, pipeline %.2f s into a fresh warehouse (ratio %.2f; load %.2f s, floor %.2f s), %.2f s into the populated one (worker peak RSS %.0f MB)\n",
+			pair, fl.pairs, ref.WallS, pipe.WallS, pipe.WallS/ref.WallS, pipe.Steps.Load, floor.Seconds, again.WallS, max(pipe.PeakRSSMB, again.PeakRSSMB))
 	}
 	if fl.scaling {
 		if rep.Scaling, err = b.scaling(ctx, scaled, data, rep.Pipeline.Runs, fl.pairs); err != nil {
@@ -197,7 +233,7 @@ func (b *bench) connect(ctx context.Context, cfg *config.Config, setup *benchSet
 // scaling runs the pipeline pairs times on the 4× data set and compares
 // its median wall time with the base runs'.
 func (b *bench) scaling(ctx context.Context, scaled, base benchData, baseRuns []benchRun, pairs int) (*benchScaling, error) {
-	s := &benchScaling{Size: scaled.Manifest.Size, Dir: scaled.Dir, Expected: scaled.Manifest.Expected}
+	s := &benchScaling{Size: cmp.Or(scaled.Manifest.Size, scaled.Manifest.UncompressedBytes), Dir: scaled.Dir, Expected: scaled.Manifest.Expected}
 	for i := 1; i <= pairs; i++ {
 		run, err := b.pipeline(ctx, scaled, i)
 		if err != nil {
@@ -240,7 +276,7 @@ func (b *bench) startWorker(file string, cfg config.Config, bin string) error {
 		"CLICKSTREAM_STAGING_URI":             filepath.Join(b.scratch, "staging"),
 		"CLICKSTREAM_DEADLETTER_URI":          filepath.Join(b.scratch, "deadletter"),
 		"CLICKSTREAM_WAREHOUSE_KIND":          "duckdb",
-		"CLICKSTREAM_WAREHOUSE_DUCKDB_PATH":   filepath.Join(b.scratch, "warehouse.duckdb"),
+		"CLICKSTREAM_WAREHOUSE_DUCKDB_PATH":   b.warehouse(),
 		"CLICKSTREAM_PIPELINE_MODE":           "replace",
 		"CLICKSTREAM_PIPELINE_STAGING_FORMAT": cfg.Pipeline.StagingFormat,
 		"CLICKSTREAM_METRICS_ADDRESS":         "127.0.0.1:0",
@@ -269,29 +305,36 @@ func (b *bench) warmUp(ctx context.Context) (float64, error) {
 		return 0, fmt.Errorf("warm-up run: %w", err)
 	}
 	fmt.Fprintf(b.log, "bench: warm-up run took %.2f s\n", run.WallS)
-	// A replace replaces its own source's rows only: empty the tables, so
-	// that the measured runs start from none and hold the data set's rows.
-	rec, err := b.c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: fmt.Sprintf("%s-recreate", b.queue), TaskQueue: b.queue},
+	return run.WallS, nil
+}
+
+// warehouse is the worker's DuckDB file.
+func (b *bench) warehouse() string { return filepath.Join(b.scratch, "warehouse.duckdb") }
+
+// emptyTables recreates the warehouse's tables, so that the next run loads
+// into a fresh warehouse (a replace replaces its own source's rows only).
+func (b *bench) emptyTables(ctx context.Context, what string) error {
+	rec, err := b.c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: fmt.Sprintf("%s-recreate-%s", b.queue, what), TaskQueue: b.queue},
 		workflows.RecreateTablesWorkflow, activities.RecreateInput{})
 	if err == nil {
 		err = rec.Get(ctx, nil)
 	}
 	if err != nil {
-		return 0, fmt.Errorf("emptying the tables after the warm-up: %w", err)
+		return fmt.Errorf("emptying the tables before %s: %w", what, err)
 	}
-	return run.WallS, nil
+	return nil
 }
 
 // reference runs the reference once on data.
 func (b *bench) reference(ctx context.Context, data benchData, pair int) (benchRun, referenceRun, error) {
 	db := filepath.Join(b.scratch, fmt.Sprintf("reference-%d.duckdb", pair))
-	rr, err := runReference(ctx, b.exe, db, data.Files())
+	rr, err := runReference(ctx, b.exe, db, data.Inputs(), b.gap)
 	if err != nil {
 		return benchRun{}, rr, fmt.Errorf("reference run %d: %w", pair, err)
 	}
 	wall := rr.SQLSeconds
 	return benchRun{
-		Pair: pair, WallS: wall, ProcessS: rr.ProcessSeconds, CloseS: rr.CloseSeconds,
+		Pair: pair, WallS: wall, ProcessS: rr.ProcessSeconds, CloseS: rr.CloseSeconds, ModelsS: rr.ModelsSeconds,
 		MBPerS:    float64(data.Manifest.UncompressedBytes) / 1e6 / wall,
 		EventsPS:  float64(data.Manifest.Expected.EventsSeen) / wall,
 		PeakRSSMB: float64(rr.PeakRSSBytes) / 1e6,

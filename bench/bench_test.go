@@ -115,8 +115,25 @@ func TestBench(t *testing.T) {
 			t.Errorf("check %s failed: %s", c.Name, c.Says)
 		}
 	}
-	if len(rep.Targets) != 3 {
-		t.Errorf("targets %+v, want ratio, orchestration and peak RSS", rep.Targets)
+	if len(rep.Targets) != 5 {
+		t.Errorf("targets %+v, want ratio, populated, load/floor, orchestration and peak RSS", rep.Targets)
+	}
+	// A second run replaced the same data in the populated warehouse, and
+	// the floor wrote the fresh run's tables.
+	if len(rep.Populated.Runs) != 1 || len(rep.Floor) != 1 {
+		t.Fatalf("%d populated runs and %d floors, want 1 each", len(rep.Populated.Runs), len(rep.Floor))
+	}
+	if f := rep.Floor[0]; f.Seconds <= 0 || f.Seconds < f.CheckpointSeconds {
+		t.Errorf("floor %+v", f)
+	}
+	if want := s.Load / rep.Floor[0].Seconds; math.Abs(rep.LoadFloorRatio-want) > 1e-9*want {
+		t.Errorf("load/floor %v, want %v", rep.LoadFloorRatio, want)
+	}
+	if want := rep.Populated.Runs[0].WallS / run.WallS; math.Abs(rep.PopulatedRatio-want) > 1e-9*want {
+		t.Errorf("populated/fresh %v, want %v", rep.PopulatedRatio, want)
+	}
+	if ref.ModelsS <= 0 || ref.ModelsS >= ref.WallS {
+		t.Errorf("the reference's models took %v s of %v s", ref.ModelsS, ref.WallS)
 	}
 	if _, err := os.Stat(filepath.Join(dataDir, benchManifestName)); err != nil {
 		t.Errorf("no manifest beside the data set: %v", err)
@@ -138,7 +155,10 @@ func TestBenchFlagErrors(t *testing.T) {
 		{"size unit", []string{"--size", "5XB"}, `unknown unit "XB"`},
 		{"size too small", []string{"--size", "10kB"}, "--size must be at least 100.0 kB"},
 		{"no pairs", []string{"--pairs", "0"}, "--pairs must be at least 1, got 0"},
-		{"negative files", []string{"--files", "-2"}, "--files must be at least 1"},
+		{"negative objects", []string{"--objects", "-2"}, "--objects must be at least 1"},
+		{"sessions per object without objects", []string{"--sessions-per-object", "10"}, "--sessions-per-object needs --objects"},
+		{"sessions per object and size", []string{"--objects", "5", "--sessions-per-object", "10", "--size", "1MB"}, "give one"},
+		{"no days", []string{"--days", "0"}, "--days must be at least 1"},
 		{"bad rate", []string{"--invalid-rate", "2"}, "invalid-rate: must be between 0 and 1"},
 		{"pairs not a number", []string{"--pairs", "x"}, `invalid argument "x" for "--pairs"`},
 		{"unwritable data", []string{"--size", "200kB", "--data", filepath.Join(file, "bench")}, "--data " + filepath.Join(file, "bench")},

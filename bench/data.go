@@ -10,6 +10,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -87,6 +88,23 @@ func (d benchData) Files() []string {
 	return files
 }
 
+// Inputs are what the reference reads: one glob of the objects when it
+// matches exactly them (a list of thousands of small objects would not fit
+// a command line), else their paths.
+func (d benchData) Inputs() []string {
+	pattern := filepath.Join(d.Dir, "dt=*", "*.jsonl*")
+	matches, err := filepath.Glob(pattern)
+	files := d.Files()
+	if err == nil && len(matches) == len(files) {
+		slices.Sort(matches)
+		sorted := slices.Sorted(slices.Values(files))
+		if slices.Equal(matches, sorted) {
+			return []string{pattern}
+		}
+	}
+	return files
+}
+
 // benchDataSpec is the data set the flags ask for.
 type benchDataSpec struct {
 	Size  int64 // bytes of JSONL before compression
@@ -103,6 +121,9 @@ func (spec benchDataSpec) options() (benchGenOptions, error) {
 		o.Files = spec.Files
 	} else {
 		o.Files = max(benchMinFiles, int((spec.Size+benchObjectBytes-1)/benchObjectBytes))
+	}
+	if o.Sessions > 0 { // --sessions-per-object
+		return o, nil
 	}
 	sample := o
 	sample.Gzip = false
@@ -181,8 +202,13 @@ func prepareBenchData(dir string, spec benchDataSpec, log io.Writer) (benchData,
 	if opts.Gzip {
 		gz = ", gzipped"
 	}
-	fmt.Fprintf(log, "bench: generating %d sessions in %d objects (about %s of JSONL%s) into %s\n",
-		opts.Sessions, opts.Files, config.ByteSize(spec.Size).Decimal(), gz, dir)
+	if spec.Size > 0 {
+		fmt.Fprintf(log, "bench: generating %d sessions in %d objects (about %s of JSONL%s) into %s\n",
+			opts.Sessions, opts.Files, config.ByteSize(spec.Size).Decimal(), gz, dir)
+	} else {
+		fmt.Fprintf(log, "bench: generating %d sessions in %d objects (%d each%s) into %s\n",
+			opts.Sessions, opts.Files, opts.Sessions/opts.Files, gz, dir)
+	}
 	start := time.Now()
 	sum, err := sampledata.Generate(abs, opts.sampledata())
 	if err != nil {
@@ -323,19 +349,25 @@ func benchSizeLabel(n int64) string {
 	return fmt.Sprint(n)
 }
 
-// defaultBenchDir is where a data set of that size lives unless --data says.
-func defaultBenchDir(size int64, gz bool) string {
-	name := benchSizeLabel(size)
-	if gz {
+// defaultBenchDir is where a data set of that shape lives unless --data says.
+func defaultBenchDir(spec benchDataSpec) string {
+	name := benchSizeLabel(spec.Size)
+	if spec.Gen.Sessions > 0 {
+		name = fmt.Sprintf("objects-%d-x-%d", spec.Files, spec.Gen.Sessions/spec.Files)
+	}
+	if spec.Gen.Days != 3 {
+		name += fmt.Sprintf("-%ddays", spec.Gen.Days)
+	}
+	if spec.Gen.Gzip {
 		name += "-gzip"
 	}
 	return filepath.Join("data", "bench", name)
 }
 
 // scaledBenchDir is the folder of the 4× data set of --scaling.
-func scaledBenchDir(dir string, size int64, gz bool, explicit bool) string {
+func scaledBenchDir(dir string, spec benchDataSpec, explicit bool) string {
 	if !explicit {
-		return defaultBenchDir(size, gz)
+		return defaultBenchDir(spec)
 	}
 	return strings.TrimRight(dir, string(filepath.Separator)) + "-x4"
 }

@@ -75,6 +75,7 @@ while transforming <= 300 MB, and with --scaling time at 4x the input <= 4.2x. M
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			fl.sizeSet = cmd.Flags().Changed("size")
 			spec, err := fl.spec()
 			if err != nil {
 				return err
@@ -86,7 +87,7 @@ while transforming <= 300 MB, and with --scaling time at 4x the input <= 4.2x. M
 			}
 			dir := fl.data
 			if dir == "" {
-				dir = defaultBenchDir(spec.Size, spec.Gen.Gzip)
+				dir = defaultBenchDir(spec)
 			}
 			return runBench(cmd, cfg, fl, spec, dir)
 		},
@@ -96,11 +97,15 @@ while transforming <= 300 MB, and with --scaling time at 4x the input <= 4.2x. M
 	})
 	cmd.CompletionOptions.DisableDefaultCmd = true
 	cmd.PersistentFlags().StringVar(&fl.config, "config", "", "config file (default: ./clickstream.yaml if present)")
-	cmd.AddCommand(newReferenceCmd())
+	cmd.AddCommand(newReferenceCmd(), newFloorCmd())
 	f := cmd.Flags()
 	f.StringVar(&fl.size, "size", "500MB", "about how much JSONL (before compression) the data set holds, e.g. 200MB, 1GiB")
 	f.BoolVar(&fl.gzip, "gzip", false, "gzip the objects (the same sessions as without)")
-	f.IntVar(&fl.files, "files", 0, "number of objects (default: one per 64 MB, at least 8)")
+	f.IntVar(&fl.files, "objects", 0, "number of objects (default: one per 64 MB, at least 8)")
+	f.IntVar(&fl.files, "files", 0, "the same as --objects")
+	f.MarkDeprecated("files", "use --objects")
+	f.IntVar(&fl.sessionsPerObject, "sessions-per-object", 0, "with --objects, the data set's size instead of --size: many small objects, e.g. --objects 20000 --sessions-per-object 10")
+	f.IntVar(&fl.days, "days", 3, "dt= days the sessions are spread over")
 	f.StringVar(&fl.data, "data", "", "folder of the data set (default data/bench/<size>[-gzip])")
 	f.IntVar(&fl.pairs, "pairs", 3, "reference and pipeline runs, alternately, at least 1 of each")
 	f.BoolVar(&fl.json, "json", false, "print the figures as one JSON object")

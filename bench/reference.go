@@ -17,14 +17,18 @@ import (
 
 	"github.com/clickstream-platform/clickstream/clickstream"
 	"github.com/clickstream-platform/clickstream/harness"
+	"github.com/clickstream-platform/clickstream/models"
 	"github.com/clickstream-platform/clickstream/warehouse"
+	whduckdb "github.com/clickstream-platform/clickstream/warehouse/duckdb"
 )
 
 // referenceResult is what `bench reference` prints: one JSON object.
 type referenceResult struct {
 	// SQLSeconds is from opening the fresh database to the commit of the
-	// transaction that created the five tables.
+	// transaction that created the five tables and the derived ones.
 	SQLSeconds float64 `json:"sql_s"`
+	// ModelsSeconds is the part of SQLSeconds deriving the models' tables.
+	ModelsSeconds float64 `json:"models_s"`
 	// CloseSeconds is closing the database after the commit (its checkpoint).
 	CloseSeconds float64          `json:"close_s"`
 	Rows         map[string]int64 `json:"rows"`
@@ -39,6 +43,7 @@ type referenceResult struct {
 // transform of the files into the five tables.
 func newReferenceCmd() *cobra.Command {
 	var db string
+	var gap time.Duration
 	cmd := &cobra.Command{
 		Use:    "reference --db FILE INPUT...",
 		Short:  "DuckDB's own SQL transform of the inputs, for the bench",
@@ -48,7 +53,7 @@ func newReferenceCmd() *cobra.Command {
 			if db == "" {
 				return errors.New("--db is required")
 			}
-			res, err := runReferenceSQL(cmd.Context(), db, files)
+			res, err := runReferenceSQL(cmd.Context(), db, files, gap)
 			if err != nil {
 				return err
 			}
@@ -56,11 +61,12 @@ func newReferenceCmd() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&db, "db", "", "DuckDB file to create (must not exist)")
+	cmd.Flags().DurationVar(&gap, "session-gap", models.DefaultGap, "inactivity that ends a user session (models.session_gap)")
 	return cmd
 }
 
 // runReferenceSQL creates db and fills its five tables from files.
-func runReferenceSQL(ctx context.Context, db string, files []string) (referenceResult, error) {
+func runReferenceSQL(ctx context.Context, db string, files []string, gap time.Duration) (referenceResult, error) {
 	var res referenceResult
 	if _, err := os.Stat(db); err == nil {
 		return res, fmt.Errorf("--db %s exists: the reference starts from a fresh database", db)
@@ -92,6 +98,16 @@ func runReferenceSQL(ctx context.Context, db string, files []string) (referenceR
 			return res, fmt.Errorf("running %s: %w", firstLine(stmt), err)
 		}
 	}
+	// The pipeline derives user sessions and reports too: so does the
+	// reference, with the same SQL (a rebuild, without the data tests).
+	models := time.Now()
+	for _, stmt := range whduckdb.RebuildModelsSQL(gap) {
+		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+			tx.Rollback()
+			return res, fmt.Errorf("running %s: %w", firstLine(stmt), err)
+		}
+	}
+	res.ModelsSeconds = time.Since(models).Seconds()
 	if err := tx.Commit(); err != nil {
 		return res, fmt.Errorf("committing: %w", err)
 	}
@@ -204,9 +220,9 @@ type referenceRun struct {
 }
 
 // runReference runs `exe reference` on files into a fresh db.
-func runReference(ctx context.Context, exe, db string, files []string) (referenceRun, error) {
+func runReference(ctx context.Context, exe, db string, files []string, gap time.Duration) (referenceRun, error) {
 	var run referenceRun
-	cmd := exec.CommandContext(ctx, exe, append([]string{"reference", "--db", db, "--"}, files...)...)
+	cmd := exec.CommandContext(ctx, exe, append([]string{"reference", "--db", db, "--session-gap", gap.String(), "--"}, files...)...)
 	cmd.Env = os.Environ()
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr

@@ -66,10 +66,12 @@ func (lr *lineReader) next() (line, error) {
 			return line{text: text, size: int64(len(text))}, nil
 		}
 		if lr.eof {
+			// After a failed read the text since the last '\n' is a line
+			// cut short, not the object's last line.
+			if lr.err != nil {
+				return line{}, lr.err
+			}
 			if lr.lo == lr.hi {
-				if lr.err != nil {
-					return line{}, lr.err
-				}
 				return line{}, io.EOF
 			}
 			text := lr.buf[lr.lo:lr.hi]

@@ -150,6 +150,22 @@ func TestSourceReadErrorIsNotCorruption(t *testing.T) {
 	}
 }
 
+// TestReadErrorMidLine: a source failing in the middle of a line fails the
+// read there; the text since the last newline is a line cut short, never a
+// line of its own (which would be dead-lettered, or committed with a part).
+func TestReadErrorMidLine(t *testing.T) {
+	boom := errors.New("connection reset")
+	full := sessionWith(pageView) + "\n"
+	r := io.MultiReader(strings.NewReader(full+full[:len(full)/2]), iotest.ErrReader(boom))
+	res := transformOpts(t, r, clickstream.Options{})
+	if !errors.Is(res.err, boom) {
+		t.Fatalf("err = %v, want the source's error", res.err)
+	}
+	if res.counts.Lines != 1 || len(res.dead) != 0 {
+		t.Fatalf("%d lines counted and %d dead-lettered, want the whole line only and no reject", res.counts.Lines, len(res.dead))
+	}
+}
+
 // hugeLine streams a session line whose user_agent is n bytes long, without
 // ever holding it in memory.
 func hugeLine(n int64) io.Reader {

@@ -91,6 +91,8 @@ type Transformer struct {
 	obj   []byte // the object name as a JSON string
 	// rejects counts the rejections since the last TakeRejects.
 	rejects Rejects
+	// part says a part is begun and not yet ended.
+	part bool
 }
 
 const (
@@ -259,15 +261,52 @@ func (t *Transformer) Transform(ctx context.Context, r io.Reader, object string,
 // call writes one complete file to each table output that gets rows and
 // nothing to the others, so every part needs outputs of its own.
 func (t *Transformer) TransformPart(ctx context.Context, o *ObjectReader, out Outputs, maxBytes int64) (Counts, error) {
-	var c Counts
 	if o.done {
-		return c, nil
+		return Counts{}, nil
+	}
+	if err := t.BeginPart(out); err != nil {
+		return Counts{}, fmt.Errorf("transform %s: %w", o.name, err)
+	}
+	c, err := t.ReadPart(ctx, o, maxBytes)
+	if err != nil {
+		t.part = false
+		return c, err
+	}
+	return c, t.EndPart()
+}
+
+// BeginPart starts a part written to out, which ReadPart then fills from one
+// object or several in turn, and EndPart completes. A part that spans many
+// small objects keeps the staged files per table few: one per part, not one
+// per object. Outputs are as for TransformPart.
+func (t *Transformer) BeginPart(out Outputs) error {
+	if t.part {
+		return errors.New("a part is already begun")
 	}
 	t.outs = [nOut]io.Writer{out.Visits, out.Sessions, out.Pageviews, out.Addtocarts, out.Purchases, out.DeadLetter, out.GA4Events}
 	for i, w := range t.outs {
 		if w == nil && (i != outGA4Events || t.ga4 != nil) {
-			return c, fmt.Errorf("transform %s: output %d is nil", o.name, i)
+			return fmt.Errorf("output %d is nil", i)
 		}
+	}
+	if t.pq != nil {
+		t.pq.start(&t.outs, "", t.opts.RunID)
+	}
+	t.part = true
+	return nil
+}
+
+// ReadPart transforms the lines of o from its cursor on into the part begun,
+// until at least maxBytes of content have been read or the object ends. It
+// returns o's counts for the lines read. After an error the part is lost:
+// abandon its outputs.
+func (t *Transformer) ReadPart(ctx context.Context, o *ObjectReader, maxBytes int64) (Counts, error) {
+	var c Counts
+	if !t.part {
+		return c, fmt.Errorf("transform %s: no part begun", o.name)
+	}
+	if o.done {
+		return c, nil
 	}
 	if t.ga4 != nil {
 		c.Format = GA4Input
@@ -275,7 +314,7 @@ func (t *Transformer) TransformPart(ctx context.Context, o *ObjectReader, out Ou
 	t.obj = appendJSONString(t.obj[:0], []byte(o.name))
 	t.w.setSource(o.name, t.opts.RunID)
 	if t.pq != nil {
-		t.pq.start(&t.outs, o.name, t.opts.RunID)
+		t.pq.object = o.name
 	}
 	lr := o.lr
 	start := o.cur.Offset
@@ -287,6 +326,7 @@ func (t *Transformer) TransformPart(ctx context.Context, o *ObjectReader, out Ou
 			break
 		}
 		if err != nil {
+			t.part = false
 			return c, errors.Join(t.readError(o.name, o.cur.Line+1, o.src, err), t.flush(true))
 		}
 		lineNo := o.cur.Line + 1
@@ -301,17 +341,28 @@ func (t *Transformer) TransformPart(ctx context.Context, o *ObjectReader, out Ou
 		o.cur = Cursor{Line: lineNo, Offset: base + lr.consumed}
 		if lineNo%1024 == 0 {
 			if err := ctx.Err(); err != nil {
+				t.part = false
 				return c, err
 			}
 		}
 		if err := t.flush(false); err != nil {
+			t.part = false
 			return c, fmt.Errorf("transform %s: writing output: %w", o.name, err)
 		}
 	}
-	if err := t.flush(true); err != nil {
-		return c, fmt.Errorf("transform %s: writing output: %w", o.name, err)
-	}
 	return c, nil
+}
+
+// EndPart writes out what the part holds and completes its files.
+func (t *Transformer) EndPart() error {
+	if !t.part {
+		return errors.New("transform: no part begun")
+	}
+	t.part = false
+	if err := t.flush(true); err != nil {
+		return fmt.Errorf("transform: writing output: %w", err)
+	}
+	return nil
 }
 
 // readErrs remembers the underlying reader's error, so a failure of the

@@ -205,3 +205,57 @@ func TestTransformFailedPartLeavesNoTrace(t *testing.T) {
 		t.Error("the files differ from an uninterrupted transform's")
 	}
 }
+
+// TestSmallObjectsShareParts: a part reads on from one object into the next,
+// so many small objects make one staged file per table and part, not per
+// object; each object's counts still add up and are its own.
+func TestSmallObjectsShareParts(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "src")
+	sum, err := sampledata.Generate(dir, sampledata.Options{Files: 40, Sessions: 400, Days: 2, Seed: 3, InvalidRate: 0.1, DuplicateRate: 0.1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := blob.NewLocal(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := src.List(context.Background(), "", "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, format := range []clickstream.Format{clickstream.NDJSON, clickstream.Parquet} {
+		t.Run(string(format), func(t *testing.T) {
+			area, _ := newArea(t)
+			batch := staging.Batch{RunID: "run-1", BatchID: "b", Source: src, Objects: page.Objects, Format: format, PartBytes: sum.Bytes / 3}
+			var parts int
+			m, err := area.Transform(context.Background(), batch, staging.Checkpoint{}, func(staging.Checkpoint) error { parts++; return nil })
+			if err != nil {
+				t.Fatal(err)
+			}
+			if parts < 3 || parts > 4 {
+				t.Fatalf("%d parts for %d bytes in parts of %d, want 3 or 4", parts, sum.Bytes, batch.PartBytes)
+			}
+			for table, names := range m.Files {
+				if len(names) > parts {
+					t.Errorf("%s: %d staged files for %d parts", table, len(names), parts)
+				}
+			}
+			if len(m.Objects) != len(page.Objects) {
+				t.Fatalf("%d objects in the manifest, want %d", len(m.Objects), len(page.Objects))
+			}
+			var total clickstream.Counts
+			for i, om := range m.Objects {
+				if om.Name != page.Objects[i].Name || om.Parts < 1 {
+					t.Fatalf("object %d: %s in %d parts, want %s in at least one", i, om.Name, om.Parts, page.Objects[i].Name)
+				}
+				if want := sum.Objects[i].Expected; om.Counts.Lines != want.Lines || om.Counts.EventsSeen != want.EventsSeen {
+					t.Errorf("%s: %d lines and %d events, want %d and %d", om.Name, om.Counts.Lines, om.Counts.EventsSeen, want.Lines, want.EventsSeen)
+				}
+				total.Add(om.Counts)
+			}
+			if total != m.Counts || m.Counts.Lines != sum.Expected.Lines {
+				t.Errorf("objects' counts sum to %+v, batch %+v, generated %d lines", total, m.Counts, sum.Expected.Lines)
+			}
+		})
+	}
+}

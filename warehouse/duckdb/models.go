@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/clickstream-platform/clickstream/clickstream"
 	"github.com/clickstream-platform/clickstream/models"
@@ -197,4 +198,20 @@ FROM %s WHERE %s GROUP BY user_id, source_object`, d.ident(models.ChangesSchema(
 		return fmt.Errorf("recording the changes for the models: %w", err)
 	}
 	return nil
+}
+
+// RebuildModelsSQL creates the derived tables in the default schemas and
+// fills them from the warehouse tables there, as a rebuild by BuildModels
+// does, without its data tests: the bench's reference runs it, so that DuckDB's
+// own SQL derives what the pipeline derives.
+func RebuildModelsSQL(gap time.Duration) []string {
+	d := &Warehouse{lake: warehouse.DefaultLakeDataset, dw: warehouse.DefaultDWDataset}
+	var out []string
+	for _, t := range models.Tables() {
+		out = append(out, CreateTableSQL(d.schemaOf(t), t))
+	}
+	for _, s := range models.Rebuild(dialect{d}, gap) {
+		out = append(out, s.SQL)
+	}
+	return out
 }

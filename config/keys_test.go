@@ -44,7 +44,7 @@ func TestDefaultIsValid(t *testing.T) {
 			LakeDataset: "clickstream_lake", DWDataset: "clickstream_dw"},
 		Temporal: Temporal{Address: "127.0.0.1:7233", Namespace: "default", TaskQueue: "clickstream",
 			DevDBFile: "data/temporal.db", DevUIPort: 8233},
-		Pipeline:  Pipeline{Mode: "replace", BatchObjects: 64, BatchBytes: 64 * MiB, Window: 4, PageSize: 1000, PagesPerRun: 20, StagingFormat: "parquet"},
+		Pipeline:  Pipeline{Mode: "replace", BatchObjects: 256, BatchBytes: 64 * MiB, Window: 4, PageSize: 1000, PagesPerRun: 20, StagingFormat: "parquet"},
 		Transform: Transform{PartBytes: 64 * MiB, MaxLineBytes: 16 * MiB},
 		Quality:   Quality{MaxRejectedLines: 0.10, MaxRejectedEvents: 0.10, MinVolumeRatio: 0.2},
 		Models:    Models{SessionGap: 30 * time.Minute},

@@ -150,6 +150,17 @@ func Unbuilt(d Dialect) string {
 		d.Table(UserSessions), d.Table(clickstream.PageviewsTable), d.Table(clickstream.AddtocartsTable), d.Table(clickstream.PurchasesTable))
 }
 
+// RebuildInstead is true when a run's build should rebuild rather than
+// build incrementally: the models were never built (Unbuilt), or the run's
+// pending changes name more than half the objects the derived tables hold,
+// as a replace of the whole source does. Both builds give the same tables;
+// an incremental build of most of the data costs more than a rebuild (it
+// finds, removes and cuts again what a rebuild just writes).
+func RebuildInstead(d Dialect, runID string) string {
+	return fmt.Sprintf("SELECT (%s) OR (SELECT COUNT(DISTINCT source_object) FROM %s WHERE %s) * 2 > (SELECT COUNT(*) FROM %s)",
+		Unbuilt(d), d.Table(ChangesTable), pendingSQL(d, runID), d.Table(SessionsPerObject))
+}
+
 // Done removes the changes Incremental rebuilt for: the statement that ends
 // a run's models step, once its data tests pass.
 func Done(d Dialect, runID string) Statement {

@@ -114,11 +114,11 @@ const keysVar = "clickstream_keys"
 // the changes pending.
 //
 // A run's build first reads, in one query, the changes pending
-// (models.PendingCount) and whether the models were ever built on the
-// warehouse's data (models.Unbuilt): with no change it runs nothing more
-// (nothing to rebuild or test); never built, it rebuilds (models.Rebuild),
-// since an incremental build would derive from the changed users' events
-// only; otherwise it builds incrementally (models.Incremental), with the
+// (models.PendingCount) and whether to rebuild (models.RebuildInstead):
+// with no change it runs nothing more (nothing to rebuild or test); never
+// built, it rebuilds (models.Rebuild), since an incremental build would
+// derive from the changed users' events only, and so it does when the
+// changes name most objects; otherwise it builds incrementally (models.Incremental), with the
 // bounds its statements filter the partitioning columns by as script
 // variables (see [Warehouse], Models). req.Rebuild rebuilds.
 //
@@ -207,18 +207,18 @@ func (b *Warehouse) ensureModelTables(ctx context.Context) error {
 }
 
 // pendingChanges reads, in one query, the changes a run's build would
-// rebuild for and whether the models were never built.
+// rebuild for and whether to rebuild instead (models.RebuildInstead).
 func (b *Warehouse) pendingChanges(ctx context.Context, x dialect, runID string) (int64, bool, error) {
 	type row struct {
 		Changes int64 `bigquery:"changes"`
-		Unbuilt bool  `bigquery:"unbuilt"`
+		Rebuild bool  `bigquery:"rebuild"`
 	}
 	var r row
-	sql := fmt.Sprintf("SELECT (%s) AS changes, (%s) AS unbuilt", models.PendingCount(x, runID), models.Unbuilt(x))
+	sql := fmt.Sprintf("SELECT (%s) AS changes, (%s) AS rebuild", models.PendingCount(x, runID), models.RebuildInstead(x, runID))
 	if err := readRows(ctx, b, sql, nil, func(got row) { r = got }); err != nil {
 		return 0, false, fmt.Errorf("reading the changes pending: %w", err)
 	}
-	return r.Changes, r.Unbuilt, nil
+	return r.Changes, r.Rebuild, nil
 }
 
 // countModels reads the derived tables' row counts into rows.

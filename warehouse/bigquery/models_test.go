@@ -19,8 +19,8 @@ import (
 func modelsFake(t *testing.T, changes int64, unbuilt bool) *fakeBigQuery {
 	f := newFakeBigQuery(t)
 	f.answer = func(sql string) ([]string, [][]any) {
-		if strings.Contains(sql, "AS unbuilt") {
-			return []string{"changes", "unbuilt"}, [][]any{{changes, unbuilt}}
+		if strings.Contains(sql, "AS rebuild") {
+			return []string{"changes", "rebuild"}, [][]any{{changes, unbuilt}}
 		}
 		var rows [][]any
 		for i, tbl := range models.Tables() {

@@ -115,10 +115,12 @@ func modelPrints(tb testing.TB, d *duckdb.Warehouse) map[string]string {
 // TestModelsIncrementalEqualRebuild: days generated with sessions
 // duplicated across days, loaded by merges and slice replaces in random
 // orders with re-deliveries: after every run the incremental models equal
-// a rebuild from scratch of the same warehouse.
+// a rebuild from scratch of the same warehouse. Days are a sixth of the
+// objects each, so that most builds are incremental (a run changing most
+// objects rebuilds).
 func TestModelsIncrementalEqualRebuild(t *testing.T) {
 	dir := t.TempDir()
-	opts := sampledata.Options{Files: 6, Sessions: 900, Days: 3, Seed: 41, InvalidRate: 0.02, DuplicateRate: 0.3}
+	opts := sampledata.Options{Files: 12, Sessions: 900, Days: 6, Seed: 41, InvalidRate: 0.02, DuplicateRate: 0.3}
 	v1, _ := stageDays(t, dir, opts, 1, nil)
 	v2, _ := stageDays(t, dir, opts, 2, func(line int) bool { return line%4 != 1 })
 	var days []string
@@ -134,6 +136,12 @@ func TestModelsIncrementalEqualRebuild(t *testing.T) {
 		t.Run(fmt.Sprint("seed=", seed), func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(seed, 16))
 			inc, full := openTemp(t), openTemp(t)
+			incremental := 0
+			defer func() {
+				if !t.Failed() && incremental < 4 {
+					t.Errorf("%d of 8 builds were incremental, want at least 4", incremental)
+				}
+			}()
 			for step := range 8 {
 				day := days[rng.IntN(len(days))]
 				objs, version := v1[day], 1
@@ -148,7 +156,9 @@ func TestModelsIncrementalEqualRebuild(t *testing.T) {
 				for _, d := range []*duckdb.Warehouse{inc, full} {
 					loadObjects(t, d, mode, slice, objs...)
 				}
-				buildModels(t, inc, false)
+				if !buildModels(t, inc, false).Rebuilt {
+					incremental++
+				}
 				buildModels(t, full, true)
 				if got, want := modelPrints(t, inc), modelPrints(t, full); !maps.Equal(got, want) {
 					for name := range want {
@@ -160,6 +170,40 @@ func TestModelsIncrementalEqualRebuild(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestModelsRebuildWhenMostChanged: a run whose changes name most of the
+// objects rebuilds, one changing a day of several builds incrementally.
+func TestModelsRebuildWhenMostChanged(t *testing.T) {
+	dir := t.TempDir()
+	byDay, _ := stageDays(t, dir, sampledata.Options{Files: 8, Sessions: 800, Days: 4, Seed: 5}, 1, nil)
+	var all []object
+	var days []string
+	for day, objs := range byDay {
+		days = append(days, day)
+		all = append(all, objs...)
+	}
+	sortDays(days)
+	d := openTemp(t)
+	loadObjects(t, d, warehouse.Replace, warehouse.Slice{Prefixes: []string{"src/"}}, all...)
+	if res := buildModels(t, d, false); !res.Rebuilt {
+		t.Fatalf("first build %+v, want a rebuild (never built)", res)
+	}
+	loadObjects(t, d, warehouse.Replace, warehouse.Slice{Prefixes: []string{"src/"}}, all...)
+	if res := buildModels(t, d, false); !res.Rebuilt || res.Changes == 0 {
+		t.Errorf("build after replacing every object %+v, want a rebuild of its changes", res)
+	}
+	day := byDay[days[1]]
+	for i := range day {
+		day[i].gen = 2
+	}
+	loadObjects(t, d, warehouse.Merge, warehouse.Slice{}, day...)
+	if res := buildModels(t, d, false); res.Rebuilt || res.Changes == 0 {
+		t.Errorf("build after a day's merge %+v, want an incremental build", res)
+	}
+	if n := query(t, d, "SELECT count(*) FROM clickstream_lake.model_changes")[0][0]; n != int64(0) {
+		t.Errorf("%v changes left after the builds", n)
 	}
 }
 

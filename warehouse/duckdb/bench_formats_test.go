@@ -2,6 +2,8 @@ package duckdb_test
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +14,7 @@ import (
 	"github.com/clickstream-platform/clickstream/warehouse"
 	"github.com/clickstream-platform/clickstream/warehouse/duckdb"
 	"github.com/clickstream-platform/clickstream/warehouse/warehousetest"
+	_ "github.com/duckdb/duckdb-go/v2"
 )
 
 // benchSet is one format's staged files of every table.
@@ -112,4 +115,108 @@ func BenchmarkLoadFormats(b *testing.B) {
 			})
 		}
 	}
+}
+
+// BenchmarkLoadFloor sets each format's fresh load against the engine's
+// floor: DuckDB writing the same tables (the rows a fresh load of the set
+// leaves) into a new file from an in-memory copy of them, CREATE TABLE AS,
+// in one transaction whose commit checkpoints, the file's close included.
+// What the load spends above it is reading the staged files, checking them,
+// picking one row per key and the load's own bookkeeping; the last it
+// measures apart as fixed-ms, the same loads given no files (each still
+// opens the file, checks the tables, and commits and closes). Each
+// iteration runs the three, the first rotating, and it reports their
+// milliseconds and load/floor.
+//
+//	go test ./warehouse/duckdb -run '^$' -bench LoadFloor -benchtime 5x
+func BenchmarkLoadFloor(b *testing.B) {
+	ctx := context.Background()
+	for _, set := range benchSets(b) {
+		files := func(table string) []string { return set.files[table] }
+		b.Run(set.name, func(b *testing.B) {
+			ref := openTemp(b)
+			loadAll(b, ref, warehouse.Replace, files)
+			loadInto := func(files func(string) []string) time.Duration {
+				d := openTemp(b)
+				if err := d.EnsureTables(ctx); err != nil {
+					b.Fatal(err)
+				}
+				start := time.Now()
+				for _, t := range clickstream.Tables() {
+					req := warehouse.LoadRequest{Table: t.Name, Files: files(t.Name), Mode: warehouse.Replace, Slice: warehousetest.SliceFor(warehouse.Replace)}
+					if _, err := d.Load(ctx, req); err != nil {
+						b.Fatal(err)
+					}
+				}
+				return time.Since(start)
+			}
+			var load, floor, fixed time.Duration
+			for i := range b.N {
+				for j := range 3 {
+					switch (i + j) % 3 {
+					case 0:
+						load += loadInto(files)
+					case 1:
+						floor += writeFloor(b, ref)
+					case 2:
+						fixed += loadInto(func(string) []string { return nil })
+					}
+				}
+			}
+			b.ReportMetric(load.Seconds()*1000/float64(b.N), "load-ms")
+			b.ReportMetric(floor.Seconds()*1000/float64(b.N), "floor-ms")
+			b.ReportMetric(fixed.Seconds()*1000/float64(b.N), "fixed-ms")
+			b.ReportMetric(load.Seconds()/floor.Seconds(), "load/floor")
+		})
+	}
+}
+
+// writeFloor copies ref's tables into memory, then times writing them into
+// a new file (see BenchmarkLoadFloor).
+func writeFloor(tb testing.TB, ref *duckdb.Warehouse) time.Duration {
+	tb.Helper()
+	ctx := context.Background()
+	db, err := sql.Open("duckdb", filepath.Join(tb.TempDir(), "floor.duckdb"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer db.Close()
+	c, err := db.Conn(ctx)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	exec := func(q string) {
+		tb.Helper()
+		if _, err := c.ExecContext(ctx, q); err != nil {
+			tb.Fatalf("%s: %v", q, err)
+		}
+	}
+	// As the load's connections do (see initConn): the commit writes the
+	// rows once, into the file, rather than into the WAL first.
+	exec("SET checkpoint_threshold = '1MB'")
+	exec("ATTACH ':memory:' AS mem")
+	exec("ATTACH " + sqlString(ref.Path()) + " AS src (READ_ONLY)")
+	var tables []string
+	for _, t := range clickstream.Tables() {
+		name := ref.TableName(t.Name)
+		tables = append(tables, name)
+		exec(fmt.Sprintf("CREATE TABLE mem.%s AS SELECT * FROM src.%s", t.Name, name))
+	}
+	exec("DETACH src")
+	start := time.Now()
+	exec("BEGIN")
+	for _, s := range []string{warehouse.DefaultLakeDataset, warehouse.DefaultDWDataset} {
+		exec("CREATE SCHEMA " + s)
+	}
+	for i, t := range clickstream.Tables() {
+		exec(fmt.Sprintf("CREATE TABLE %s AS SELECT * FROM mem.%s", tables[i], t.Name))
+	}
+	exec("COMMIT")
+	if err := c.Close(); err != nil {
+		tb.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		tb.Fatal(err)
+	}
+	return time.Since(start)
 }

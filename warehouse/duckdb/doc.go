@@ -65,15 +65,21 @@
 //     schema checked once. A file that differs is an error wrapping
 //     warehouse.ErrSchema naming it and the column: read_parquet itself
 //     would cast a column of another type silently.
-//  2. the narrow columns: per key, the position of the row to keep, as
+//  2. the narrow columns, once the rows the load replaces are gone. Into a
+//     table that holds rows: per key, the position of the row to keep, as
 //     file_index << 40 | file_row_number, by arg_min over
-//     (source_object, source_line, position), into a temporary table;
-//     its sum of rows and its count are Staged and Distinct. The REQUIRED
-//     columns that a file marks optional (a writer may) are counted null in
-//     the same pass; a null is an error naming the file and column of the
-//     first such row, as for NDJSON.
-//  3. the rows whose position was kept are inserted (Merge: the supersede
-//     step and the anti-join as above, on the kept rows' lineage).
+//     (source_object, source_line, position), into a temporary table; its
+//     sum of rows and its count are Staged and Distinct. Into a table that
+//     holds none (a first load, a replace of all it held): only the keys
+//     staged more than once, each with the position kept, since most keys
+//     are staged once. The REQUIRED columns that a file marks optional (a
+//     writer may) are counted null; a null is an error naming the file and
+//     column of the first such row, as for NDJSON.
+//  3. the rows are read whole once and inserted: into a table holding rows,
+//     those whose position was kept (Merge: the supersede step and the
+//     anti-join as above, on the kept rows' lineage); into an empty one,
+//     every row but the other copies of the duplicated keys, and the rows
+//     inserted are Distinct.
 //
 // For the Parquet load DuckDB's external file cache is off (it holds every
 // file read until the query ends, which for thousands of small files is

@@ -66,6 +66,7 @@ type Warehouse struct {
 
 	mu     sync.Mutex // held for the whole of an operation
 	closed bool
+	want   map[string][]column // wantColumns by table, under mu
 }
 
 var _ warehouse.Warehouse = (*Warehouse)(nil)
@@ -147,10 +148,8 @@ func (d *Warehouse) Close() error {
 func (d *Warehouse) EnsureTables(ctx context.Context) error {
 	err := d.do(ctx, true, func(ctx context.Context, c *sql.Conn) error {
 		return inTx(ctx, c, func(tx *sql.Tx) error {
-			for _, t := range append(append(clickstream.Tables(), ledger()), modelTables()...) {
-				if err := d.ensureTable(ctx, tx, t); err != nil {
-					return err
-				}
+			if err := d.ensureTables(ctx, tx, append(append(clickstream.Tables(), ledger()), modelTables()...)...); err != nil {
+				return err
 			}
 			return d.ensureRunsTable(ctx, tx)
 		})
@@ -392,30 +391,88 @@ func (d *Warehouse) createSchema(ctx context.Context, q queryer, t clickstream.T
 	return nil
 }
 
-// ensureTable creates t if it is missing, or checks its columns.
-func (d *Warehouse) ensureTable(ctx context.Context, q queryer, t clickstream.Table) error {
-	have, err := tableColumns(ctx, q, d.schemaOf(t), t.Name)
+// ensureTables creates each of tables that is missing, or checks its
+// columns. The columns of all of them are read in one query: a load
+// ensures four tables, and one catalog query for each took a good part of
+// a small load's time.
+func (d *Warehouse) ensureTables(ctx context.Context, q queryer, tables ...clickstream.Table) error {
+	have, err := d.catalogColumns(ctx, q, tables)
 	if err != nil {
-		return fmt.Errorf("reading the columns of %s: %w", d.TableName(t.Name), err)
+		return fmt.Errorf("reading the columns of the tables: %w", err)
 	}
-	if len(have) == 0 {
-		if err := d.createSchema(ctx, q, t); err != nil {
-			return err
+	done := make(map[string]bool, len(tables))
+	for _, t := range tables {
+		name := d.TableName(t.Name)
+		if done[name] {
+			continue
 		}
-		if _, err := q.ExecContext(ctx, CreateTableSQL(d.schemaOf(t), t)); err != nil {
-			return fmt.Errorf("creating %s: %w", d.TableName(t.Name), err)
+		done[name] = true
+		cols := have[name]
+		if len(cols) == 0 {
+			if err := d.createSchema(ctx, q, t); err != nil {
+				return err
+			}
+			if _, err := q.ExecContext(ctx, CreateTableSQL(d.schemaOf(t), t)); err != nil {
+				return fmt.Errorf("creating %s: %w", name, err)
+			}
+			continue
 		}
-		return nil
-	}
-	want, err := wantColumns(ctx, q, t)
-	if err != nil {
-		return fmt.Errorf("checking %s: %w", d.TableName(t.Name), err)
-	}
-	if diff := diffColumns(have, want); diff != "" {
-		return fmt.Errorf("%w: table %s differs from the schema (%s); recreate the tables",
-			warehouse.ErrSchema, d.TableName(t.Name), diff)
+		want, err := d.wantColumns(ctx, q, t)
+		if err != nil {
+			return fmt.Errorf("checking %s: %w", name, err)
+		}
+		if diff := diffColumns(cols, want); diff != "" {
+			return fmt.Errorf("%w: table %s differs from the schema (%s); recreate the tables",
+				warehouse.ErrSchema, name, diff)
+		}
 	}
 	return nil
+}
+
+// catalogColumns returns the columns the file's catalog holds of tables,
+// by qualified name (see TableName); a missing table has none.
+func (d *Warehouse) catalogColumns(ctx context.Context, q queryer, tables []clickstream.Table) (map[string][]column, error) {
+	conds := make([]string, len(tables))
+	for i, t := range tables {
+		conds[i] = fmt.Sprintf("(schema_name = %s AND table_name = %s)", quoteString(d.schemaOf(t)), quoteString(t.Name))
+	}
+	rows, err := q.QueryContext(ctx, `SELECT schema_name || '.' || table_name, column_name, data_type, NOT is_nullable
+		FROM duckdb_columns()
+		WHERE database_name = current_database() AND (`+strings.Join(conds, " OR ")+`)
+		ORDER BY schema_name, table_name, column_index`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := make(map[string][]column, len(tables))
+	for rows.Next() {
+		var (
+			table string
+			c     column
+		)
+		if err := rows.Scan(&table, &c.name, &c.typ, &c.notNull); err != nil {
+			return nil, err
+		}
+		out[table] = append(out[table], c)
+	}
+	return out, rows.Err()
+}
+
+// wantColumns returns wantColumns(t), asking DuckDB once per table and
+// Warehouse: the answer depends on the schema and the engine alone.
+func (d *Warehouse) wantColumns(ctx context.Context, q queryer, t clickstream.Table) ([]column, error) {
+	if cols, ok := d.want[t.Name]; ok {
+		return cols, nil
+	}
+	cols, err := wantColumns(ctx, q, t)
+	if err != nil {
+		return nil, err
+	}
+	if d.want == nil {
+		d.want = make(map[string][]column)
+	}
+	d.want[t.Name] = cols
+	return cols, nil
 }
 
 // column is a table column as DuckDB's catalog shows it.

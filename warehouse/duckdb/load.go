@@ -74,12 +74,7 @@ func (d *Warehouse) Load(ctx context.Context, req warehouse.LoadRequest) (wareho
 	}
 	err = d.do(ctx, true, func(ctx context.Context, c *sql.Conn) error {
 		err := inTx(ctx, c, func(tx *sql.Tx) error {
-			for _, t := range []clickstream.Table{lakeTable(), ledger(), models.ChangesSchema(), t} {
-				if err := d.ensureTable(ctx, tx, t); err != nil {
-					return err
-				}
-			}
-			return nil
+			return d.ensureTables(ctx, tx, lakeTable(), ledger(), models.ChangesSchema(), t)
 		})
 		if err != nil {
 			return err
@@ -111,23 +106,21 @@ func (d *Warehouse) load(ctx context.Context, tx *sql.Tx, t clickstream.Table, f
 			return res, fmt.Errorf("keeping the count before: %w", err)
 		}
 	}
-	// The staging step leaves in a temporary table the staged rows (NDJSON)
-	// or the positions of those to keep (Parquet); the statements below
-	// write from it.
-	var insert, temp string
+	// The staging step leaves in a temporary table the staged rows (NDJSON);
+	// a Parquet load checks the files here and picks the rows to keep once
+	// it knows whether the table holds any (see insertStaged).
+	var optional map[int][]string
 	switch {
 	case len(files) == 0:
 	case format == clickstream.Parquet:
 		defer resetParquetOptions(ctx, tx)
-		if res.Staged, res.Distinct, err = stageParquet(ctx, tx, t, files); err != nil {
+		if optional, err = prepareParquet(ctx, tx, t, files); err != nil {
 			return res, err
 		}
-		insert, temp = insertParquetSQL(target, t, files), keepTable
 	default:
 		if res.Staged, res.Distinct, err = stage(ctx, tx, t, files); err != nil {
 			return res, err
 		}
-		insert, temp = insertSQL(target, t), stagedTable
 	}
 	inSlice, err := sliceSQL(ctx, tx, quoteIdent(clickstream.ColSourceObject), req.Slice)
 	if err != nil {
@@ -145,16 +138,12 @@ func (d *Warehouse) load(ctx context.Context, tx *sql.Tx, t clickstream.Table, f
 		return res, err
 	}
 	if len(files) > 0 {
-		if t.Key != "" {
-			if _, err := tx.ExecContext(ctx, supersedeSQL(target, t, temp)); err != nil {
-				return res, fmt.Errorf("superseding rows: %w", classify(err))
-			}
+		staged, distinct, err := insertStaged(ctx, tx, t, target, files, format, optional)
+		if err != nil {
+			return res, err
 		}
-		if _, err := tx.ExecContext(ctx, insert); err != nil {
-			return res, fmt.Errorf("inserting: %w", classify(err))
-		}
-		if _, err := tx.ExecContext(ctx, "DROP TABLE "+temp); err != nil {
-			return res, fmt.Errorf("dropping the staged rows: %w", err)
+		if format == clickstream.Parquet {
+			res.Staged, res.Distinct = staged, distinct
 		}
 	}
 	if primary {
@@ -177,6 +166,43 @@ func (d *Warehouse) load(ctx context.Context, tx *sql.Tx, t clickstream.Table, f
 	}
 	res.Added = res.After - res.Before
 	return res, nil
+}
+
+// insertStaged merges the staged rows into target, one per key (see Load),
+// after the rows the load replaces are gone. NDJSON rows are in
+// stagedTable already. Parquet rows go in on one of two paths: into a table
+// that holds no rows now (a first load, or a replace of all it held) they
+// are inserted as read but for the keys staged more than once
+// (insertParquetFresh); otherwise every staged key is picked first, and
+// weighed against the table's copies (stageParquet). It returns the
+// Parquet rows staged and their distinct keys.
+func insertStaged(ctx context.Context, tx *sql.Tx, t clickstream.Table, target string, files []string, format clickstream.Format, optional map[int][]string) (staged, distinct int64, err error) {
+	insert, temp := insertSQL(target, t), stagedTable
+	if format == clickstream.Parquet {
+		var held bool
+		if err := tx.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM "+target+")").Scan(&held); err != nil {
+			return 0, 0, fmt.Errorf("reading the table: %w", err)
+		}
+		if !held {
+			return insertParquetFresh(ctx, tx, t, target, files, optional)
+		}
+		if staged, distinct, err = stageParquet(ctx, tx, t, files, optional); err != nil {
+			return 0, 0, err
+		}
+		insert, temp = insertParquetSQL(target, t, files), keepTable
+	}
+	if t.Key != "" {
+		if _, err := tx.ExecContext(ctx, supersedeSQL(target, t, temp)); err != nil {
+			return 0, 0, fmt.Errorf("superseding rows: %w", classify(err))
+		}
+	}
+	if _, err := tx.ExecContext(ctx, insert); err != nil {
+		return 0, 0, fmt.Errorf("inserting: %w", classify(err))
+	}
+	if _, err := tx.ExecContext(ctx, "DROP TABLE "+temp); err != nil {
+		return 0, 0, fmt.Errorf("dropping the staged rows: %w", err)
+	}
+	return staged, distinct, nil
 }
 
 // parallelReadFiles is the most staged files a load reads on several

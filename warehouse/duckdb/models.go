@@ -104,10 +104,8 @@ func (d *Warehouse) BuildModels(ctx context.Context, req warehouse.ModelsRequest
 	x := dialect{d}
 	err := d.do(ctx, true, func(ctx context.Context, c *sql.Conn) error {
 		return inTx(ctx, c, func(tx *sql.Tx) error {
-			for _, t := range append(clickstream.Tables(), modelTables()...) {
-				if err := d.ensureTable(ctx, tx, t); err != nil {
-					return err
-				}
+			if err := d.ensureTables(ctx, tx, append(clickstream.Tables(), modelTables()...)...); err != nil {
+				return err
 			}
 			if err := d.ensureRunsTable(ctx, tx); err != nil {
 				return err

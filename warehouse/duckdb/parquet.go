@@ -49,37 +49,36 @@ func readParquetSQL(files []string) string {
 	return "read_parquet(" + fileListSQL(files) + ", file_row_number = true)"
 }
 
-// stageParquet checks the staged Parquet files and picks the rows a load
-// keeps, reading the rows' narrow columns only; it returns the number of
-// staged rows and of distinct keys among them. The rows themselves are read
-// once, by the insert (insertParquetSQL). The steps:
-//
-//  1. the files' schemas must hold t's columns (checkParquetSchemas, from
-//     the footers alone);
-//  2. one pass over the key, the lineage, and the REQUIRED columns that a
-//     file marks optional (none, from the transform's writer) fills
-//     keepTable (pickParquetSQL) and counts the rows lacking one of those;
-//  3. if some row does, the files that mark them optional are scanned for
-//     the first such row, for the error (findNulls).
+// prepareParquet checks that the staged Parquet files' schemas hold t's
+// columns (checkParquetSchemas, from the footers alone) and returns, by file
+// index, the REQUIRED columns a file marks optional (none, from the
+// transform's writer). The rows are read by insertParquetFresh, or by
+// stageParquet and the insert after it.
 //
 // It sets two options for the rest of the transaction, which the caller
-// resets: no external file cache (DuckDB would keep every file read in
-// memory to the end of the query, several times the memory of the load
-// without it for many small files, and slower) and no preserved insertion
-// order (the order rows go into the table does not matter, and keeping it
-// can hold the rows of many files apart, which for many files took
-// several times the memory).
-func stageParquet(ctx context.Context, tx *sql.Tx, t clickstream.Table, files []string) (staged, distinct int64, err error) {
+// resets (resetParquetOptions): no external file cache (DuckDB would keep
+// every file read in memory to the end of the query, several times the
+// memory of the load without it for many small files, and slower) and no
+// preserved insertion order (the order rows go into the table does not
+// matter, and keeping it can hold the rows of many files apart, which for
+// many files took several times the memory).
+func prepareParquet(ctx context.Context, tx *sql.Tx, t clickstream.Table, files []string) (map[int][]string, error) {
 	optional, err := checkParquetSchemas(ctx, tx, t, files)
 	if err != nil {
-		return 0, 0, err
+		return nil, err
 	}
 	for _, q := range []string{"SET enable_external_file_cache = false", "SET preserve_insertion_order = false"} {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
-			return 0, 0, fmt.Errorf("reading staged files: %w", err)
+			return nil, fmt.Errorf("reading staged files: %w", err)
 		}
 	}
-	var nullable []string // the REQUIRED columns some file marks optional
+	return optional, nil
+}
+
+// nullableColumns are the REQUIRED columns of t that some file marks
+// optional (see prepareParquet).
+func nullableColumns(t clickstream.Table, optional map[int][]string) []string {
+	var nullable []string
 	for _, f := range t.Fields {
 		for _, cols := range optional {
 			if slices.Contains(cols, f.Name) {
@@ -88,7 +87,19 @@ func stageParquet(ctx context.Context, tx *sql.Tx, t clickstream.Table, files []
 			}
 		}
 	}
-	if _, err := tx.ExecContext(ctx, pickParquetSQL(t, files, nullable)); err != nil {
+	return nullable
+}
+
+// stageParquet picks the rows a load into a table holding rows keeps,
+// reading the staged rows' narrow columns only; it returns the number of
+// staged rows and of distinct keys among them. The rows themselves are read
+// once, by the insert (insertParquetSQL). One pass over the key, the
+// lineage, and the REQUIRED columns that a file marks optional fills
+// keepTable (pickParquetSQL) and counts the rows lacking one of those; if
+// some row does, the files that mark them optional are scanned for the
+// first such row, for the error (findNulls).
+func stageParquet(ctx context.Context, tx *sql.Tx, t clickstream.Table, files []string, optional map[int][]string) (staged, distinct int64, err error) {
+	if _, err := tx.ExecContext(ctx, pickParquetSQL(t, files, nullableColumns(t, optional))); err != nil {
 		return 0, 0, fmt.Errorf("reading staged files: %w", classify(err))
 	}
 	var nulls int64
@@ -98,12 +109,87 @@ func stageParquet(ctx context.Context, tx *sql.Tx, t clickstream.Table, files []
 		return 0, 0, fmt.Errorf("counting staged rows: %w", err)
 	}
 	if nulls > 0 {
-		return 0, 0, findNulls(ctx, tx, t, files, optional)
+		if err := findNulls(ctx, tx, t, files, optional); err != nil {
+			return 0, 0, err
+		}
+		return 0, 0, errors.New("checking required columns: the rows lacking one are not found again")
 	}
 	return staged, distinct, nil
 }
 
-// resetParquetOptions undoes the options stageParquet sets.
+// insertParquetFresh inserts the staged rows into target, which holds no
+// rows, one per key, and returns the number of staged rows and of distinct
+// keys among them. Most keys are staged once, so rather than pick a row for
+// every key and join the rows read back to the picks (stageParquet), one
+// pass over the keys keeps in keepTable those staged more than once, with
+// the position of the row kept (dupsParquetSQL); the rows are then read
+// once and inserted, less the other copies of those keys. Every key
+// inserted is new to the table, so the rows inserted are the distinct
+// keys. A file marking a REQUIRED column optional is first scanned for
+// nulls in it (findNulls).
+func insertParquetFresh(ctx context.Context, tx *sql.Tx, t clickstream.Table, target string, files []string, optional map[int][]string) (staged, distinct int64, err error) {
+	if len(optional) > 0 {
+		if err := findNulls(ctx, tx, t, files, optional); err != nil {
+			return 0, 0, err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, dupsParquetSQL(t, files)); err != nil {
+		return 0, 0, fmt.Errorf("reading staged files: %w", classify(err))
+	}
+	var dups, extra int64
+	q := fmt.Sprintf("SELECT count(*), coalesce(sum(%s - 1), 0)::BIGINT FROM %s", keepRowsColumn, keepTable)
+	if err := tx.QueryRowContext(ctx, q).Scan(&dups, &extra); err != nil {
+		return 0, 0, fmt.Errorf("counting staged rows: %w", err)
+	}
+	r, err := tx.ExecContext(ctx, insertParquetFreshSQL(target, t, files, dups > 0))
+	if err != nil {
+		return 0, 0, fmt.Errorf("inserting: %w", classify(err))
+	}
+	if distinct, err = r.RowsAffected(); err != nil {
+		return 0, 0, fmt.Errorf("inserting: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, "DROP TABLE "+keepTable); err != nil {
+		return 0, 0, fmt.Errorf("dropping the staged rows: %w", err)
+	}
+	return distinct + extra, distinct, nil
+}
+
+// dupsParquetSQL creates keepTable holding the keys staged more than once:
+// each with the position of the staged row of smallest (source_object,
+// source_line, position), and the number of rows with the key. The hash
+// aggregate over every key is the price of the dedup; only the few
+// duplicated keys are kept.
+func dupsParquetSQL(t clickstream.Table, files []string) string {
+	keys := keyList(t, "")
+	pick := fmt.Sprintf("arg_min(%s, (%s, %s, %s))", parquetPosSQL,
+		quoteIdent(clickstream.ColSourceObject), quoteIdent(clickstream.ColSourceLine), parquetPosSQL)
+	if t.Key == "" { // the key is the lineage itself
+		pick = "min(" + parquetPosSQL + ")"
+	}
+	return fmt.Sprintf("CREATE OR REPLACE TEMP TABLE %s AS\nSELECT * FROM (\n\tSELECT %s, %s AS %s, count(*) AS %s\n\tFROM %s\n\tGROUP BY %s)\nWHERE %s > 1",
+		keepTable, keys, pick, keepPosColumn, keepRowsColumn, readParquetSQL(files), keys, keepRowsColumn)
+}
+
+// insertParquetFreshSQL inserts into target the staged rows of the keys
+// keepTable does not hold, and those whose position it holds; with dups
+// false (keepTable is empty) every staged row.
+func insertParquetFreshSQL(target string, t clickstream.Table, files []string, dups bool) string {
+	cols := make([]string, len(t.Fields))
+	for i, f := range t.Fields {
+		cols[i] = quoteIdent(f.Name)
+	}
+	list := strings.Join(cols, ", ")
+	q := fmt.Sprintf("INSERT INTO %s (%s)\nSELECT %s FROM %s", target, list, list, readParquetSQL(files))
+	if !dups {
+		return q
+	}
+	// The keys are REQUIRED, so never null: NOT IN is the anti-join here.
+	key := "(" + keyList(t, "") + ")"
+	return fmt.Sprintf("%s\nWHERE %s NOT IN (SELECT %s FROM %s) OR %s IN (SELECT %s FROM %s)",
+		q, key, key, keepTable, parquetPosSQL, keepPosColumn, keepTable)
+}
+
+// resetParquetOptions undoes the options prepareParquet sets.
 func resetParquetOptions(ctx context.Context, tx *sql.Tx) {
 	tx.ExecContext(ctx, "RESET enable_external_file_cache")
 	tx.ExecContext(ctx, "RESET preserve_insertion_order")
@@ -159,7 +245,7 @@ func insertParquetSQL(target string, t clickstream.Table, files []string) string
 }
 
 // findNulls returns the error for staged rows that hold null in a REQUIRED
-// column: it wraps warehouse.ErrSchema and names the file of the first such row (in
+// column, or nil if there are none: it wraps warehouse.ErrSchema and names the file of the first such row (in
 // the order of the files and rows), its null columns, and how many rows
 // lack one, as checkRequired does for NDJSON. Only the files that mark a
 // REQUIRED column optional are read, their REQUIRED columns only.
@@ -186,7 +272,7 @@ func findNulls(ctx context.Context, tx *sql.Tx, t clickstream.Table, files []str
 	)
 	switch err := tx.QueryRowContext(ctx, q).Scan(&file, &missing, &n); {
 	case errors.Is(err, sql.ErrNoRows):
-		return errors.New("checking required columns: the rows lacking one are not found again")
+		return nil
 	case err != nil:
 		return fmt.Errorf("checking required columns: %w", classify(err))
 	}

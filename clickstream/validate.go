@@ -397,12 +397,22 @@ func (v *validator) details(det int32, typ EventType, d *details) *Reject {
 		seen[i] = none
 	}
 	if r := v.members(det, func(key []byte, val int32) *Reject {
-		for i, name := range detailStringNames {
-			if string(key) == name {
-				return setOnce(&seen[i], val, qualifiedDetailNames[i])
-			}
-		}
+		i := -1
 		switch string(key) {
+		case "page_url":
+			i = dPageURL
+		case "referrer_url":
+			i = dReferrerURL
+		case "product_id":
+			i = dProductID
+		case "product_name":
+			i = dProductName
+		case "category":
+			i = dCategory
+		case "order_id":
+			i = dOrderID
+		case "currency":
+			i = dCurrency
 		case "price":
 			return setOnce(&price, val, "details.price")
 		case "amount":
@@ -411,6 +421,9 @@ func (v *validator) details(det int32, typ EventType, d *details) *Reject {
 			return setOnce(&quantity, val, "details.quantity")
 		case "items":
 			return setOnce(&items, val, "details.items")
+		}
+		if i >= 0 {
+			return setOnce(&seen[i], val, qualifiedDetailNames[i])
 		}
 		return nil
 	}); r != nil {

@@ -161,22 +161,17 @@ func (v *validator) members(obj int32, fn func(key []byte, val int32) *Reject) *
 	end := nodes[obj].sub
 	for k := obj + 1; k < end; {
 		val := k + 1
-		if r := fn(v.memberKey(k), val); r != nil {
+		key := v.p.text(k)
+		if nodes[k].esc {
+			v.key = v.p.appendUnescaped(v.key[:0], k)
+			key = v.key
+		}
+		if r := fn(key, val); r != nil {
 			return r
 		}
 		k = nodes[val].sub
 	}
 	return nil
-}
-
-// memberKey returns the unescaped key of the member whose key node is k,
-// valid until the next call.
-func (v *validator) memberKey(k int32) []byte {
-	if v.p.nodes[k].esc {
-		v.key = v.p.appendUnescaped(v.key[:0], k)
-		return v.key
-	}
-	return v.p.text(k)
 }
 
 func setOnce(slot *int32, val int32, name string) *Reject {
@@ -193,24 +188,23 @@ func (v *validator) session(root int32) (session, *Reject) {
 		return s, reject(CodeNotObject, "a line must be a JSON object, got %s", k)
 	}
 	var geoSeen, agentSeen, eventsSeen int32 = none, none, none
-	var r *Reject
-	for k, stop := root+1, v.p.nodes[root].sub; k < stop && r == nil; k = v.p.nodes[k+1].sub {
-		key, val := v.memberKey(k), k+1
+	r := v.members(root, func(key []byte, val int32) *Reject {
 		switch string(key) {
 		case "session_id":
-			r = setOnce(&s.id, val, "session_id")
+			return setOnce(&s.id, val, "session_id")
 		case "user_id":
-			r = setOnce(&s.user, val, "user_id")
+			return setOnce(&s.user, val, "user_id")
 		case "device_type":
-			r = setOnce(&s.device, val, "device_type")
+			return setOnce(&s.device, val, "device_type")
 		case "geolocation":
-			r = setOnce(&geoSeen, val, "geolocation")
+			return setOnce(&geoSeen, val, "geolocation")
 		case "user_agent":
-			r = setOnce(&agentSeen, val, "user_agent")
+			return setOnce(&agentSeen, val, "user_agent")
 		case "events":
-			r = setOnce(&eventsSeen, val, "events")
+			return setOnce(&eventsSeen, val, "events")
 		}
-	}
+		return nil
+	})
 	if r != nil {
 		return s, r
 	}
@@ -322,14 +316,12 @@ func (v *validator) event(el int32) *Reject {
 		return reject(CodeNotObject, "an event must be an object with an object under \"event\", got %s", k)
 	}
 	var ev int32 = none
-	var r *Reject
-	for k, stop := el+1, v.p.nodes[el].sub; k < stop && r == nil; k = v.p.nodes[k+1].sub {
-		key, val := v.memberKey(k), k+1
+	if r := v.members(el, func(key []byte, val int32) *Reject {
 		if string(key) == "event" {
-			r = setOnce(&ev, val, "event")
+			return setOnce(&ev, val, "event")
 		}
-	}
-	if r != nil {
+		return nil
+	}); r != nil {
 		return r
 	}
 	if ev == none {
@@ -339,18 +331,17 @@ func (v *validator) event(el int32) *Reject {
 		return reject(CodeNotObject, "an event must be an object with an object under \"event\", got \"event\": %s", k)
 	}
 	var typ, ts, det int32 = none, none, none
-	for k, stop := ev+1, v.p.nodes[ev].sub; k < stop && r == nil; k = v.p.nodes[k+1].sub {
-		key, val := v.memberKey(k), k+1
+	if r := v.members(ev, func(key []byte, val int32) *Reject {
 		switch string(key) {
 		case "event_type":
-			r = setOnce(&typ, val, "event_type")
+			return setOnce(&typ, val, "event_type")
 		case "timestamp":
-			r = setOnce(&ts, val, "timestamp")
+			return setOnce(&ts, val, "timestamp")
 		case "details":
-			r = setOnce(&det, val, "details")
+			return setOnce(&det, val, "details")
 		}
-	}
-	if r != nil {
+		return nil
+	}); r != nil {
 		return r
 	}
 	e := event{node: el}
@@ -405,41 +396,27 @@ func (v *validator) details(det int32, typ EventType, d *details) *Reject {
 	for i := range seen {
 		seen[i] = none
 	}
-	var r *Reject
-	for k, stop := det+1, v.p.nodes[det].sub; k < stop && r == nil; k = v.p.nodes[k+1].sub {
-		key, val := v.memberKey(k), k+1
-		i := -1
+	if r := v.members(det, func(key []byte, val int32) *Reject {
+		for i, name := range detailStringNames {
+			if string(key) == name {
+				return setOnce(&seen[i], val, qualifiedDetailNames[i])
+			}
+		}
 		switch string(key) {
-		case "page_url":
-			i = dPageURL
-		case "referrer_url":
-			i = dReferrerURL
-		case "product_id":
-			i = dProductID
-		case "product_name":
-			i = dProductName
-		case "category":
-			i = dCategory
-		case "order_id":
-			i = dOrderID
-		case "currency":
-			i = dCurrency
 		case "price":
-			r = setOnce(&price, val, "details.price")
+			return setOnce(&price, val, "details.price")
 		case "amount":
-			r = setOnce(&amount, val, "details.amount")
+			return setOnce(&amount, val, "details.amount")
 		case "quantity":
-			r = setOnce(&quantity, val, "details.quantity")
+			return setOnce(&quantity, val, "details.quantity")
 		case "items":
-			r = setOnce(&items, val, "details.items")
+			return setOnce(&items, val, "details.items")
 		}
-		if i >= 0 {
-			r = setOnce(&seen[i], val, qualifiedDetailNames[i])
-		}
-	}
-	if r != nil {
+		return nil
+	}); r != nil {
 		return r
 	}
+	var r *Reject
 	for i, n := range seen {
 		if d.str[i], r = v.optionalString(n, qualifiedDetailNames[i]); r != nil {
 			return r
@@ -518,23 +495,21 @@ func (v *validator) itemList(arr int32, typ EventType) *Reject {
 			return reject(CodeWrongType, "details.items[%d] must be an object, got %s", idx, k)
 		}
 		var pid, pname, cat, price, qty int32 = none, none, none, none, none
-		var r *Reject
-		for k, stop := el+1, v.p.nodes[el].sub; k < stop && r == nil; k = v.p.nodes[k+1].sub {
-			key, val := v.memberKey(k), k+1
+		if r := v.members(el, func(key []byte, val int32) *Reject {
 			switch string(key) {
 			case "product_id":
-				r = setOnce(&pid, val, "product_id")
+				return setOnce(&pid, val, "product_id")
 			case "product_name":
-				r = setOnce(&pname, val, "product_name")
+				return setOnce(&pname, val, "product_name")
 			case "category":
-				r = setOnce(&cat, val, "category")
+				return setOnce(&cat, val, "category")
 			case "price":
-				r = setOnce(&price, val, "price")
+				return setOnce(&price, val, "price")
 			case "quantity":
-				r = setOnce(&qty, val, "quantity")
+				return setOnce(&qty, val, "quantity")
 			}
-		}
-		if r != nil {
+			return nil
+		}); r != nil {
 			r.Reason = fmt.Sprintf("details.items[%d]: %s", idx, r.Reason)
 			return r
 		}

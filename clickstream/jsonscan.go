@@ -1,7 +1,9 @@
 package clickstream
 
 import (
+	"encoding/binary"
 	"fmt"
+	"math/bits"
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -115,6 +117,13 @@ func (p *parser) push(n node) int {
 	return len(p.nodes) - 1
 }
 
+// leaf pushes a value without children: its subtree ends right after it.
+func (p *parser) leaf(start, end int, k kind, esc bool) int {
+	idx := len(p.nodes)
+	p.nodes = append(p.nodes, node{start: int32(start), end: int32(end), sub: int32(idx + 1), kind: k, esc: esc})
+	return idx
+}
+
 func (p *parser) value(i, depth int) (int, error) {
 	b := p.buf
 	if i >= len(b) {
@@ -143,8 +152,7 @@ func (p *parser) literal(i int, lit string, k kind) (int, error) {
 	if len(p.buf)-i < len(lit) || string(p.buf[i:i+len(lit)]) != lit {
 		return i, p.unexpected(i, "a value")
 	}
-	idx := p.push(node{start: int32(i), end: int32(i + len(lit)), kind: k})
-	p.nodes[idx].sub = int32(idx + 1)
+	p.leaf(i, i+len(lit), k, false)
 	return i + len(lit), nil
 }
 
@@ -235,22 +243,44 @@ func isHex(c byte) bool {
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
 }
 
+// skipPlain returns the index of the first byte of b from i on that does not
+// stand for itself inside a JSON string, or len(b). It tests eight bytes at a
+// time: a byte below 0x20, '"', '\\' or one with its high bit set flags the
+// word. A borrow can flag a byte above a flagged one, never below it, so the
+// lowest flagged byte is the first that is not plain.
+func skipPlain(b []byte, i int) int {
+	const (
+		ones  = 0x0101010101010101
+		highs = 0x8080808080808080
+	)
+	for ; i+8 <= len(b); i += 8 {
+		x := binary.LittleEndian.Uint64(b[i:])
+		q := x ^ ('"' * ones)
+		bs := x ^ ('\\' * ones)
+		m := (((x - 0x20*ones) &^ x) | ((q - ones) &^ q) | ((bs - ones) &^ bs) | x) & highs
+		if m != 0 {
+			return i + bits.TrailingZeros64(m)/8
+		}
+	}
+	for i < len(b) && plain[b[i]] {
+		i++
+	}
+	return i
+}
+
 func (p *parser) str(i int) (int, error) {
 	b := p.buf
 	start := i + 1
 	esc := false
 	i = start
 	for {
-		for i < len(b) && plain[b[i]] {
-			i++
-		}
+		i = skipPlain(b, i)
 		if i >= len(b) {
 			return i, &syntaxError{start - 1, "unterminated string"}
 		}
 		switch c := b[i]; {
 		case c == '"':
-			idx := p.push(node{start: int32(start), end: int32(i), kind: kindString, esc: esc})
-			p.nodes[idx].sub = int32(idx + 1)
+			p.leaf(start, i, kindString, esc)
 			return i + 1, nil
 		case c == '\\':
 			esc = true
@@ -317,8 +347,7 @@ func (p *parser) number(i int) (int, error) {
 			i++
 		}
 	}
-	idx := p.push(node{start: int32(start), end: int32(i), kind: kindNumber})
-	p.nodes[idx].sub = int32(idx + 1)
+	p.leaf(start, i, kindNumber, false)
 	return i, nil
 }
 
@@ -410,7 +439,5 @@ func hex4(s []byte) uint16 {
 func (p *parser) synth(text []byte, esc bool) int32 {
 	start := len(p.buf)
 	p.buf = append(p.buf, text...)
-	idx := p.push(node{start: int32(start), end: int32(len(p.buf)), kind: kindString, esc: esc})
-	p.nodes[idx].sub = int32(idx + 1)
-	return int32(idx)
+	return int32(p.leaf(start, len(p.buf), kindString, esc))
 }

@@ -1,7 +1,6 @@
 package clickstream
 
 import (
-	"encoding/hex"
 	"fmt"
 	"io"
 	"unsafe"
@@ -295,7 +294,7 @@ func (w *pqWriter) eventID(e *event) string {
 		copy(e.id[:], w.rw.sum)
 	}
 	start := len(w.arena)
-	w.arena = hex.AppendEncode(w.arena, e.id[:])
+	w.arena = e.appendID(w.arena)
 	return unsafe.String(&w.arena[start], len(w.arena)-start)
 }
 
@@ -368,7 +367,7 @@ func (w *pqWriter) visit(s *session, line int64) {
 		ev := &ve.event
 		ve.Event = ev
 		start := len(w.arena)
-		w.arena = hex.AppendEncode(w.arena, e.id[:])
+		w.arena = e.appendID(w.arena)
 		ve.eventID = unsafe.String(&w.arena[start], len(w.arena)-start)
 		ve.EventID = &ve.eventID
 		ev.typ = e.typ.String()

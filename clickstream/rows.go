@@ -155,7 +155,7 @@ func (w *rowWriter) eventRow(dst []byte, e *event, line int64) []byte {
 		copy(e.id[:], w.sum)
 	}
 	dst = append(dst, `,"event_id":"`...)
-	dst = hex.AppendEncode(dst, e.id[:])
+	dst = e.appendID(dst)
 	dst = append(dst, '"')
 	return w.endRow(dst, line)
 }
@@ -175,7 +175,7 @@ func (w *rowWriter) eventMembers(dst []byte, e *event) []byte {
 	dst = append(dst, `"session_key":"`...)
 	dst = append(dst, w.key[:]...)
 	dst = append(dst, `","timestamp":"`...)
-	dst = AppendTimestamp(dst, e.ts)
+	dst = e.appendTimestamp(dst)
 	dst = append(dst, '"')
 	d := &e.d
 	switch e.typ {
@@ -233,7 +233,7 @@ func (w *rowWriter) visitRow(dst []byte, s *session, line int64) []byte {
 		dst = append(dst, `{"event":{"event_type":"`...)
 		dst = append(dst, e.typ.String()...)
 		dst = append(dst, `","timestamp":"`...)
-		dst = AppendTimestamp(dst, e.ts)
+		dst = e.appendTimestamp(dst)
 		dst = append(dst, `","details":{`...)
 		first := true
 		sep := func() {
@@ -275,7 +275,7 @@ func (w *rowWriter) visitRow(dst []byte, s *session, line int64) []byte {
 			dst = w.items(append(dst, `"items":`...), d)
 		}
 		dst = append(dst, `}},"event_id":"`...)
-		dst = hex.AppendEncode(dst, e.id[:])
+		dst = e.appendID(dst)
 		dst = append(dst, `"}`...)
 	}
 	dst = append(dst, `],"session_key":"`...)

@@ -168,6 +168,8 @@ func civilFromDays(z int64) (y, m, d int) {
 
 // AppendTimestamp appends micros as the canonical UTC form used in staged rows
 // and in event_id: 2024-01-30T10:00:00.000000Z (always six fraction digits).
+// It runs several times per event, so it writes the fixed-width fields
+// digit by digit rather than through strconv.
 func AppendTimestamp(dst []byte, micros int64) []byte {
 	secs := micros / 1e6
 	frac := micros % 1e6
@@ -182,25 +184,26 @@ func AppendTimestamp(dst []byte, micros int64) []byte {
 		days--
 	}
 	dst = appendDate(dst, days)
-	dst = append(dst, 'T')
-	dst = appendPad(dst, sod/3600, 2)
-	dst = append(dst, ':')
-	dst = appendPad(dst, sod/60%60, 2)
-	dst = append(dst, ':')
-	dst = appendPad(dst, sod%60, 2)
-	dst = append(dst, '.')
-	dst = appendPad(dst, frac, 6)
-	return append(dst, 'Z')
+	h, mi, s := int(sod/3600), int(sod/60%60), int(sod%60)
+	f := int(frac)
+	return append(dst, 'T', byte('0'+h/10), byte('0'+h%10), ':', byte('0'+mi/10), byte('0'+mi%10),
+		':', byte('0'+s/10), byte('0'+s%10), '.',
+		byte('0'+f/100000), byte('0'+f/10000%10), byte('0'+f/1000%10),
+		byte('0'+f/100%10), byte('0'+f/10%10), byte('0'+f%10), 'Z')
 }
 
 // appendDate appends days since the epoch as YYYY-MM-DD.
 func appendDate(dst []byte, days int64) []byte {
 	y, m, d := civilFromDays(days)
-	dst = appendPad(dst, int64(y), 4)
-	dst = append(dst, '-')
-	dst = appendPad(dst, int64(m), 2)
-	dst = append(dst, '-')
-	return appendPad(dst, int64(d), 2)
+	if y < 0 || y > 9999 { // outside BigQuery's range: strconv's spelling
+		dst = appendPad(dst, int64(y), 4)
+		dst = append(dst, '-')
+		dst = appendPad(dst, int64(m), 2)
+		dst = append(dst, '-')
+		return appendPad(dst, int64(d), 2)
+	}
+	return append(dst, byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10),
+		'-', byte('0'+m/10), byte('0'+m%10), '-', byte('0'+d/10), byte('0'+d%10))
 }
 
 func appendPad(dst []byte, v int64, width int) []byte {

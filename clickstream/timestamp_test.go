@@ -1,6 +1,7 @@
 package clickstream_test
 
 import (
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -82,6 +83,24 @@ func TestTimestampAgainstTimePackage(t *testing.T) {
 		}
 		if got, want := string(clickstream.AppendTimestamp(nil, micros)), ts.Format("2006-01-02T15:04:05.000000Z"); got != want {
 			t.Fatalf("format: got %s, want %s", got, want)
+		}
+	}
+}
+
+// TestAppendTimestampWholeRange checks the digit-by-digit formatting against
+// the time package at random instants over all of BigQuery's range.
+func TestAppendTimestampWholeRange(t *testing.T) {
+	lo := time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC).UnixMicro()
+	hi := time.Date(9999, 12, 31, 23, 59, 59, 999999000, time.UTC).UnixMicro()
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := 0; i < 100000; i++ {
+		micros := lo + rng.Int64N(hi-lo+1)
+		if i < 2 {
+			micros = []int64{lo, hi}[i]
+		}
+		want := time.UnixMicro(micros).UTC().Format("2006-01-02T15:04:05.000000Z")
+		if got := string(clickstream.AppendTimestamp(nil, micros)); got != want {
+			t.Fatalf("%d: got %s, want %s", micros, got, want)
 		}
 	}
 }

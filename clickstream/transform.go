@@ -3,7 +3,6 @@ package clickstream
 import (
 	"bufio"
 	"bytes"
-	"compress/gzip"
 	"context"
 	"encoding/base64"
 	"errors"
@@ -12,6 +11,8 @@ import (
 	"math"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/klauspost/compress/gzip"
 )
 
 // DefaultMaxLineBytes is the longest line read when Options.MaxLineBytes is zero.

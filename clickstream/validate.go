@@ -2,6 +2,7 @@ package clickstream
 
 import (
 	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"math"
 	"strconv"
@@ -116,6 +117,33 @@ type event struct {
 	// (GA4 input's ids hash the GA4 event, not the staged row).
 	id    [sha256.Size]byte
 	idSet bool
+	// The event's id and timestamp as written, kept once written: the
+	// lake row writes them again.
+	idHex  [2 * sha256.Size]byte
+	hexSet bool
+	tsText [32]byte
+	tsLen  uint8
+}
+
+// appendID appends the event's id in lowercase hex; e.id must be set.
+func (e *event) appendID(dst []byte) []byte {
+	if !e.hexSet {
+		hex.Encode(e.idHex[:], e.id[:])
+		e.hexSet = true
+	}
+	return append(dst, e.idHex[:]...)
+}
+
+// appendTimestamp appends the event's time as AppendTimestamp writes it.
+func (e *event) appendTimestamp(dst []byte) []byte {
+	if e.tsLen == 0 {
+		text := AppendTimestamp(e.tsText[:0], e.ts)
+		if len(text) > len(e.tsText) { // never in TIMESTAMP's range
+			return append(dst, text...)
+		}
+		e.tsLen = uint8(len(text))
+	}
+	return append(dst, e.tsText[:e.tsLen]...)
 }
 
 // validator applies SPEC.md's validation to the tape of one line.

@@ -36,8 +36,16 @@ func newArea(t *testing.T) (staging.Area, string) {
 // source generates input with rejects and duplicates and lists it.
 func source(t *testing.T) (blob.Store, []blob.Object) {
 	t.Helper()
+	src, objs, _ := sourceOf(t, sampledata.Options{Files: 3, Sessions: 300, Seed: 7, InvalidRate: 0.1, DuplicateRate: 0.1})
+	return src, objs
+}
+
+// sourceOf generates the input opts say and lists it.
+func sourceOf(t *testing.T, opts sampledata.Options) (blob.Store, []blob.Object, sampledata.Summary) {
+	t.Helper()
 	dir := filepath.Join(t.TempDir(), "src")
-	if _, err := sampledata.Generate(dir, sampledata.Options{Files: 3, Sessions: 300, Seed: 7, InvalidRate: 0.1, DuplicateRate: 0.1}); err != nil {
+	sum, err := sampledata.Generate(dir, opts)
+	if err != nil {
 		t.Fatal(err)
 	}
 	src, err := blob.NewLocal(dir)
@@ -48,7 +56,7 @@ func source(t *testing.T) (blob.Store, []blob.Object) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return src, page.Objects
+	return src, page.Objects, sum
 }
 
 // files reads every file under dir, by slash path relative to it.
@@ -210,23 +218,11 @@ func TestTransformFailedPartLeavesNoTrace(t *testing.T) {
 // so many small objects make one staged file per table and part, not per
 // object; each object's counts still add up and are its own.
 func TestSmallObjectsShareParts(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "src")
-	sum, err := sampledata.Generate(dir, sampledata.Options{Files: 40, Sessions: 400, Days: 2, Seed: 3, InvalidRate: 0.1, DuplicateRate: 0.1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	src, err := blob.NewLocal(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	page, err := src.List(context.Background(), "", "", 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	src, objs, sum := sourceOf(t, sampledata.Options{Files: 40, Sessions: 400, Days: 2, Seed: 3, InvalidRate: 0.1, DuplicateRate: 0.1})
 	for _, format := range []clickstream.Format{clickstream.NDJSON, clickstream.Parquet} {
 		t.Run(string(format), func(t *testing.T) {
 			area, _ := newArea(t)
-			batch := staging.Batch{RunID: "run-1", BatchID: "b", Source: src, Objects: page.Objects, Format: format, PartBytes: sum.Bytes / 3}
+			batch := staging.Batch{RunID: "run-1", BatchID: "b", Source: src, Objects: objs, Format: format, PartBytes: sum.Bytes / 3}
 			var parts int
 			m, err := area.Transform(context.Background(), batch, staging.Checkpoint{}, func(staging.Checkpoint) error { parts++; return nil })
 			if err != nil {
@@ -240,13 +236,13 @@ func TestSmallObjectsShareParts(t *testing.T) {
 					t.Errorf("%s: %d staged files for %d parts", table, len(names), parts)
 				}
 			}
-			if len(m.Objects) != len(page.Objects) {
-				t.Fatalf("%d objects in the manifest, want %d", len(m.Objects), len(page.Objects))
+			if len(m.Objects) != len(objs) {
+				t.Fatalf("%d objects in the manifest, want %d", len(m.Objects), len(objs))
 			}
 			var total clickstream.Counts
 			for i, om := range m.Objects {
-				if om.Name != page.Objects[i].Name || om.Parts < 1 {
-					t.Fatalf("object %d: %s in %d parts, want %s in at least one", i, om.Name, om.Parts, page.Objects[i].Name)
+				if om.Name != objs[i].Name || om.Parts < 1 {
+					t.Fatalf("object %d: %s in %d parts, want %s in at least one", i, om.Name, om.Parts, objs[i].Name)
 				}
 				if want := sum.Objects[i].Expected; om.Counts.Lines != want.Lines || om.Counts.EventsSeen != want.EventsSeen {
 					t.Errorf("%s: %d lines and %d events, want %d and %d", om.Name, om.Counts.Lines, om.Counts.EventsSeen, want.Lines, want.EventsSeen)

@@ -1,5 +1,5 @@
 // Package duckdb is the embedded warehouse: a [warehouse.Warehouse] in one
-// DuckDB 1.4 file (through github.com/duckdb/duckdb-go/v2, which bundles
+// DuckDB 1.5 file (readable by 1.4 too) (through github.com/duckdb/duckdb-go/v2, which bundles
 // the engine). The two datasets are schemas of that file: the lake table
 // visits in Options.LakeDataset (clickstream_lake), the four dw tables in
 // Options.DWDataset (clickstream_dw).

@@ -230,11 +230,15 @@ func (b *bench) connect(ctx context.Context, cfg *config.Config, setup *benchSet
 	}, nil
 }
 
-// scaling runs the pipeline pairs times on the 4× data set and compares
-// its median wall time with the base runs'.
+// scaling runs the pipeline pairs times on the 4× data set, each into a
+// fresh warehouse, and compares its median wall time with the base runs'.
 func (b *bench) scaling(ctx context.Context, scaled, base benchData, baseRuns []benchRun, pairs int) (*benchScaling, error) {
 	s := &benchScaling{Size: cmp.Or(scaled.Manifest.Size, scaled.Manifest.UncompressedBytes), Dir: scaled.Dir, Expected: scaled.Manifest.Expected}
 	for i := 1; i <= pairs; i++ {
+		// Like the base runs it is compared with, into a fresh warehouse.
+		if err := b.emptyTables(ctx, fmt.Sprintf("scaling-%d", i)); err != nil {
+			return nil, err
+		}
 		run, err := b.pipeline(ctx, scaled, i)
 		if err != nil {
 			return nil, err

@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"maps"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/clickstream-platform/clickstream/clickstream"
 	"github.com/clickstream-platform/clickstream/models"
 	"github.com/clickstream-platform/clickstream/sampledata"
 	"github.com/clickstream-platform/clickstream/warehouse"
@@ -312,5 +314,54 @@ func TestModelsPickUpFailedRuns(t *testing.T) {
 	}
 	if n := query(t, d, "SELECT count(*) FROM clickstream_lake.model_changes")[0][0]; n != int64(0) {
 		t.Errorf("%v changes left", n)
+	}
+}
+
+// tablesDialect names the tables in the default schemas: all a rebuild's
+// data tests ask of a dialect.
+type tablesDialect struct{ models.Dialect }
+
+func (tablesDialect) Table(name string) string {
+	if _, ok := models.Lookup(name); ok || name != clickstream.VisitsTable {
+		return "clickstream_dw." + name
+	}
+	return "clickstream_lake." + name
+}
+
+// TestRebuildDataTestsFind: each of a rebuild's data tests, which read
+// every row with no list of days, users or objects, finds the broken rule
+// it is for, and only the tests of that rule do.
+func TestRebuildDataTestsFind(t *testing.T) {
+	dir := t.TempDir()
+	o := stageObject(t, dir, "src/dt=2024-01-30/a.jsonl", 1,
+		sessionEvent("ua", "a1", "mobile", pageview("2024-01-30T10:00:00Z", "/a"), purchase("2024-01-30T10:01:00Z", "o1", "EUR", 7)),
+		sessionEvent("ub", "b1", "desktop", pageview("2024-01-31T10:00:00Z", "/b"), pageview("2024-01-31T10:02:00Z", "/c")))
+	for _, tc := range []struct {
+		tamper string
+		want   []string // the tests that find it
+	}{
+		{"DELETE FROM clickstream_dw.sessions WHERE user_id = 'ua'", []string{"pageview_events events have a session", "purchase_events events have a session"}},
+		{"INSERT INTO clickstream_dw.pageview_events SELECT * FROM clickstream_dw.pageview_events LIMIT 1", []string{
+			"pageview_events keys are unique and not null", "report_daily_events.pageviews equal pageview_events"}},
+		{"UPDATE clickstream_dw.report_daily_events SET addtocarts = addtocarts + 1 WHERE date = DATE '2024-01-31'", []string{"report_daily_events.addtocarts equal addtocart_events"}},
+		{"DELETE FROM clickstream_dw.report_revenue_daily", []string{"report_revenue_daily.orders equal purchase_events"}},
+		{"UPDATE clickstream_dw.report_funnel_daily SET user_sessions = 0", []string{"report_funnel_daily.user_sessions equal user_sessions"}},
+		{"INSERT INTO clickstream_dw.report_top_users SELECT * FROM clickstream_dw.report_top_users", []string{"report_top_users keys are unique and not null"}},
+	} {
+		t.Run(tc.tamper, func(t *testing.T) {
+			d := openTemp(t)
+			loadObjects(t, d, warehouse.Replace, warehouse.Slice{Prefixes: []string{"src/"}}, o)
+			buildModels(t, d, true)
+			query(t, d, tc.tamper)
+			var found []string
+			for _, dt := range models.DataTests(tablesDialect{}, "") {
+				if len(query(t, d, dt.SQL)) > 0 {
+					found = append(found, dt.Name)
+				}
+			}
+			if !slices.Equal(found, tc.want) {
+				t.Errorf("tests finding keys %q, want %q", found, tc.want)
+			}
+		})
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	prom "github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/uber-go/tally/v4"
 	tallyprom "github.com/uber-go/tally/v4/prometheus"
 	"go.temporal.io/sdk/client"
@@ -56,6 +57,10 @@ func ServeMetrics(address string, logger *slog.Logger) (*Metrics, error) {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	registry := prom.NewRegistry()
+	// The process's memory, CPU and file descriptors (process_*) and the Go
+	// runtime's heap (go_*): a worker's resident memory is its Go heap plus
+	// what DuckDB allocates, and the difference of the two tells which grew.
+	registry.MustRegister(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), collectors.NewGoCollector())
 	reporter := tallyprom.NewReporter(tallyprom.Options{
 		Registerer:              registry,
 		DefaultTimerType:        tallyprom.HistogramTimerType,

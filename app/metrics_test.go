@@ -49,7 +49,8 @@ func TestServeMetricsAddressTaken(t *testing.T) {
 }
 
 // TestServeMetrics serves on a free port: counters get _total, timers are
-// histograms in seconds named _seconds, tags are labels; a metric emitted
+// histograms in seconds named _seconds, tags are labels; the process's and
+// the Go runtime's figures are there; a metric emitted
 // again with other tags is dropped with a warning instead of a panic; Close
 // stops serving.
 func TestServeMetrics(t *testing.T) {
@@ -81,6 +82,13 @@ func TestServeMetrics(t *testing.T) {
 		}
 		return true
 	})
+	// The process's resident memory and the Go heap, to tell which part of
+	// a worker's memory grew.
+	for _, name := range []string{"process_resident_memory_bytes ", "go_memstats_heap_inuse_bytes "} {
+		if !strings.Contains(body, "\n"+name) {
+			t.Errorf("/metrics lacks %s", name)
+		}
+	}
 	if strings.Contains(body, "clickstream_test_rows_total 1") {
 		t.Errorf("the counter with another tag set was exported:\n%s", body)
 	}

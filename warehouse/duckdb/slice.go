@@ -132,14 +132,28 @@ func (d *Warehouse) recordObjects(ctx context.Context, tx *sql.Tx, runID string)
 
 // rederive removes from the warehouse table target (of t) its rows in the
 // slice and puts in their place, for each of their keys, the copy of
-// smallest lineage the lake now holds (the lake table is loaded first);
-// keys the lake no longer holds are gone. Rows outside the slice are the
+// smallest lineage the lake now holds outside the slice (the lake table is
+// loaded first, and its copies in the slice are the staged rows, merged in
+// after); keys the lake no longer holds are gone. Rows outside the slice are the
 // smallest copies of their keys still: removing other copies changes
 // nothing for them.
 func (d *Warehouse) rederive(ctx context.Context, tx *sql.Tx, t clickstream.Table, target, inSlice string) error {
 	der, ok := warehouse.Derive(t)
 	if !ok {
 		return fmt.Errorf("%s is not derived from the lake", t.Name)
+	}
+	// A lake holding no row outside the slice (a replace of all it held)
+	// has no other copy to derive from: the slice's rows just go.
+	lake := d.ident(lakeTable())
+	var outside bool
+	if err := tx.QueryRowContext(ctx, fmt.Sprintf("SELECT EXISTS (SELECT 1 FROM %s WHERE NOT %s)", lake, inSlice)).Scan(&outside); err != nil {
+		return fmt.Errorf("reading the lake outside the slice: %w", err)
+	}
+	if !outside {
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf("DELETE FROM %s WHERE %s", target, inSlice)); err != nil {
+			return fmt.Errorf("removing the slice's rows: %w", err)
+		}
+		return nil
 	}
 	key := quoteIdent(t.Key)
 	q := fmt.Sprintf("CREATE OR REPLACE TEMP TABLE %s AS SELECT DISTINCT %s AS k, session_key FROM %s WHERE %s", touchedTable, key, target, inSlice)
@@ -149,7 +163,7 @@ func (d *Warehouse) rederive(ctx context.Context, tx *sql.Tx, t clickstream.Tabl
 	if _, err := tx.ExecContext(ctx, fmt.Sprintf("DELETE FROM %s WHERE %s", target, inSlice)); err != nil {
 		return fmt.Errorf("removing the slice's rows: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, deriveSQL(target, t, der, d.ident(lakeTable()), inSlice)); err != nil {
+	if _, err := tx.ExecContext(ctx, deriveSQL(target, t, der, lake, inSlice)); err != nil {
 		return fmt.Errorf("deriving the slice's keys from the lake: %w", classify(err))
 	}
 	return nil

@@ -32,7 +32,14 @@ type pqLimits struct {
 	dictBytes int64
 }
 
-var defaultPQLimits = pqLimits{batchRows: 1024, batchBytes: 1 << 20, rowGroupBytes: 4 << 20, dictBytes: 1 << 20}
+// A row group of 1 MiB a table rather than 4 keeps the column buffers of a
+// transform (five tables) near 5 MiB instead of 20: in a worker running
+// four transforms at once that was 60 of its 110 MB of live heap, which
+// the garbage collector lets grow to twice that. Measured on 200 MB: the
+// worker's peak RSS while transforming 244-350 MB to 199-287 MB; staged
+// bytes +1.4%, DuckDB's read of them and the load unchanged, the
+// transform to Parquet 0-4% slower (within this machine's noise).
+var defaultPQLimits = pqLimits{batchRows: 1024, batchBytes: 1 << 20, rowGroupBytes: 1 << 20, dictBytes: 1 << 20}
 
 // pqTable buffers the rows of one table and writes them to one file per call.
 //

@@ -164,12 +164,15 @@ func runBench(cmd *cobra.Command, cfg config.Config, fl benchFlags, spec benchDa
 		if err := b.emptyTables(ctx, fmt.Sprintf("pair-%d", pair)); err != nil {
 			return err
 		}
-		pipe, err := b.pipeline(ctx, data, pair)
+		// The fresh run's staged files stay for the floor, which also
+		// writes them with DuckDB's own SQL.
+		pipe, res, err := b.pipelineKeep(ctx, data, pair)
 		if err != nil {
 			return err
 		}
 		rep.Pipeline.Runs = append(rep.Pipeline.Runs, pipe)
-		floor, err := runFloor(ctx, b.exe, b.warehouse(), filepath.Join(b.scratch, fmt.Sprintf("floor-%d.duckdb", pair)))
+		floor, err := runFloor(ctx, b.exe, b.warehouse(), filepath.Join(b.scratch, fmt.Sprintf("floor-%d.duckdb", pair)), res.Staging)
+		b.removeRunFolders(res)
 		if err != nil {
 			return fmt.Errorf("floor %d: %w", pair, err)
 		}
@@ -349,6 +352,14 @@ func (b *bench) reference(ctx context.Context, data benchData, pair int) (benchR
 // pipeline runs PipelineWorkflow in replace mode on data once and reads its
 // steps from the histories.
 func (b *bench) pipeline(ctx context.Context, data benchData, pair int) (benchRun, error) {
+	run, res, err := b.pipelineKeep(ctx, data, pair)
+	b.removeRunFolders(res)
+	return run, err
+}
+
+// pipelineKeep is pipeline leaving the run's staged files and rejects for
+// the caller to remove (removeRunFolders).
+func (b *bench) pipelineKeep(ctx context.Context, data benchData, pair int) (benchRun, workflows.PipelineResult, error) {
 	b.seq++
 	id := fmt.Sprintf("%s-%d", b.queue, b.seq)
 	stop := harness.SampleRSS(b.worker.Pid(), rssEvery)
@@ -357,7 +368,7 @@ func (b *bench) pipeline(ctx context.Context, data benchData, pair int) (benchRu
 		workflows.PipelineWorkflow, workflows.PipelineInput{Settings: pipeline.Settings{Source: data.Dir, Mode: "replace"}})
 	if err != nil {
 		stop()
-		return benchRun{}, fmt.Errorf("starting %s: %w", id, err)
+		return benchRun{}, workflows.PipelineResult{}, fmt.Errorf("starting %s: %w", id, err)
 	}
 	var res workflows.PipelineResult
 	err = b.wait(ctx, run, &res)
@@ -369,15 +380,14 @@ func (b *bench) pipeline(ctx context.Context, data benchData, pair int) (benchRu
 		tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		b.c.TerminateWorkflow(tctx, id, "", "bench stopped")
 		cancel()
-		return benchRun{}, fmt.Errorf("pipeline run %s: %w", id, err)
+		return benchRun{}, workflows.PipelineResult{}, fmt.Errorf("pipeline run %s: %w", id, err)
 	}
 	hwm, _ := harness.PeakRSS(b.worker.Pid())
 	steps, err := pipelineSteps(ctx, clientHistory(b.c), id, run.GetRunID())
 	if err != nil {
-		return benchRun{}, err
+		return benchRun{}, res, err
 	}
 	steps.OrchestrationShare = steps.Orchestration / wall
-	b.removeRunFolders(res)
 	return benchRun{
 		Pair: pair, WallS: wall,
 		MBPerS:    float64(data.Manifest.UncompressedBytes) / 1e6 / wall,
@@ -386,7 +396,7 @@ func (b *bench) pipeline(ctx context.Context, data benchData, pair int) (benchRu
 		TransformRSSMB: float64(samples.PeakIn(steps.transformAt[0], steps.transformAt[1])) / 1e6,
 		LoadRSSMB:      float64(samples.PeakIn(steps.loadAt[0], steps.loadAt[1])) / 1e6,
 		Steps:          &steps, WorkflowID: id, Batches: res.Batches, Accounting: &res.Accounting, Rows: res.Rows,
-	}, nil
+	}, res, nil
 }
 
 // wait waits for the run's result, or for the worker to die.

@@ -129,6 +129,13 @@ func TestBench(t *testing.T) {
 	if want := s.Load / rep.Floor[0].Seconds; math.Abs(rep.LoadFloorRatio-want) > 1e-9*want {
 		t.Errorf("load/floor %v, want %v", rep.LoadFloorRatio, want)
 	}
+	// The floor also wrote the fresh run's staged Parquet files (its rows
+	// are checked above, with the other checks).
+	if st := rep.Floor[0].Staged; st == nil || st.Seconds <= 0 || len(st.Tables) != len(clickstream.TablesFor(clickstream.SessionsInput)) {
+		t.Errorf("staged floor %+v, want every table written", st)
+	} else if want := s.Load / st.Seconds; math.Abs(rep.LoadStagedRatio-want) > 1e-9*want {
+		t.Errorf("load/staged floor %v, want %v", rep.LoadStagedRatio, want)
+	}
 	if want := rep.Populated.Runs[0].WallS / run.WallS; math.Abs(rep.PopulatedRatio-want) > 1e-9*want {
 		t.Errorf("populated/fresh %v, want %v", rep.PopulatedRatio, want)
 	}

@@ -82,20 +82,11 @@ func newFloorCmd() *cobra.Command {
 // then times writing them into the fresh file db.
 func runFloorSQL(ctx context.Context, from, db string) (floorResult, error) {
 	res := floorResult{Tables: map[string]float64{}, Rows: map[string]int64{}}
-	if _, err := os.Stat(db); err == nil {
-		return res, fmt.Errorf("--db %s exists: the floor writes a fresh database", db)
-	}
-	conn, err := duckdb.NewConnector(db, nil)
-	if err != nil {
-		return res, fmt.Errorf("opening %s: %w", db, err)
-	}
-	sdb := sql.OpenDB(conn)
-	defer sdb.Close()
-	c, err := sdb.Conn(ctx)
+	c, closeDB, err := openFresh(ctx, db)
 	if err != nil {
 		return res, err
 	}
-	defer c.Close()
+	defer closeDB()
 	tables := clickstream.TablesFor(clickstream.SessionsInput)
 	setup := []string{
 		"SET TimeZone = 'UTC'",
@@ -155,22 +146,13 @@ func runStagedFloorSQL(ctx context.Context, dir, db string) (*stagedFloor, error
 	if len(files[clickstream.VisitsTable]) == 0 {
 		return nil, nil
 	}
-	if _, err := os.Stat(db); err == nil {
-		return nil, fmt.Errorf("%s exists: the floor writes a fresh database", db)
-	}
 	defer os.Remove(db)
 	defer os.Remove(db + ".wal")
-	conn, err := duckdb.NewConnector(db, nil)
-	if err != nil {
-		return nil, fmt.Errorf("opening %s: %w", db, err)
-	}
-	sdb := sql.OpenDB(conn)
-	defer sdb.Close()
-	c, err := sdb.Conn(ctx)
+	c, closeDB, err := openFresh(ctx, db)
 	if err != nil {
 		return nil, err
 	}
-	defer c.Close()
+	defer closeDB()
 	for _, stmt := range []string{
 		"SET TimeZone = 'UTC'",
 		"SET preserve_insertion_order = false",
@@ -211,6 +193,25 @@ func runStagedFloorSQL(ctx context.Context, dir, db string) (*stagedFloor, error
 		res.Rows[t] = n
 	}
 	return res, nil
+}
+
+// openFresh creates the DuckDB file db, which must not exist, and returns a
+// connection to it and what closes both.
+func openFresh(ctx context.Context, db string) (*sql.Conn, func(), error) {
+	if _, err := os.Stat(db); err == nil {
+		return nil, nil, fmt.Errorf("%s exists: the floor writes a fresh database", db)
+	}
+	conn, err := duckdb.NewConnector(db, nil)
+	if err != nil {
+		return nil, nil, fmt.Errorf("opening %s: %w", db, err)
+	}
+	sdb := sql.OpenDB(conn)
+	c, err := sdb.Conn(ctx)
+	if err != nil {
+		sdb.Close()
+		return nil, nil, err
+	}
+	return c, func() { c.Close(); sdb.Close() }, nil
 }
 
 // runFloor runs `exe floor` on the warehouse file from and, if staged is
